@@ -1,0 +1,15 @@
+/** Roles a person can have; `service` is another bounded context calling with the internal secret. */
+export type Role = 'customer' | 'owner' | 'rider' | 'service';
+
+export const PERSON_ROLES: readonly Role[] = ['customer', 'owner', 'rider'];
+
+/** The verified identity of whoever makes a request. */
+export interface Caller {
+  /** Subject id, e.g. `alice` or `owner-1`; for services the service name. */
+  id: string;
+  role: Role;
+}
+
+export function isRole(value: unknown): value is Role {
+  return value === 'customer' || value === 'owner' || value === 'rider' || value === 'service';
+}

@@ -1,0 +1,65 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Caller, isRole } from './Caller.js';
+
+/** Development default. Production sets INTERNAL_SECRET, shared only by the router and subgraphs. */
+export const DEV_INTERNAL_SECRET = 'dev-only-internal-secret-change-me';
+
+export const CALLER_HEADER = 'x-baemin-caller';
+export const CALLER_SIGNATURE_HEADER = 'x-baemin-caller-signature';
+
+/** Signed identity older than this is refused (replay window), in ms. */
+const MAX_AGE_MS = 5 * 60 * 1000;
+
+/**
+ * Headers the router (or a service calling another) adds so subgraphs know who is calling.
+ * The value is HMAC-signed with the internal secret: a client that sends these headers itself
+ * cannot forge an identity, because it does not have the secret.
+ */
+export function signCallerHeaders(caller: Caller | null, secret: string, now = Date.now()): Record<string, string> {
+  const value = Buffer.from(JSON.stringify({ id: caller?.id ?? null, role: caller?.role ?? null, ts: now })).toString(
+    'base64url',
+  );
+  const sig = createHmac('sha256', secret).update(value).digest('base64url');
+  return { [CALLER_HEADER]: value, [CALLER_SIGNATURE_HEADER]: sig };
+}
+
+export class UntrustedCallerError extends Error {
+  override name = 'UntrustedCallerError';
+}
+
+/**
+ * Reads the caller from signed internal headers. Returns null for an anonymous request that came
+ * through the router; throws when the headers are missing or forged (the request did not come
+ * from the router or another service).
+ */
+export function verifyCallerHeaders(
+  headers: IncomingHttpHeaders | Record<string, string | undefined>,
+  secret: string,
+  now = Date.now(),
+): Caller | null {
+  const value = headerValue(headers[CALLER_HEADER]);
+  const sig = headerValue(headers[CALLER_SIGNATURE_HEADER]);
+  if (!value || !sig) throw new UntrustedCallerError('request did not come through the router');
+  const expected = createHmac('sha256', secret).update(value).digest();
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new UntrustedCallerError('bad caller signature');
+  }
+  let parsed: { id: unknown; role: unknown; ts: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    throw new UntrustedCallerError('malformed caller header');
+  }
+  if (typeof parsed.ts !== 'number' || Math.abs(now - parsed.ts) > MAX_AGE_MS) {
+    throw new UntrustedCallerError('caller header expired');
+  }
+  if (parsed.id === null) return null;
+  if (typeof parsed.id !== 'string' || !isRole(parsed.role)) throw new UntrustedCallerError('malformed caller header');
+  return { id: parsed.id, role: parsed.role };
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,65 @@
+import type { EventEnvelope } from '../events/EventEnvelope.js';
+
+/** One record to append: Kafka's model (topic, key, value + headers derived from the envelope). */
+export interface OutgoingRecord {
+  topic: string;
+  /** Partitioning key; the order id for saga events so one order's events stay in order. */
+  key: string;
+  envelope: EventEnvelope;
+  /** Extra headers beside those derived from the envelope (dead-letter context, for example). */
+  extraHeaders?: Record<string, string>;
+}
+
+export interface DeliveredRecord {
+  topic: string;
+  partition: number;
+  /** Offset as a decimal string (Kafka offsets exceed 2^53 in theory). */
+  offset: string;
+  key: string | null;
+  envelope: EventEnvelope;
+  headers: Record<string, string>;
+}
+
+export interface TopicSpec {
+  name: string;
+  /** Default: the transport's default (4 embedded, KAFKA_PARTITIONS on Kafka). */
+  partitions?: number;
+  /** Kafka only; default KAFKA_REPLICATION_FACTOR or 1. */
+  replicationFactor?: number;
+}
+
+export interface SubscribeOptions {
+  /** Consumer group: each group gets every record once (at least once), offsets kept per group. */
+  group: string;
+  topics: string[];
+  /**
+   * Called for one record at a time per partition, in offset order. The offset is committed only
+   * after it resolves; a rejection is retried with backoff and finally dead-lettered.
+   */
+  handler: (record: DeliveredRecord) => Promise<void>;
+  /** Attempts before a record goes to `<topic>.dlq`. Default 5. */
+  maxAttempts?: number;
+}
+
+export interface ConsumerHandle {
+  /** Stop consuming; in-flight handler completes first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The one small interface every service talks to. Implementations: the embedded durable log
+ * (default, SQLite file shared by the processes on one machine) and Kafka (KAFKA_BROKERS).
+ */
+export interface EventBus {
+  readonly kind: 'embedded' | 'kafka';
+  /** Create topics (and their dead-letter topics) if missing. */
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Append records in order; resolves once the log has durably accepted all of them. */
+  publish(records: OutgoingRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<ConsumerHandle>;
+  /** True when the transport is reachable (used by /ready). */
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const dlqTopic = (topic: string): string => `${topic}.dlq`;

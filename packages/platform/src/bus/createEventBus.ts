@@ -1,0 +1,27 @@
+import type { ServiceConfig } from '../config.js';
+import { envInt } from '../config.js';
+import { EmbeddedEventBus } from './EmbeddedEventBus.js';
+import type { EventBus } from './EventBus.js';
+
+/**
+ * Picks the transport: Kafka when KAFKA_BROKERS is set, else the embedded durable log.
+ * Everything above this line is transport-agnostic.
+ */
+export async function createEventBus(
+  config: Pick<ServiceConfig, 'name' | 'kafkaBrokers' | 'eventLogPath'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EventBus> {
+  if (config.kafkaBrokers) {
+    const { KafkaEventBus } = await import('./KafkaEventBus.js');
+    return new KafkaEventBus({
+      brokers: config.kafkaBrokers,
+      clientId: `baemin-${config.name}`,
+      defaultPartitions: envInt(env, 'KAFKA_PARTITIONS', 6),
+      replicationFactor: envInt(env, 'KAFKA_REPLICATION_FACTOR', 1),
+    });
+  }
+  return new EmbeddedEventBus({
+    path: config.eventLogPath,
+    defaultPartitions: envInt(env, 'EVENTLOG_PARTITIONS', 4),
+  });
+}

@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { DEV_INTERNAL_SECRET } from './auth/internalIdentity.js';
+import { DEV_JWT_SECRET } from './auth/jwt.js';
+
+/** Default ports, as in the original system. */
+export const DEFAULT_PORTS = {
+  order: 8081,
+  store: 8082,
+  delivery: 8083,
+  payment: 8084,
+  dashboard: 8085,
+  router: 8088,
+} as const;
+export type ServiceName = keyof typeof DEFAULT_PORTS;
+export type SubgraphName = Exclude<ServiceName, 'router'>;
+export const SUBGRAPHS: SubgraphName[] = ['order', 'store', 'delivery', 'payment', 'dashboard'];
+
+export interface ServiceConfig {
+  name: ServiceName;
+  /** PORT, else `<NAME>_PORT`, else the default port. */
+  port: number;
+  /** HOST; default 127.0.0.1 (0.0.0.0 in containers). */
+  host: string;
+  /** DATA_DIR; default `./data`. Each service keeps `<DATA_DIR>/<name>.db`. */
+  dataDir: string;
+  /** INTERNAL_SECRET: signs caller identity between router and subgraphs. */
+  internalSecret: string;
+  /** JWT_SECRET: verifies client tokens (router). */
+  jwtSecret: string;
+  /** KAFKA_BROKERS (comma-separated); unset selects the embedded event log. */
+  kafkaBrokers: string[] | null;
+  /** EVENTLOG_PATH; default `<DATA_DIR>/eventlog.db` (embedded bus only). */
+  eventLogPath: string;
+  /** `<NAME>_URL` of every subgraph, default http://127.0.0.1:<default port>. */
+  urls: Record<ServiceName, string>;
+}
+
+export function envInt(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const upper = name.toUpperCase();
+  const dataDir = resolve(env.DATA_DIR ?? 'data');
+  const urls = {} as Record<ServiceName, string>;
+  for (const [svc, port] of Object.entries(DEFAULT_PORTS) as [ServiceName, number][]) {
+    urls[svc] = env[`${svc.toUpperCase()}_URL`] ?? `http://127.0.0.1:${port}`;
+  }
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    name,
+    port: envInt(env, 'PORT', envInt(env, `${upper}_PORT`, DEFAULT_PORTS[name])),
+    host: env.HOST ?? '127.0.0.1',
+    dataDir,
+    internalSecret: env.INTERNAL_SECRET ?? DEV_INTERNAL_SECRET,
+    jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
+    kafkaBrokers: brokers.length ? brokers : null,
+    eventLogPath: resolve(env.EVENTLOG_PATH ?? `${dataDir}/eventlog.db`),
+    urls,
+  };
+}

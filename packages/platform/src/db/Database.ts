@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+
+export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
+  /** SQLite file path; `:memory:` for throwaway stores. */
+  path: string;
+  schema: S;
+  /** Folder of drizzle-kit migrations, applied at open. */
+  migrationsFolder: string;
+}
+
+/**
+ * A service's own store. Writes go through {@link Database.transaction}, which serialises
+ * transactions inside the process and takes SQLite's write lock up front (BEGIN IMMEDIATE), so
+ * check-then-act code (state machines) never interleaves. The callback is async on purpose:
+ * repository code is written once against an async unit of work, the shape a PostgreSQL dialect
+ * needs as well.
+ */
+export class Database<S extends Record<string, unknown>> {
+  readonly sqlite: BetterSqlite3.Database;
+  /** Drizzle handle on the write connection: only inside {@link transaction} or {@link exclusive}. */
+  readonly db: BetterSQLite3Database<S>;
+  /**
+   * Drizzle handle on a second, read-only connection. WAL gives it the last committed snapshot,
+   * so resolvers never see a transaction that is still open (and may roll back).
+   */
+  readonly reader: BetterSQLite3Database<S>;
+  private readonly readerSqlite: BetterSqlite3.Database;
+  private tail: Promise<unknown> = Promise.resolve();
+  private inTransaction = false;
+
+  constructor(options: OpenDatabaseOptions<S>) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.sqlite = new BetterSqlite3(options.path, { timeout: 10_000 });
+    this.sqlite.pragma('journal_mode = WAL');
+    this.sqlite.pragma('synchronous = NORMAL');
+    this.sqlite.pragma('foreign_keys = ON');
+    this.db = drizzle(this.sqlite, { schema: options.schema });
+    migrate(this.db, { migrationsFolder: options.migrationsFolder });
+    if (options.path === ':memory:') {
+      this.readerSqlite = this.sqlite;
+    } else {
+      this.readerSqlite = new BetterSqlite3(options.path, { timeout: 10_000, readonly: true });
+    }
+    this.reader = drizzle(this.readerSqlite, { schema: options.schema });
+  }
+
+  /**
+   * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws.
+   * Transactions queue behind each other (FIFO) within the process.
+   */
+  transaction<T>(fn: (tx: BetterSQLite3Database<S>) => Promise<T>): Promise<T> {
+    return this.enqueue(async (): Promise<T> => {
+      this.sqlite.exec('BEGIN IMMEDIATE');
+      this.inTransaction = true;
+      try {
+        const result = await fn(this.db);
+        this.sqlite.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+        throw err;
+      } finally {
+        this.inTransaction = false;
+      }
+    });
+  }
+
+  /** Runs `fn` on the write connection with no transaction open in this process (no BEGIN). */
+  exclusive<T>(fn: (db: BetterSQLite3Database<S>) => Promise<T> | T): Promise<T> {
+    return this.enqueue(async () => fn(this.db));
+  }
+
+  private enqueue<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** True while a transaction is open (reads in that window see uncommitted state). */
+  get busy(): boolean {
+    return this.inTransaction;
+  }
+
+  isHealthy(): boolean {
+    try {
+      this.sqlite.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.readerSqlite !== this.sqlite && this.readerSqlite.open) this.readerSqlite.close();
+    if (this.sqlite.open) this.sqlite.close();
+  }
+}
+
+export type Tx<S extends Record<string, unknown>> = BetterSQLite3Database<S>;

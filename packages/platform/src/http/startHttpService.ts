@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { logger } from '../logger.js';
+import { sendError, sendJson } from './apolloHttpHandler.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/** A dependency probed by `/ready`. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<boolean> | boolean;
+}
+
+export interface HttpServiceOptions {
+  name: string;
+  /** Port to listen on; 0 picks a free one (tests). */
+  port: number;
+  /** Default 127.0.0.1; set HOST=0.0.0.0 in containers. */
+  host?: string;
+  /** Exact-path routes, e.g. `{ '/graphql': handler }`. */
+  routes: Record<string, RouteHandler>;
+  readiness?: ReadinessCheck[];
+}
+
+export interface HttpService {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP shell every process shares: its routes plus `/health` (liveness: the event loop
+ * answers) and `/ready` (readiness: every dependency check passes, else 503 naming the failures).
+ * Unknown paths get 404 and handler failures a 500 JSON error, never a dropped connection.
+ */
+export async function startHttpService(options: HttpServiceOptions): Promise<HttpService> {
+  const routes = options.routes;
+  const readiness = options.readiness ?? [];
+  let closing = false;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: options.name });
+    if (path === '/ready') {
+      void (async () => {
+        const failed: string[] = [];
+        for (const r of readiness) {
+          try {
+            if (!(await r.check())) failed.push(r.name);
+          } catch {
+            failed.push(r.name);
+          }
+        }
+        if (closing) failed.push('shutting-down');
+        sendJson(res, failed.length ? 503 : 200, {
+          status: failed.length ? 'unavailable' : 'ready',
+          service: options.name,
+          failed,
+        });
+      })();
+      return;
+    }
+    const route = routes[path];
+    if (!route) return sendError(res, 404, 'NOT_FOUND', `No route ${path}`);
+    Promise.resolve(route(req, res)).catch((err: unknown) => {
+      logger.error('request failed', { path, error: (err as Error).message, stack: (err as Error).stack });
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
+  return {
+    server,
+    port,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Give in-flight requests a moment, then cut the rest (WebSockets, slow clients).
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      }),
+  };
+}

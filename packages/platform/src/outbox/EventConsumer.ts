@@ -1,0 +1,73 @@
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { ConsumerHandle, DeliveredRecord, EventBus } from '../bus/EventBus.js';
+import type { Database } from '../db/Database.js';
+import { inbox } from '../db/tables.js';
+import type { EventEnvelope } from '../events/EventEnvelope.js';
+import { logger } from '../logger.js';
+import type { Outbox } from './Outbox.js';
+
+/**
+ * A handler runs inside the consumer's transaction: whatever it writes (state and outbox rows)
+ * commits together with the inbox row, or not at all.
+ */
+export type EventHandler<S extends Record<string, unknown>> = (
+  tx: BetterSQLite3Database<S>,
+  envelope: EventEnvelope<any>,
+  record: DeliveredRecord,
+) => Promise<void>;
+
+export interface EventConsumerOptions<S extends Record<string, unknown>> {
+  bus: EventBus;
+  database: Database<S>;
+  /** Consumer group and inbox consumer name, e.g. `store`. */
+  group: string;
+  topics: string[];
+  /** Handlers by event type. Types without a handler are skipped (and committed). */
+  handlers: Partial<Record<string, EventHandler<S>>>;
+  /** Outbox to wake after a handler committed events. */
+  outbox?: Outbox;
+  /** Called after each handled (non-duplicate) event committed; e.g. to push live updates. */
+  afterCommit?: (envelope: EventEnvelope) => void;
+}
+
+/**
+ * Idempotent consumer: the inbox row (consumer, event id) is inserted in the same transaction as
+ * the handler's effect, so a redelivered event changes nothing. The bus commits the offset only
+ * after this returns.
+ */
+export async function startEventConsumer<S extends Record<string, unknown>>(
+  options: EventConsumerOptions<S>,
+): Promise<ConsumerHandle> {
+  const { bus, database, group, handlers } = options;
+  return bus.subscribe({
+    group,
+    topics: options.topics,
+    handler: async (record) => {
+      const envelope = record.envelope;
+      const handler = handlers[envelope.type];
+      if (!handler) return;
+      const handled = await database.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(inbox)
+          .values({
+            consumer: group,
+            eventId: envelope.id,
+            eventType: envelope.type,
+            handledAt: new Date().toISOString(),
+          })
+          .onConflictDoNothing()
+          .returning({ id: inbox.eventId });
+        if (inserted.length === 0) {
+          logger.debug('duplicate event ignored', { group, eventId: envelope.id, type: envelope.type });
+          return false;
+        }
+        await handler(tx, envelope, record);
+        return true;
+      });
+      if (handled) {
+        options.outbox?.notify();
+        options.afterCommit?.(envelope);
+      }
+    },
+  });
+}

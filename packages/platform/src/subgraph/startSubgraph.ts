@@ -1,0 +1,210 @@
+import type { IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, parse } from 'graphql';
+import type { Caller } from '../auth/Caller.js';
+import { UntrustedCallerError, verifyCallerHeaders } from '../auth/internalIdentity.js';
+import { createEventBus } from '../bus/createEventBus.js';
+import type { ConsumerHandle, EventBus } from '../bus/EventBus.js';
+import type { ServiceConfig } from '../config.js';
+import { Database } from '../db/Database.js';
+import type { EventEnvelope } from '../events/EventEnvelope.js';
+import { ErrorCode } from '../errors.js';
+import { apolloHttpHandler } from '../http/apolloHttpHandler.js';
+import { type HttpService, type ReadinessCheck, type RouteHandler, startHttpService } from '../http/startHttpService.js';
+import { logger } from '../logger.js';
+import { type EventHandler, startEventConsumer } from '../outbox/EventConsumer.js';
+import { Outbox } from '../outbox/Outbox.js';
+
+/** What every subgraph's resolvers get in their context. */
+export interface SubgraphContext extends BaseContext {
+  /** The verified caller (signed by the router), or null for an anonymous request. */
+  caller: Caller | null;
+}
+
+/** The infrastructure a subgraph is handed to build its resolvers and handlers on. */
+export interface SubgraphKit<S extends Record<string, unknown>> {
+  config: ServiceConfig;
+  database: Database<S>;
+  bus: EventBus;
+  /** The context's outbox (publishes to its own topic); null for contexts that publish nothing. */
+  outbox: Outbox | null;
+}
+
+export interface ConsumerSpec<S extends Record<string, unknown>> {
+  /** Consumer group (and inbox consumer name). */
+  group: string;
+  topics: string[];
+  handlers: Partial<Record<string, EventHandler<S>>>;
+  /** Called after each newly handled event committed (e.g. to push live updates). */
+  afterCommit?: (envelope: EventEnvelope) => void;
+}
+
+export interface SubgraphParts<S extends Record<string, unknown>, C extends SubgraphContext> {
+  /** Resolver map (typed per subgraph by its generated `Resolvers` type). */
+  resolvers: object;
+  /** Extends the base context per request. */
+  context?: (base: SubgraphContext, req: IncomingMessage) => C | Promise<C>;
+  consumers?: ConsumerSpec<S>[];
+  /** Internal routes (service-to-service), e.g. `/internal/payments/capture`. */
+  routes?: Record<string, RouteHandler>;
+  readiness?: ReadinessCheck[];
+  /** Runs after migrations and before the server listens (seeding). */
+  beforeListen?: () => Promise<void>;
+  /** Runs after the server listens (e.g. attaching a WebSocket server). */
+  afterListen?: (http: HttpService, schema: GraphQLSchema) => Promise<void> | void;
+  /** Runs first at shutdown. */
+  onClose?: () => Promise<void> | void;
+}
+
+export interface StartSubgraphOptions<S extends Record<string, unknown>, C extends SubgraphContext> {
+  config: ServiceConfig;
+  /** Folder of the subgraph package (holds schema.graphql and drizzle/). */
+  packageDir: string;
+  dbSchema: S;
+  /** The topic this context publishes to; omit for contexts that publish nothing. */
+  topic?: string;
+  build: (kit: SubgraphKit<S>) => SubgraphParts<S, C> | Promise<SubgraphParts<S, C>>;
+  /** Use this bus instead of creating one from config (the caller then closes it). */
+  bus?: EventBus;
+}
+
+export interface RunningSubgraph<S extends Record<string, unknown>> extends SubgraphKit<S> {
+  url: string;
+  port: number;
+  http: HttpService;
+  schema: GraphQLSchema;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots one bounded context: its SQLite store (migrated), the event bus, the outbox relay, its
+ * consumers, and its subgraph over HTTP with health endpoints. Every subgraph's `server.ts` is a
+ * thin call to this, so all five behave the same at start, on failure and at shutdown.
+ */
+export async function startSubgraph<S extends Record<string, unknown>, C extends SubgraphContext>(
+  options: StartSubgraphOptions<S, C>,
+): Promise<RunningSubgraph<S>> {
+  const { config } = options;
+  logger.setService(config.name);
+  const database = new Database({
+    path: join(config.dataDir, `${config.name}.db`),
+    schema: options.dbSchema,
+    migrationsFolder: join(options.packageDir, 'drizzle'),
+  });
+  const ownsBus = !options.bus;
+  const bus = options.bus ?? (await createEventBus(config));
+  const outbox = options.topic ? new Outbox(database, bus, { producer: config.name, topic: options.topic }) : null;
+  if (options.topic) await bus.ensureTopics([{ name: options.topic }]);
+  const kit: SubgraphKit<S> = { config, database, bus, outbox };
+  const parts = await options.build(kit);
+
+  const typeDefs = parse(readFileSync(join(options.packageDir, 'schema.graphql'), 'utf8'));
+  // biome-ignore lint/suspicious/noExplicitAny: the generated resolver types are checked per subgraph
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: parts.resolvers as any });
+  const apollo = new ApolloServer<C>({
+    schema,
+    introspection: true,
+    // Sandbox is served by the router; subgraphs answer only signed requests.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: maskInternalErrors,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+
+  await parts.beforeListen?.();
+  outbox?.start();
+  const consumers: ConsumerHandle[] = [];
+  for (const c of parts.consumers ?? []) {
+    consumers.push(
+      await startEventConsumer({
+        bus,
+        database,
+        group: c.group,
+        topics: c.topics,
+        handlers: c.handlers,
+        outbox: outbox ?? undefined,
+        afterCommit: c.afterCommit,
+      }),
+    );
+  }
+
+  const graphql = apolloHttpHandler(apollo, async (req) => {
+    let caller: Caller | null;
+    try {
+      caller = verifyCallerHeaders(req.headers, config.internalSecret);
+    } catch (err) {
+      if (err instanceof UntrustedCallerError) {
+        throw new GraphQLError(`Untrusted request: ${err.message}`, {
+          extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+        });
+      }
+      throw err;
+    }
+    const base: SubgraphContext = { caller };
+    return (parts.context ? await parts.context(base, req) : base) as C;
+  });
+
+  const http = await startHttpService({
+    name: config.name,
+    port: config.port,
+    host: config.host,
+    routes: { '/graphql': graphql, ...(parts.routes ?? {}) },
+    readiness: [
+      { name: 'database', check: () => database.isHealthy() },
+      { name: 'event-bus', check: () => bus.isHealthy() },
+      ...(parts.readiness ?? []),
+    ],
+  });
+  await parts.afterListen?.(http, schema);
+  logger.info('subgraph listening', { url: `${http.url}/graphql`, bus: bus.kind });
+
+  let closed: Promise<void> | null = null;
+  const close = () => {
+    closed ??= (async () => {
+      await parts.onClose?.();
+      await http.close();
+      for (const c of consumers) await c.stop();
+      await outbox?.stop();
+      await apollo.stop();
+      if (ownsBus) await bus.close();
+      database.close();
+    })();
+    return closed;
+  };
+  return { ...kit, url: http.url, port: http.port, http, schema, close };
+}
+
+/** Errors we did not raise on purpose are masked: no stack traces or SQL leak to clients. */
+export function maskInternalErrors(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  const original = (error as { originalError?: unknown })?.originalError;
+  if (original === undefined || original instanceof GraphQLError) return formatted;
+  logger.error('unexpected resolver error', { error: (original as Error)?.message, stack: (original as Error)?.stack });
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** Wires SIGINT/SIGTERM to a clean shutdown; every `index.ts` uses it. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error('shutdown failed', { error: (err as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
