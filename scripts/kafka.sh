@@ -22,6 +22,8 @@
 #   KAFKA_RESET=1          on start: stop a running broker and wipe the data dir first
 #   KAFKA_HEAP_OPTS        broker heap (default "-Xms256m -Xmx512m")
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness (default 90)
+# stop/status/topics/run find the broker through KAFKA_PORT / KAFKA_DATA_DIR,
+# so pass the same values as to start.
 #
 # Retention: log.retention.ms=-1, so records are never deleted by age (nor by
 # size: log.retention.bytes stays -1). Consumers can always replay a topic from
@@ -276,6 +278,8 @@ port_open() {
 # A real Kafka request: list topics through the admin client.
 broker_answers() {
   local cfg=$DATA_DIR/admin.properties
+  # Without the jars (cache wiped under a running broker) fall back to a TCP probe.
+  [[ -f $LIBS/kafka_2.13-$VERSION.jar ]] || { port_open "$PORT"; return; }
   [[ -f $cfg ]] || printf 'request.timeout.ms=5000\ndefault.api.timeout.ms=10000\n' >"$cfg"
   timeout 30 java "${TOOL_JAVA_OPTS[@]}" "$(log_opt tools-)" -cp "$LIBS/*" org.apache.kafka.tools.TopicCommand \
     --bootstrap-server "127.0.0.1:$PORT" --command-config "$cfg" --list >/dev/null 2>&1
@@ -337,8 +341,10 @@ format_storage() {
 fail_start() {
   log "error: $1"
   if [[ -f $LOG_FILE ]]; then
+    local from
+    from=$(grep -n '^===== ' "$LOG_FILE" | tail -n 1 | cut -d: -f1 || true)
     log "last lines of $LOG_FILE:"
-    tail -n 40 "$LOG_FILE" >&2
+    tail -n +"${from:-1}" "$LOG_FILE" | tail -n 40 >&2
   fi
   exit 1
 }
@@ -392,6 +398,10 @@ cmd_start() {
   fi
 
   log "starting Kafka $VERSION on 127.0.0.1:$PORT (controller 127.0.0.1:$CONTROLLER_PORT), log: $LOG_FILE"
+  # Keep one previous log once it gets big (INFO logging, ~2k lines per start).
+  if [[ -f $LOG_FILE ]] && (($(wc -c <"$LOG_FILE") > 50 * 1024 * 1024)); then
+    mv -f "$LOG_FILE" "$LOG_FILE.1"
+  fi
   printf '\n===== %s: starting Kafka %s =====\n' "$(date -u +%FT%TZ)" "$VERSION" >>"$LOG_FILE"
   # shellcheck disable=SC2086,SC2016 # HEAP_OPTS is a list of JVM flags; $$ is the launcher's
   setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' kafka-launcher "$PID_FILE" \

@@ -16,19 +16,26 @@ export const ErrorCode = {
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   /** Payment is down or overloaded (circuit open); `extensions.retryAfterSeconds` says when to retry. */
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  /** A subgraph could not be reached or timed out (router). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export function domainError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+export function domainError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
 
 export const notFound = (what: string, id: string) =>
   domainError(ErrorCode.NOT_FOUND, `${what} ${id} was not found`, { id });
 
-export const forbidden = (message = 'You are not allowed to do this') => domainError(ErrorCode.FORBIDDEN, message);
+export const forbidden = (message = 'You are not allowed to do this') =>
+  domainError(ErrorCode.FORBIDDEN, message);
 
 export const unauthenticated = () =>
   domainError(ErrorCode.UNAUTHENTICATED, 'Sign in first: send Authorization: Bearer <token>');

@@ -16,10 +16,14 @@ const MAX_AGE_MS = 5 * 60 * 1000;
  * The value is HMAC-signed with the internal secret: a client that sends these headers itself
  * cannot forge an identity, because it does not have the secret.
  */
-export function signCallerHeaders(caller: Caller | null, secret: string, now = Date.now()): Record<string, string> {
-  const value = Buffer.from(JSON.stringify({ id: caller?.id ?? null, role: caller?.role ?? null, ts: now })).toString(
-    'base64url',
-  );
+export function signCallerHeaders(
+  caller: Caller | null,
+  secret: string,
+  now = Date.now(),
+): Record<string, string> {
+  const value = Buffer.from(
+    JSON.stringify({ id: caller?.id ?? null, role: caller?.role ?? null, ts: now }),
+  ).toString('base64url');
   const sig = createHmac('sha256', secret).update(value).digest('base64url');
   return { [CALLER_HEADER]: value, [CALLER_SIGNATURE_HEADER]: sig };
 }
@@ -56,7 +60,8 @@ export function verifyCallerHeaders(
     throw new UntrustedCallerError('caller header expired');
   }
   if (parsed.id === null) return null;
-  if (typeof parsed.id !== 'string' || !isRole(parsed.role)) throw new UntrustedCallerError('malformed caller header');
+  if (typeof parsed.id !== 'string' || !isRole(parsed.role))
+    throw new UntrustedCallerError('malformed caller header');
   return { id: parsed.id, role: parsed.role };
 }
 

@@ -54,12 +54,15 @@ export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor
     throw new InvalidTokenError('bad token signature');
   }
   const leeway = 30;
-  if (typeof claims.exp !== 'number' || claims.exp + leeway < nowSeconds) throw new InvalidTokenError('token expired');
-  if (typeof claims.nbf === 'number' && claims.nbf - leeway > nowSeconds) throw new InvalidTokenError('token not yet valid');
+  if (typeof claims.exp !== 'number' || claims.exp + leeway < nowSeconds)
+    throw new InvalidTokenError('token expired');
+  if (typeof claims.nbf === 'number' && claims.nbf - leeway > nowSeconds)
+    throw new InvalidTokenError('token not yet valid');
   if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 128) {
     throw new InvalidTokenError('token has no subject');
   }
   // People get tokens; `service` identity only ever comes from the internal signature.
-  if (!isRole(claims.role) || !PERSON_ROLES.includes(claims.role)) throw new InvalidTokenError('token has no valid role');
+  if (!isRole(claims.role) || !PERSON_ROLES.includes(claims.role))
+    throw new InvalidTokenError('token has no valid role');
   return { id: claims.sub, role: claims.role };
 }

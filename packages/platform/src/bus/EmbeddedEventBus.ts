@@ -91,7 +91,9 @@ export class EmbeddedEventBus implements EventBus {
     if (row) return row.partitions;
     // Like Kafka with auto-create disabled we would fail; the embedded log is friendlier and
     // creates the topic, so a producer never loses an event to a missing topic.
-    this.db.prepare('INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)').run(topic, this.partitions);
+    this.db
+      .prepare('INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)')
+      .run(topic, this.partitions);
     return this.partitions;
   }
 
@@ -156,8 +158,8 @@ export class EmbeddedEventBus implements EventBus {
     return this.partitionsOf(topic);
   }
 
-  /** Moves a group's committed offsets (replays, rebuilds). `to: 'earliest'` deletes them. */
-  resetGroup(group: string, topics: string[]): void {
+  /** Moves a group back to the beginning of `topics` (replays, rebuilds): deletes its committed offsets. */
+  async resetGroup(group: string, topics: string[]): Promise<void> {
     const del = this.db.prepare('DELETE FROM group_offsets WHERE grp = ? AND topic = ?');
     this.db.transaction(() => {
       for (const t of topics) del.run(group, t);
@@ -218,7 +220,9 @@ class EmbeddedConsumer {
     await this.loop;
     if (this.holdsLease) {
       try {
-        this.db.prepare('DELETE FROM group_leases WHERE grp = ? AND member = ?').run(this.options.group, this.member);
+        this.db
+          .prepare('DELETE FROM group_leases WHERE grp = ? AND member = ?')
+          .run(this.options.group, this.member);
       } catch {
         // the database may already be closed during shutdown; the lease then simply expires
       }
@@ -247,11 +251,14 @@ class EmbeddedConsumer {
     const grp = this.options.group;
     const won = this.db
       .transaction(() => {
-        const row = this.db.prepare('SELECT member, pid, expires_at FROM group_leases WHERE grp = ?').get(grp) as
-          | { member: string; pid: number; expires_at: number }
-          | undefined;
+        const row = this.db
+          .prepare('SELECT member, pid, expires_at FROM group_leases WHERE grp = ?')
+          .get(grp) as { member: string; pid: number; expires_at: number } | undefined;
         const free =
-          !row || row.member === this.member || row.expires_at < now || (row.pid !== process.pid && !isAlive(row.pid));
+          !row ||
+          row.member === this.member ||
+          row.expires_at < now ||
+          (row.pid !== process.pid && !isAlive(row.pid));
         if (!free) return false;
         this.db
           .prepare(
@@ -314,7 +321,13 @@ class EmbeddedConsumer {
               await deadLetter(
                 this.bus,
                 group,
-                { topic, partition, offset: String(r.offset), key: r.key, envelope: malformedEnvelope(r.value, r.key) },
+                {
+                  topic,
+                  partition,
+                  offset: String(r.offset),
+                  key: r.key,
+                  envelope: malformedEnvelope(r.value, r.key),
+                },
                 err,
               );
               commit.run(group, topic, partition, r.offset + 1);

@@ -59,6 +59,12 @@ export interface EventBus {
   subscribe(options: SubscribeOptions): Promise<ConsumerHandle>;
   /** True when the transport is reachable (used by /ready). */
   isHealthy(): Promise<boolean>;
+  /**
+   * Moves a consumer group back to the beginning of `topics`, so its next start replays them
+   * (read-model rebuilds). The group must have no running member. Optional: a transport without
+   * it cannot rebuild read models.
+   */
+  resetGroup?(group: string, topics: string[]): Promise<void>;
   close(): Promise<void>;
 }
 

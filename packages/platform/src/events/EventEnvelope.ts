@@ -35,7 +35,11 @@ export interface NewEvent<P = unknown> {
   traceparent?: string;
 }
 
-export function createEnvelope<P>(producer: string, event: NewEvent<P>, now: Date = new Date()): EventEnvelope<P> {
+export function createEnvelope<P>(
+  producer: string,
+  event: NewEvent<P>,
+  now: Date = new Date(),
+): EventEnvelope<P> {
   return {
     id: randomUUID(),
     type: event.type,

@@ -12,6 +12,7 @@ import type { Outbox } from './Outbox.js';
  */
 export type EventHandler<S extends Record<string, unknown>> = (
   tx: BetterSQLite3Database<S>,
+  // biome-ignore lint/suspicious/noExplicitAny: each handler narrows the payload to its event's type
   envelope: EventEnvelope<any>,
   record: DeliveredRecord,
 ) => Promise<void>;

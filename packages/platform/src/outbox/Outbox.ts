@@ -91,7 +91,10 @@ export class Outbox {
 
   /** Rows not yet acknowledged by the bus. */
   async backlog(): Promise<number> {
-    const rows = await this.database.reader.select({ p: outbox.position }).from(outbox).where(isNull(outbox.publishedAt));
+    const rows = await this.database.reader
+      .select({ p: outbox.position })
+      .from(outbox)
+      .where(isNull(outbox.publishedAt));
     return rows.length;
   }
 
@@ -140,7 +143,12 @@ export class Outbox {
   private async relayBatch(): Promise<boolean> {
     // Read under the process's write lock so a transaction still open can never be relayed.
     const rows = await this.database.exclusive((db) =>
-      db.select().from(outbox).where(isNull(outbox.publishedAt)).orderBy(asc(outbox.position)).limit(this.batchSize),
+      db
+        .select()
+        .from(outbox)
+        .where(isNull(outbox.publishedAt))
+        .orderBy(asc(outbox.position))
+        .limit(this.batchSize),
     );
     if (rows.length === 0) return false;
     try {
@@ -181,7 +189,10 @@ export class Outbox {
 
   /** For tests and tooling: the envelope ids still waiting. */
   async unpublishedIds(): Promise<string[]> {
-    const rows = await this.database.reader.select({ id: outbox.eventId }).from(outbox).where(isNull(outbox.publishedAt));
+    const rows = await this.database.reader
+      .select({ id: outbox.eventId })
+      .from(outbox)
+      .where(isNull(outbox.publishedAt));
     return rows.map((r) => r.id);
   }
 

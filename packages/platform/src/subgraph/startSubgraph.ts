@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, parse } from 'graphql';
 import type { Caller } from '../auth/Caller.js';
@@ -14,7 +17,12 @@ import { Database } from '../db/Database.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { ErrorCode } from '../errors.js';
 import { apolloHttpHandler } from '../http/apolloHttpHandler.js';
-import { type HttpService, type ReadinessCheck, type RouteHandler, startHttpService } from '../http/startHttpService.js';
+import {
+  type HttpService,
+  type ReadinessCheck,
+  type RouteHandler,
+  startHttpService,
+} from '../http/startHttpService.js';
 import { logger } from '../logger.js';
 import { type EventHandler, startEventConsumer } from '../outbox/EventConsumer.js';
 import { Outbox } from '../outbox/Outbox.js';
@@ -97,7 +105,9 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
   });
   const ownsBus = !options.bus;
   const bus = options.bus ?? (await createEventBus(config));
-  const outbox = options.topic ? new Outbox(database, bus, { producer: config.name, topic: options.topic }) : null;
+  const outbox = options.topic
+    ? new Outbox(database, bus, { producer: config.name, topic: options.topic })
+    : null;
   if (options.topic) await bus.ensureTopics([{ name: options.topic }]);
   const kit: SubgraphKit<S> = { config, database, bus, outbox };
   const parts = await options.build(kit);
@@ -109,9 +119,12 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     schema,
     introspection: true,
     // Sandbox is served by the router; subgraphs answer only signed requests.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Inline (ftv1) tracing is for GraphOS usage reporting, which we do not use: it only costs CPU.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: maskInternalErrors,
     includeStacktraceInErrorResponses: false,
+    // closeOnSignals owns shutdown order (HTTP, consumers, outbox, then Apollo).
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -184,8 +197,15 @@ export function maskInternalErrors(formatted: GraphQLFormattedError, error: unkn
   if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
   const original = (error as { originalError?: unknown })?.originalError;
   if (original === undefined || original instanceof GraphQLError) return formatted;
-  logger.error('unexpected resolver error', { error: (original as Error)?.message, stack: (original as Error)?.stack });
-  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  logger.error('unexpected resolver error', {
+    error: (original as Error)?.message,
+    stack: (original as Error)?.stack,
+  });
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
 }
 
 /** Wires SIGINT/SIGTERM to a clean shutdown; every `index.ts` uses it. */

@@ -1,0 +1,444 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ConsumerHandle, DeliveredRecord } from '../src/bus/EventBus.js';
+import { KafkaEventBus } from '../src/bus/KafkaEventBus.js';
+import { partitionFor } from '../src/bus/partitionFor.js';
+import { createEnvelope, encodeEnvelope, envelopeHeaders } from '../src/events/EventEnvelope.js';
+
+/**
+ * Against a real broker: the one test/setup/kafkaGlobalSetup.ts provides, else KAFKA_BROKERS (e.g.
+ * from `scripts/kafka.sh start`). The broker-restart test starts and stops a second, private broker
+ * through scripts/kafka.sh on free ports, so it never disturbs the shared one.
+ */
+const brokersEnv = inject('kafkaBrokers') || process.env.KAFKA_BROKERS;
+const brokers = (brokersEnv ?? '').split(',').filter(Boolean);
+const kafkaScript = fileURLToPath(new URL('../../../scripts/kafka.sh', import.meta.url));
+
+const uid = () => randomUUID().slice(0, 8);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+function event(orderId: string, type: string, payload: unknown) {
+  return createEnvelope('test', { type, correlationId: orderId, payload });
+}
+
+describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
+  let bus: KafkaEventBus;
+  const handles: ConsumerHandle[] = [];
+  const raw = new Kafka({ brokers, clientId: 'kafka-bus-test', logLevel: logLevel.NOTHING });
+
+  beforeAll(() => {
+    bus = new KafkaEventBus({ brokers, clientId: 'kafka-bus-test', defaultPartitions: 3 });
+  });
+  afterEach(async () => {
+    await Promise.all(handles.splice(0).map((h) => h.stop()));
+  });
+  afterAll(async () => {
+    await bus.close();
+  });
+
+  async function subscribe(
+    topic: string,
+    group: string,
+    handler: (r: DeliveredRecord) => Promise<void>,
+    maxAttempts?: number,
+  ) {
+    const handle = await bus.subscribe({ group, topics: [topic], handler, maxAttempts });
+    handles.push(handle);
+    return handle;
+  }
+
+  it('publishes key, value and headers as documented and delivers them back', async () => {
+    const topic = `bus-roundtrip-${uid()}`;
+    await bus.ensureTopics([{ name: topic }]);
+    const envelope = {
+      ...event('order-1', 'OrderPlaced', { total: 12000 }),
+      causationId: 'cause-1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    };
+    await bus.publish([{ topic, key: 'order-1', envelope, extraHeaders: { 'x-extra': 'yes' } }]);
+
+    // What is on the topic, read by a plain kafkajs consumer.
+    const consumer = raw.consumer({ groupId: `verify-${uid()}` });
+    const seen: {
+      partition: number;
+      key: string | undefined;
+      value: string | undefined;
+      headers: Record<string, string>;
+    }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        seen.push({ partition, key: message.key?.toString(), value: message.value?.toString(), headers });
+      },
+    });
+    try {
+      await waitFor(() => seen.length === 1, 20_000, 'raw message');
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen[0]).toEqual({
+      partition: partitionFor('order-1', 3),
+      key: 'order-1',
+      value: encodeEnvelope(envelope),
+      headers: { ...envelopeHeaders(envelope), 'x-extra': 'yes' },
+    });
+    expect(seen[0]?.headers['causation-id']).toBe('cause-1');
+    expect(seen[0]?.headers.traceparent).toBe(envelope.traceparent);
+
+    // The same record through the bus.
+    const delivered: DeliveredRecord[] = [];
+    await subscribe(topic, `g-${uid()}`, async (r) => {
+      delivered.push(r);
+    });
+    await waitFor(() => delivered.length === 1, 20_000, 'bus delivery');
+    expect(delivered[0]).toMatchObject({
+      topic,
+      partition: partitionFor('order-1', 3),
+      offset: '0',
+      key: 'order-1',
+      envelope,
+      headers: { ...envelopeHeaders(envelope), 'x-extra': 'yes' },
+    });
+
+    // Topic and its DLQ exist with the documented settings.
+    const admin = raw.admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic, `${topic}.dlq`] });
+      expect(meta.topics.map((t) => t.partitions.length)).toEqual([3, 3]);
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: topic,
+            configNames: ['retention.ms', 'cleanup.policy', 'min.insync.replicas'],
+          },
+        ],
+      });
+      const entries = Object.fromEntries(
+        (configs.resources[0]?.configEntries ?? []).map((c) => [c.configName, c.configValue]),
+      );
+      expect(entries).toEqual({
+        'retention.ms': '-1',
+        'cleanup.policy': 'delete',
+        'min.insync.replicas': '1',
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    // Idempotent: a second call with topics that exist is a no-op.
+    await bus.ensureTopics([{ name: topic }]);
+    expect(await bus.isHealthy()).toBe(true);
+  }, 40_000);
+
+  it('keeps per-key order across 3 partitions (500 records, 20 keys)', async () => {
+    const topic = `bus-order-${uid()}`;
+    await bus.ensureTopics([{ name: topic, partitions: 3 }]);
+    const keys = Array.from({ length: 20 }, (_, i) => `order-${i}`);
+    const records = Array.from({ length: 500 }, (_, i) => {
+      const key = keys[i % 20]!;
+      return { topic, key, envelope: event(key, 'Step', { seq: Math.floor(i / 20) }) };
+    });
+    // Several publish calls of different sizes, as the Outbox relay makes them.
+    for (let i = 0; i < records.length; i += 73) await bus.publish(records.slice(i, i + 73));
+
+    const byKey = new Map<string, { seq: number; partition: number }[]>();
+    let total = 0;
+    await subscribe(topic, `g-${uid()}`, async (r) => {
+      if (Math.random() < 0.1) await sleep(1);
+      const list = byKey.get(r.key!) ?? [];
+      list.push({ seq: (r.envelope.payload as { seq: number }).seq, partition: r.partition });
+      byKey.set(r.key!, list);
+      total++;
+    });
+    await waitFor(() => total >= 500, 30_000, '500 records');
+    await sleep(500);
+    expect(total).toBe(500);
+    const partitionsUsed = new Set<number>();
+    for (const key of keys) {
+      const list = byKey.get(key) ?? [];
+      expect(list.map((x) => x.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      expect(new Set(list.map((x) => x.partition))).toEqual(new Set([partitionFor(key, 3)]));
+      partitionsUsed.add(partitionFor(key, 3));
+    }
+    expect(partitionsUsed.size).toBe(3);
+  }, 60_000);
+
+  it('keeps committed offsets across a consumer restart, and resetGroup rewinds them', async () => {
+    const topic = `bus-offsets-${uid()}`;
+    const group = `g-${uid()}`;
+    await bus.ensureTopics([{ name: topic }]);
+    const publish = (from: number, n: number) =>
+      bus.publish(
+        Array.from({ length: n }, (_, i) => ({
+          topic,
+          key: `k${(from + i) % 4}`,
+          envelope: event('o', 'N', { n: from + i }),
+        })),
+      );
+    await publish(0, 10);
+
+    const first: number[] = [];
+    const h1 = await subscribe(topic, group, async (r) => {
+      first.push((r.envelope.payload as { n: number }).n);
+    });
+    await waitFor(() => first.length === 10, 20_000, 'first 10');
+    await h1.stop();
+
+    await publish(10, 5);
+    const second: number[] = [];
+    const h2 = await subscribe(topic, group, async (r) => {
+      second.push((r.envelope.payload as { n: number }).n);
+    });
+    await waitFor(() => second.length === 5, 20_000, 'next 5');
+    await sleep(1500);
+    expect(second.sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14]);
+    await h2.stop();
+
+    await bus.resetGroup(group, [topic]);
+    const third: number[] = [];
+    await subscribe(topic, group, async (r) => {
+      third.push((r.envelope.payload as { n: number }).n);
+    });
+    await waitFor(() => third.length === 15, 20_000, 'all 15 after reset');
+    expect(third.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+  }, 60_000);
+
+  it('stop() waits for the in-flight record and commits it; a record failing while stopping is redelivered', async () => {
+    const topic = `bus-stop-${uid()}`;
+    const group = `g-${uid()}`;
+    await bus.ensureTopics([{ name: topic }]);
+    const publish = (n: number) => bus.publish([{ topic, key: 'k', envelope: event('k', 'N', { n }) }]);
+    const numberOf = (r: DeliveredRecord) => (r.envelope.payload as { n: number }).n;
+    await publish(1);
+    await publish(2);
+
+    // A slow handler in flight when stop() is called: it finishes and its offset is committed.
+    let started = false;
+    const done: number[] = [];
+    const h1 = await subscribe(topic, group, async (r) => {
+      started = true;
+      await sleep(1500);
+      done.push(numberOf(r));
+    });
+    await waitFor(() => started, 20_000, 'slow handler to start');
+    await h1.stop();
+    expect(done).toEqual([1]);
+
+    // A handler failing while the consumer stops: not committed, not dead-lettered.
+    let failures = 0;
+    const h2 = await subscribe(topic, group, async () => {
+      failures++;
+      throw new Error('not yet');
+    });
+    await waitFor(() => failures === 1, 20_000, 'first failure');
+    await h2.stop();
+
+    const third: number[] = [];
+    await subscribe(topic, group, async (r) => {
+      third.push(numberOf(r));
+    });
+    await waitFor(() => third.length === 1, 20_000, 'record 2 again');
+    await sleep(1500);
+    expect(third).toEqual([2]);
+    expect(await bus.readTopic(`${topic}.dlq`, { timeoutMs: 5000 })).toEqual([]);
+  }, 60_000);
+
+  it('redelivers a record whose handler failed once, in order, without dead-lettering', async () => {
+    const topic = `bus-retry-${uid()}`;
+    await bus.ensureTopics([{ name: topic }]);
+    const envs = [1, 2, 3].map((n) => event('order-r', 'Step', { n }));
+    await bus.publish(envs.map((envelope) => ({ topic, key: 'order-r', envelope })));
+
+    const calls: number[] = [];
+    const handled: number[] = [];
+    await subscribe(topic, `g-${uid()}`, async (r) => {
+      const n = (r.envelope.payload as { n: number }).n;
+      calls.push(n);
+      if (n === 2 && calls.filter((c) => c === 2).length === 1) throw new Error('transient');
+      handled.push(n);
+    });
+    await waitFor(() => handled.length === 3, 20_000, 'three handled');
+    expect(calls).toEqual([1, 2, 2, 3]);
+    expect(handled).toEqual([1, 2, 3]);
+    expect(await bus.readTopic(`${topic}.dlq`, { timeoutMs: 5000 })).toEqual([]);
+  }, 40_000);
+
+  it('dead-letters a poison record (and a malformed one) without blocking later records', async () => {
+    const topic = `bus-poison-${uid()}`;
+    const group = `g-${uid()}`;
+    await bus.ensureTopics([{ name: topic }]);
+    const poison = event('order-p', 'Poison', { n: 1 });
+    await bus.publish([
+      { topic, key: 'order-p', envelope: poison },
+      { topic, key: 'order-p', envelope: event('order-p', 'Fine', { n: 2 }) },
+    ]);
+    // An undecodable value written by someone else, on the same key (same partition).
+    const producer = raw.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [{ key: 'order-p', value: 'not json', headers: { producer: 'rogue' } }],
+    });
+    await producer.disconnect();
+    await bus.publish([{ topic, key: 'order-p', envelope: event('order-p', 'Fine', { n: 3 }) }]);
+
+    const handled: number[] = [];
+    let poisonCalls = 0;
+    await subscribe(
+      topic,
+      group,
+      async (r) => {
+        if (r.envelope.type === 'Poison') {
+          poisonCalls++;
+          throw new Error('cannot handle this');
+        }
+        handled.push((r.envelope.payload as { n: number }).n);
+      },
+      2,
+    );
+    await waitFor(() => handled.length === 2, 20_000, 'later records');
+    expect(handled).toEqual([2, 3]);
+    expect(poisonCalls).toBe(2);
+
+    const dlq = await bus.readTopic(`${topic}.dlq`, { timeoutMs: 10_000 });
+    expect(dlq).toHaveLength(2);
+    const [dead, malformed] = dlq.sort(
+      (a, b) => Number(a.headers['dlq-source-offset']) - Number(b.headers['dlq-source-offset']),
+    );
+    expect(dead?.envelope).toEqual(poison);
+    expect(dead?.key).toBe('order-p');
+    expect(dead?.headers).toMatchObject({
+      'dlq-error': 'cannot handle this',
+      'dlq-group': group,
+      'dlq-source-topic': topic,
+      'dlq-source-offset': '0',
+      'event-id': poison.id,
+    });
+    expect(malformed?.envelope).toMatchObject({
+      type: 'MalformedMessage',
+      producer: 'rogue',
+      payload: { raw: 'not json' },
+    });
+    expect(malformed?.headers['dlq-source-offset']).toBe('2');
+    expect(malformed?.headers['dlq-error']).toMatch(/not JSON/);
+
+    // readTopic: limits and the tail.
+    const all = await bus.readTopic(topic);
+    expect(all.map((r) => r.offset)).toEqual(['0', '1', '2', '3']);
+    expect(all[2]?.envelope.type).toBe('MalformedMessage');
+    expect((await bus.readTopic(topic, { limit: 2 })).map((r) => r.offset)).toEqual(['0', '1']);
+    expect((await bus.readTopic(topic, { fromBeginning: false, limit: 1 })).map((r) => r.offset)).toEqual([
+      '3',
+    ]);
+  }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// BROKER RESTART: stops and restarts a private broker (scripts/kafka.sh) inside the test.
+// ---------------------------------------------------------------------------------------------
+
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+describe.skipIf(!brokersEnv)(
+  'KafkaEventBus with a broker that goes down (private broker, stop/start)',
+  () => {
+    let env: NodeJS.ProcessEnv;
+    let dataDir: string;
+    let bus: KafkaEventBus | null = null;
+    const script = (cmd: 'start' | 'stop') => run('bash', [kafkaScript, cmd], { env, timeout: 120_000 });
+
+    beforeAll(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'kafka-restart-'));
+      env = {
+        ...process.env,
+        KAFKA_PORT: String(await freePort()),
+        KAFKA_CONTROLLER_PORT: String(await freePort()),
+        KAFKA_DATA_DIR: dataDir,
+      };
+      await script('start');
+    }, 120_000);
+    afterAll(async () => {
+      await bus?.close();
+      await script('stop').catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('rejects a publish within seconds while the broker is down, then recovers (producer and consumer)', async () => {
+      bus = new KafkaEventBus({
+        brokers: [`127.0.0.1:${env.KAFKA_PORT}`],
+        clientId: 'restart-test',
+        defaultPartitions: 2,
+      });
+      const topic = `bus-restart-${uid()}`;
+      await bus.ensureTopics([{ name: topic }]);
+      const received: number[] = [];
+      const handle = await bus.subscribe({
+        group: `g-${uid()}`,
+        topics: [topic],
+        handler: async (r) => {
+          received.push((r.envelope.payload as { n: number }).n);
+        },
+      });
+      await bus.publish([{ topic, key: 'a', envelope: event('a', 'N', { n: 1 }) }]);
+      await waitFor(() => received.length === 1, 20_000, 'first record');
+
+      await script('stop');
+      const t0 = Date.now();
+      await expect(bus.publish([{ topic, key: 'a', envelope: event('a', 'N', { n: 2 }) }])).rejects.toThrow();
+      const rejectedAfter = Date.now() - t0;
+      expect(rejectedAfter).toBeLessThan(10_000);
+      await sleep(1100); // past the health cache
+      expect(await bus.isHealthy()).toBe(false);
+
+      await script('start');
+      const t1 = Date.now();
+      // As the Outbox relay does: the same record again (it was never acked).
+      await bus.publish([{ topic, key: 'a', envelope: event('a', 'N', { n: 2 }) }]);
+      const publishedAfter = Date.now() - t1;
+      await waitFor(() => received.length === 2, 30_000, 'record after restart');
+      const consumedAfter = Date.now() - t1;
+      expect(received).toEqual([1, 2]);
+      await sleep(1100);
+      expect(await bus.isHealthy()).toBe(true);
+      await handle.stop();
+      console.info(
+        `broker restart: publish to the dead broker rejected after ${rejectedAfter} ms; after the restart ` +
+          `publish acked after ${publishedAfter} ms, consumer caught up after ${consumedAfter} ms`,
+      );
+    }, 90_000);
+  },
+);

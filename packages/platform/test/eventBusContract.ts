@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveredRecord, EventBus } from '../src/bus/EventBus.js';
+import { createEnvelope } from '../src/events/EventEnvelope.js';
+
+export interface BusFactory {
+  /** A new bus instance sharing the same log (a second process, conceptually). */
+  create(): Promise<EventBus>;
+  /** Called once after the suite. */
+  cleanup?(): Promise<void>;
+}
+
+const waitFor = async (predicate: () => boolean, timeoutMs = 20_000, what = 'condition') => {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const envelope = (key: string, n: number, type = 'TestEvent') =>
+  createEnvelope('contract-test', { type, correlationId: key, payload: { n } });
+
+/**
+ * The behaviour every EventBus transport must have. Run against the embedded log and Kafka.
+ */
+export function describeEventBusContract(name: string, factory: BusFactory): void {
+  describe(`EventBus contract: ${name}`, () => {
+    const buses: EventBus[] = [];
+    const newBus = async () => {
+      const bus = await factory.create();
+      buses.push(bus);
+      return bus;
+    };
+    let producer: EventBus;
+
+    beforeAll(async () => {
+      producer = await newBus();
+    });
+    afterAll(async () => {
+      for (const b of buses.reverse()) await b.close().catch(() => undefined);
+      await factory.cleanup?.();
+    });
+
+    it('delivers every record of a key in publish order, across partitions', async () => {
+      const topic = `contract-order-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 3 }]);
+      const keys = Array.from({ length: 20 }, (_, i) => `order-${i}`);
+      const records = [];
+      for (let n = 0; n < 300; n++) {
+        const key = keys[n % keys.length]!;
+        records.push({ topic, key, envelope: envelope(key, n) });
+      }
+      for (let i = 0; i < records.length; i += 50) await producer.publish(records.slice(i, i + 50));
+      const seen = new Map<string, number[]>();
+      let count = 0;
+      const consumerBus = await newBus();
+      const handle = await consumerBus.subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        handler: async (r) => {
+          const list = seen.get(r.key!) ?? [];
+          list.push((r.envelope.payload as { n: number }).n);
+          seen.set(r.key!, list);
+          count++;
+        },
+      });
+      await waitFor(() => count >= 300, 30_000, '300 records');
+      await handle.stop();
+      expect(count).toBe(300);
+      for (const key of keys) {
+        const ns = seen.get(key)!;
+        expect(ns).toEqual([...ns].sort((a, b) => a - b));
+        expect(ns).toHaveLength(15);
+      }
+    });
+
+    it('keeps the envelope, key and headers intact', async () => {
+      const topic = `contract-shape-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic }]);
+      const env = createEnvelope('contract-test', {
+        type: 'ShapeChecked',
+        correlationId: 'order-shape',
+        causationId: 'cause-1',
+        payload: { nested: { a: [1, 2] }, text: '한글 ok' },
+      });
+      await producer.publish([{ topic, key: 'order-shape', envelope: env }]);
+      const got: DeliveredRecord[] = [];
+      const handle = await (await newBus()).subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        handler: async (r) => {
+          got.push(r);
+        },
+      });
+      await waitFor(() => got.length === 1, 20_000, 'one record');
+      await handle.stop();
+      const r = got[0]!;
+      expect(r.key).toBe('order-shape');
+      expect(r.envelope).toEqual(env);
+      expect(r.headers['event-type']).toBe('ShapeChecked');
+      expect(r.headers['event-id']).toBe(env.id);
+      expect(r.headers['causation-id']).toBe('cause-1');
+    });
+
+    it('gives each consumer group every record, and commits offsets per group across restarts', async () => {
+      const topic = `contract-groups-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 2 }]);
+      await producer.publish(
+        Array.from({ length: 10 }, (_, n) => ({
+          topic,
+          key: `k${n % 3}`,
+          envelope: envelope(`k${n % 3}`, n),
+        })),
+      );
+      const groupA = `a-${randomUUID()}`;
+      const groupB = `b-${randomUUID()}`;
+      const a: number[] = [];
+      const b: number[] = [];
+      const busA = await newBus();
+      const ha = await busA.subscribe({
+        group: groupA,
+        topics: [topic],
+        handler: async (r) => void a.push((r.envelope.payload as { n: number }).n),
+      });
+      const hb = await (await newBus()).subscribe({
+        group: groupB,
+        topics: [topic],
+        handler: async (r) => void b.push((r.envelope.payload as { n: number }).n),
+      });
+      await waitFor(() => a.length >= 10 && b.length >= 10, 30_000, 'both groups');
+      await ha.stop();
+      await hb.stop();
+      expect(new Set(a).size).toBe(10);
+      expect(new Set(b).size).toBe(10);
+
+      // Restart group A after more records: only the new ones arrive.
+      await producer.publish(
+        Array.from({ length: 5 }, (_, i) => ({ topic, key: `k${i}`, envelope: envelope(`k${i}`, 100 + i) })),
+      );
+      const again: number[] = [];
+      const ha2 = await (await newBus()).subscribe({
+        group: groupA,
+        topics: [topic],
+        handler: async (r) => void again.push((r.envelope.payload as { n: number }).n),
+      });
+      await waitFor(() => again.length >= 5, 30_000, 'new records after restart');
+      await new Promise((r) => setTimeout(r, 500));
+      await ha2.stop();
+      expect(again.sort((x, y) => x - y)).toEqual([100, 101, 102, 103, 104]);
+    });
+
+    it('redelivers a record whose handler failed (at-least-once), without losing order', async () => {
+      const topic = `contract-retry-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 1 }]);
+      await producer.publish([0, 1, 2].map((n) => ({ topic, key: 'same', envelope: envelope('same', n) })));
+      const attempts: number[] = [];
+      let failedOnce = false;
+      const done: number[] = [];
+      const handle = await (await newBus()).subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        handler: async (r) => {
+          const n = (r.envelope.payload as { n: number }).n;
+          attempts.push(n);
+          if (n === 1 && !failedOnce) {
+            failedOnce = true;
+            throw new Error('transient failure');
+          }
+          done.push(n);
+        },
+      });
+      await waitFor(() => done.length >= 3, 20_000, 'three handled');
+      await handle.stop();
+      expect(done).toEqual([0, 1, 2]);
+      expect(attempts).toEqual([0, 1, 1, 2]);
+    });
+
+    it('redelivers records a consumer handled but never committed (crash before commit)', async () => {
+      const topic = `contract-crash-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 1 }]);
+      await producer.publish([0, 1, 2, 3].map((n) => ({ topic, key: 'k', envelope: envelope('k', n) })));
+      const group = `g-${randomUUID()}`;
+      const first: number[] = [];
+      const crashing = await newBus();
+      // The handler never resolves for n=2: the consumer "dies" while handling it.
+      const h1 = await crashing.subscribe({
+        group,
+        topics: [topic],
+        handler: async (r) => {
+          const n = (r.envelope.payload as { n: number }).n;
+          first.push(n);
+          if (n === 2) throw new Error('crash');
+        },
+        maxAttempts: 1000,
+      });
+      await waitFor(() => first.includes(2), 20_000, 'reaching n=2');
+      await h1.stop();
+      await crashing.close();
+      const second: number[] = [];
+      const h2 = await (await newBus()).subscribe({
+        group,
+        topics: [topic],
+        handler: async (r) => void second.push((r.envelope.payload as { n: number }).n),
+      });
+      await waitFor(() => second.includes(3), 30_000, 'the rest after restart');
+      await h2.stop();
+      expect(first.slice(0, 2)).toEqual([0, 1]);
+      expect(second[0]).toBe(2);
+      expect(second).toEqual([2, 3]);
+    });
+
+    it('dead-letters a poison record after maxAttempts and moves on', async () => {
+      const topic = `contract-dlq-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 1 }]);
+      await producer.publish(
+        [0, 1, 2].map((n) => ({ topic, key: 'k', envelope: envelope('k', n, n === 1 ? 'Poison' : 'Fine') })),
+      );
+      const done: number[] = [];
+      const handle = await (await newBus()).subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        maxAttempts: 2,
+        handler: async (r) => {
+          if (r.envelope.type === 'Poison') throw new Error('cannot handle poison');
+          done.push((r.envelope.payload as { n: number }).n);
+        },
+      });
+      const dlq: DeliveredRecord[] = [];
+      const dh = await (await newBus()).subscribe({
+        group: `dlq-${randomUUID()}`,
+        topics: [`${topic}.dlq`],
+        handler: async (r) => void dlq.push(r),
+      });
+      await waitFor(() => done.length >= 2 && dlq.length >= 1, 30_000, 'dlq + rest');
+      await handle.stop();
+      await dh.stop();
+      expect(done).toEqual([0, 2]);
+      expect(dlq[0]!.envelope.type).toBe('Poison');
+      expect(dlq[0]!.headers['dlq-error']).toContain('cannot handle poison');
+      expect(dlq[0]!.headers['dlq-source-topic']).toBe(topic);
+    });
+  });
+}

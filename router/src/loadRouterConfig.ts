@@ -1,0 +1,57 @@
+import { envInt, loadServiceConfig, type ServiceConfig } from '@baemin/platform';
+import { fileURLToPath } from 'node:url';
+import type { OperationLimits } from './operationLimits.js';
+
+/** The router's settings: the shared service config plus its own request limits and toggles. */
+export interface RouterConfig extends ServiceConfig {
+  /** ROUTER_SUPERGRAPH_PATH; default the committed `schema/supergraph.graphql`. */
+  supergraphPath: string;
+  /** ROUTER_INTROSPECTION (true/false); default on unless NODE_ENV=production. */
+  introspection: boolean;
+  /** Apollo Sandbox at GET /graphql; default on unless NODE_ENV=production. */
+  landingPage: boolean;
+  /** ROUTER_MAX_BODY_BYTES; default 1 MiB (larger bodies get 413). */
+  maxBodyBytes: number;
+  /**
+   * ROUTER_MAX_TOKENS; default 15000. Bounds parsing and validation cost before any limit below
+   * is checked (validation of huge documents is itself a denial-of-service vector).
+   */
+  maxTokens: number;
+  /** ROUTER_MAX_DEPTH (15), ROUTER_MAX_ALIASES (30), ROUTER_MAX_ROOT_FIELDS (20). */
+  limits: OperationLimits;
+  /** ROUTER_SUBGRAPH_TIMEOUT_MS; default 30000. A subgraph call taking longer fails as SERVICE_UNAVAILABLE. */
+  subgraphTimeoutMs: number;
+  /** ROUTER_READINESS_TIMEOUT_MS; default 1000: how long /ready waits for each subgraph's /health. */
+  readinessTimeoutMs: number;
+}
+
+export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(
+  new URL('../../schema/supergraph.graphql', import.meta.url),
+);
+
+export function envBool(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  if (raw === 'false' || raw === '0' || raw === 'no') return false;
+  throw new Error(`${key} must be true or false, got "${env[key]}"`);
+}
+
+export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
+  const production = env.NODE_ENV === 'production';
+  return {
+    ...loadServiceConfig('router', env),
+    supergraphPath: env.ROUTER_SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH,
+    introspection: envBool(env, 'ROUTER_INTROSPECTION', !production),
+    landingPage: !production,
+    maxBodyBytes: envInt(env, 'ROUTER_MAX_BODY_BYTES', 1024 * 1024),
+    maxTokens: envInt(env, 'ROUTER_MAX_TOKENS', 15_000),
+    limits: {
+      maxDepth: envInt(env, 'ROUTER_MAX_DEPTH', 15),
+      maxAliases: envInt(env, 'ROUTER_MAX_ALIASES', 30),
+      maxRootFields: envInt(env, 'ROUTER_MAX_ROOT_FIELDS', 20),
+    },
+    subgraphTimeoutMs: envInt(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 30_000),
+    readinessTimeoutMs: envInt(env, 'ROUTER_READINESS_TIMEOUT_MS', 1000),
+  };
+}

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { apolloHttpHandler, type HttpService, logger, startHttpService } from '@baemin/platform';
+import type { GraphQLSchema } from 'graphql';
+import { formatRouterError } from './formatRouterError.js';
+import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
+import { type OperationLimits, operationLimits } from './operationLimits.js';
+import { createRouterContext, type RouterContext } from './routerContext.js';
+import { SubgraphDataSource } from './SubgraphDataSource.js';
+import { subgraphReadiness } from './subgraphReadiness.js';
+import { baseUrlOf, supergraphSubgraphs } from './supergraphSubgraphs.js';
+
+export interface RouterOverrides extends Partial<Omit<RouterConfig, 'urls' | 'limits'>> {
+  /** Subgraph URLs by subgraph name (base `http://host:port` or the full `/graphql` URL). */
+  urls?: Partial<Record<string, string>>;
+  limits?: Partial<OperationLimits>;
+  /** Serve this supergraph instead of reading `supergraphPath` (tests compose their own). */
+  supergraphSdl?: string;
+}
+
+export interface RunningRouter {
+  config: RouterConfig;
+  /** `http://host:port` of the router. */
+  url: string;
+  /** The one API endpoint, `<url>/graphql`. */
+  graphqlUrl: string;
+  port: number;
+  http: HttpService;
+  /** The node:http server: a graphql-ws server can attach to it on the same `/graphql` path. */
+  server: Server;
+  apollo: ApolloServer<RouterContext>;
+  gateway: ApolloGateway;
+  /** The client-facing (API) schema of the supergraph. */
+  schema: GraphQLSchema;
+  supergraphSdl: string;
+  /** Base URL of each subgraph the router talks to, by subgraph name. */
+  subgraphUrls: Record<string, string>;
+  /** Authenticates a request's headers into a context exactly as /graphql does (reuse for WebSockets). */
+  createContext(headers: IncomingHttpHeaders | Record<string, string | undefined>): RouterContext;
+  close(): Promise<void>;
+}
+
+/** Adapts the platform's structured logger to the `Logger` Apollo Server and the gateway expect. */
+const apolloLogger = {
+  debug: (m: unknown) => logger.debug(String(m)),
+  info: (m: unknown) => logger.info(String(m)),
+  warn: (m: unknown) => logger.warn(String(m)),
+  error: (m: unknown) => logger.error(String(m)),
+};
+
+/** Echoes the request id so clients can quote it when reporting a problem. */
+const requestIdHeader: ApolloServerPlugin<RouterContext> = {
+  async requestDidStart({ contextValue }) {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set('x-request-id', contextValue.requestId);
+      },
+    };
+  },
+};
+
+/**
+ * Starts the router: an Apollo Gateway over the static supergraph, served at /graphql by the
+ * platform HTTP shell, with /health and /ready (every subgraph's /health within 1 s).
+ */
+export async function start(overrides: RouterOverrides = {}): Promise<RunningRouter> {
+  logger.setService('router');
+  const { urls: urlOverrides, limits: limitOverrides, supergraphSdl: sdlOverride, ...rest } = overrides;
+  const base = loadRouterConfig();
+  const config: RouterConfig = { ...base, ...rest, limits: { ...base.limits, ...limitOverrides } };
+  const supergraphSdl = sdlOverride ?? readFileSync(config.supergraphPath, 'utf8');
+
+  // The committed supergraph bakes in local default URLs; config decides where subgraphs really are.
+  const configured: Partial<Record<string, string>> = { ...config.urls, ...urlOverrides };
+  const subgraphUrls: Record<string, string> = {};
+  for (const { name, url } of supergraphSubgraphs(supergraphSdl)) {
+    subgraphUrls[name] = baseUrlOf(configured[name] ?? url);
+  }
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: apolloLogger,
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource(
+        name,
+        subgraphUrls[name] ? `${subgraphUrls[name]}/graphql` : (url ?? ''),
+        config.subgraphTimeoutMs,
+        config.internalSecret,
+      ),
+  });
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    logger: apolloLogger,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatRouterError,
+    parseOptions: { maxTokens: config.maxTokens },
+    // Signals are handled once, by closeOnSignals in index.ts.
+    stopOnTerminationSignals: false,
+    plugins: [
+      operationLimits<RouterContext>(config.limits),
+      requestIdHeader,
+      config.landingPage
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+  const schema = gateway.schema;
+  if (!schema) throw new Error('gateway started without a schema');
+
+  const createContext = (headers: IncomingHttpHeaders | Record<string, string | undefined>) =>
+    createRouterContext(headers, config);
+  const http = await startHttpService({
+    name: 'router',
+    port: config.port,
+    host: config.host,
+    routes: {
+      '/graphql': apolloHttpHandler(apollo, async (req) => createContext(req.headers), config.maxBodyBytes),
+    },
+    readiness: subgraphReadiness(subgraphUrls, config.readinessTimeoutMs),
+  });
+  logger.info('router listening', { url: `${http.url}/graphql`, subgraphs: subgraphUrls });
+
+  let closed: Promise<void> | null = null;
+  return {
+    config,
+    url: http.url,
+    graphqlUrl: `${http.url}/graphql`,
+    port: http.port,
+    http,
+    server: http.server,
+    apollo,
+    gateway,
+    schema,
+    supergraphSdl,
+    subgraphUrls,
+    createContext,
+    close: () => {
+      closed ??= (async () => {
+        await http.close();
+        await apollo.stop();
+      })();
+      return closed;
+    },
+  };
+}

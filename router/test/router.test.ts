@@ -1,0 +1,282 @@
+import { CALLER_HEADER, CALLER_SIGNATURE_HEADER, signCallerHeaders, signJwt } from '@baemin/platform';
+import { getIntrospectionQuery } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningRouter, start } from '../src/server.js';
+import {
+  composeTestSupergraph,
+  gql,
+  INTERNAL_SECRET,
+  JWT_SECRET,
+  ORDERS_SDL,
+  ordersResolvers,
+  STORES_SDL,
+  startTestSubgraph,
+  storesResolvers,
+  type TestSubgraph,
+} from './fixtures.js';
+
+let orders: TestSubgraph;
+let stores: TestSubgraph;
+let router: RunningRouter;
+const alice = signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET);
+const owner = signJwt({ sub: 'owner-1', role: 'owner' }, JWT_SECRET);
+
+beforeAll(async () => {
+  orders = await startTestSubgraph('orders', ORDERS_SDL, ordersResolvers);
+  stores = await startTestSubgraph('stores', STORES_SDL, storesResolvers);
+  router = await start({
+    port: 0,
+    jwtSecret: JWT_SECRET,
+    internalSecret: INTERNAL_SECRET,
+    supergraphSdl: composeTestSupergraph([orders, stores]),
+    urls: { orders: orders.url, stores: `${stores.url}/graphql` },
+  });
+});
+
+afterAll(async () => {
+  await router?.close();
+  await orders?.stop();
+  await stores?.stop();
+});
+
+describe('federation through the router', () => {
+  it('joins both subgraphs in one query and forwards the caller to every fetch', async () => {
+    const res = await gql(
+      router.graphqlUrl,
+      '{ whoami { id role } orders { id store { id name seenBy } } }',
+      {
+        token: alice,
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({
+      whoami: { id: 'alice', role: 'customer' },
+      orders: [
+        { id: 'o-1', store: { id: 'store-1', name: 'Store 1', seenBy: 'customer:alice' } },
+        { id: 'o-2', store: { id: 'store-2', name: 'Store 2', seenBy: 'customer:alice' } },
+      ],
+    });
+  });
+
+  it('treats a request without Authorization as anonymous', async () => {
+    const res = await gql(router.graphqlUrl, '{ whoami { id } stores { seenBy } }');
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({
+      whoami: null,
+      stores: [{ seenBy: 'anonymous' }, { seenBy: 'anonymous' }],
+    });
+  });
+
+  it('ignores identity headers sent by the client, even validly signed ones', async () => {
+    const forged = signCallerHeaders({ id: 'mallory', role: 'owner' }, INTERNAL_SECRET);
+    const anonymous = await gql(router.graphqlUrl, '{ whoami { id role } ownerSecret }', { headers: forged });
+    expect(anonymous.body.data?.whoami).toBeNull();
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const asAlice = await gql(router.graphqlUrl, '{ whoami { id role } }', {
+      token: alice,
+      headers: { [CALLER_HEADER]: 'bogus', [CALLER_SIGNATURE_HEADER]: 'bogus' },
+    });
+    expect(asAlice.body.data?.whoami).toEqual({ id: 'alice', role: 'customer' });
+    const last = orders.received.at(-1);
+    expect(last?.[CALLER_HEADER]).not.toBe('bogus');
+    expect(last?.[CALLER_HEADER]).not.toContain(',');
+  });
+
+  it('keeps subgraph error codes and masks unexpected errors', async () => {
+    const denied = await gql(router.graphqlUrl, '{ ownerSecret }', { token: alice });
+    expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(denied.body.data).toEqual({ ownerSecret: null });
+
+    const allowed = await gql(router.graphqlUrl, '{ ownerSecret }', { token: owner });
+    expect(allowed.body).toEqual({ data: { ownerSecret: 'the secret recipe' } });
+
+    const boom = await gql(router.graphqlUrl, '{ boom }');
+    const error = boom.body.errors?.[0];
+    expect(error).toMatchObject({
+      message: 'Internal server error',
+      path: ['boom'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'stores' },
+    });
+    expect(JSON.stringify(boom.body)).not.toMatch(/kaboom|stacktrace|\.ts:\d+/);
+  });
+
+  it('forwards trace context and a request id, and echoes the request id', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const res = await gql(router.graphqlUrl, '{ stores { id } }', {
+      headers: { traceparent, 'x-request-id': 'req-123' },
+    });
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    const seen = stores.received.at(-1);
+    expect(seen?.traceparent).toBe(traceparent);
+    expect(seen?.['x-request-id']).toBe('req-123');
+
+    const generated = await gql(router.graphqlUrl, '{ stores { id } }');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(stores.received.at(-1)?.['x-request-id']).toBe(generated.headers.get('x-request-id'));
+  });
+});
+
+describe('authentication', () => {
+  it.each([
+    ['a forged signature', signJwt({ sub: 'alice', role: 'customer' }, 'not-the-secret')],
+    ['an expired token', signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, -3600)],
+    ['garbage', 'not.a.jwt'],
+  ])('refuses %s with 401 UNAUTHENTICATED', async (_what, token) => {
+    const res = await gql(router.graphqlUrl, '{ stores { id } }', { token });
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.body.errors?.[0]?.message).toMatch(/^Invalid token: /);
+    expect(res.body.data).toBeUndefined();
+  });
+
+  it('refuses a non-Bearer Authorization header', async () => {
+    const res = await gql(router.graphqlUrl, '{ stores { id } }', {
+      headers: { authorization: 'Basic YTpi' },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token claiming the service role', async () => {
+    const res = await gql(router.graphqlUrl, '{ whoami { id } }', {
+      token: signJwt({ sub: 'order', role: 'service' }, JWT_SECRET),
+    });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('request limits', () => {
+  const nested = (depth: number) => {
+    // stores(1) category(2) parent... name: depth counts every field level.
+    let inner = 'name';
+    for (let i = 0; i < depth - 3; i++) inner = `parent { ${inner} }`;
+    return `{ stores { category { ${inner} } } }`;
+  };
+
+  it('accepts an operation exactly at the depth limit and refuses one level deeper', async () => {
+    const ok = await gql(router.graphqlUrl, nested(15));
+    expect(ok.status).toBe(200);
+    expect(ok.body.errors).toBeUndefined();
+
+    const deep = await gql(router.graphqlUrl, nested(16));
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'OPERATION_TOO_DEEP',
+      actual: 16,
+      limit: 15,
+    });
+  });
+
+  it('counts depth through fragments', async () => {
+    const query = `query { stores { ...S } }
+      fragment S on Store { category { ...C } }
+      fragment C on Category { parent { parent { parent { parent { parent { parent { parent { parent { parent {
+        parent { parent { parent { parent { parent { name } } } } } } } } } } } } } } }`;
+    const res = await gql(router.graphqlUrl, query);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('OPERATION_TOO_DEEP');
+  });
+
+  it('limits aliases', async () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i}: name`).join(' ');
+    const ok = await gql(router.graphqlUrl, `{ stores { ${names(30)} } }`);
+    expect(ok.body.errors).toBeUndefined();
+    const res = await gql(router.graphqlUrl, `{ stores { ${names(31)} } }`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'TOO_MANY_ALIASES', actual: 31 });
+  });
+
+  it('limits root fields', async () => {
+    const roots = Array.from({ length: 21 }, (_, i) => `s${i}: stores { id }`).join(' ');
+    const res = await gql(router.graphqlUrl, `{ ${roots} }`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'TOO_MANY_ROOT_FIELDS',
+      actual: 21,
+      limit: 20,
+    });
+  });
+
+  it('lets the Sandbox introspection query through', async () => {
+    const res = await gql(router.graphqlUrl, getIntrospectionQuery({ inputValueDeprecation: true }));
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(JSON.stringify(res.body.data)).toContain('"name":"Store"');
+  });
+
+  it('reports parse and validation failures with Apollo codes', async () => {
+    const parse = await gql(router.graphqlUrl, '{ stores { ');
+    expect(parse.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const invalid = await gql(router.graphqlUrl, '{ stores { nope } }');
+    expect(invalid.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses bodies over 1 MiB with 413', async () => {
+    const res = await fetch(router.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ stores { id } } # ${'x'.repeat(1024 * 1024)}` }),
+    });
+    expect(res.status).toBe(413);
+    expect(
+      ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+    ).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('Sandbox and health', () => {
+  it('serves the embedded Sandbox to browsers outside production', async () => {
+    const res = await fetch(router.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('embeddable-sandbox');
+  });
+
+  it('is live and ready while every subgraph answers', async () => {
+    expect((await fetch(`${router.url}/health`)).status).toBe(200);
+    const ready = await fetch(`${router.url}/ready`);
+    expect(ready.status).toBe(200);
+  });
+});
+
+describe('a subgraph going down', () => {
+  let spare: TestSubgraph;
+  let spareOrders: TestSubgraph;
+  let r: RunningRouter;
+
+  beforeAll(async () => {
+    spareOrders = await startTestSubgraph('orders', ORDERS_SDL, ordersResolvers);
+    spare = await startTestSubgraph('stores', STORES_SDL, storesResolvers);
+    r = await start({
+      port: 0,
+      jwtSecret: JWT_SECRET,
+      internalSecret: INTERNAL_SECRET,
+      supergraphSdl: composeTestSupergraph([spareOrders, spare]),
+      urls: { orders: spareOrders.url, stores: spare.url },
+    });
+    await spare.stop();
+  });
+
+  afterAll(async () => {
+    await r?.close();
+    await spareOrders?.stop();
+  });
+
+  it('makes /ready answer 503 naming it', async () => {
+    const res = await fetch(`${r.url}/ready`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { failed: string[] }).failed).toEqual(['stores']);
+  });
+
+  it('gives SERVICE_UNAVAILABLE for its fields without leaking addresses, and still serves the others', async () => {
+    const res = await gql(r.graphqlUrl, '{ stores { id } }');
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      serviceName: 'stores',
+    });
+    expect(JSON.stringify(res.body)).not.toContain('127.0.0.1');
+    const other = await gql(r.graphqlUrl, '{ orders { id } }');
+    expect(other.body).toEqual({ data: { orders: [{ id: 'o-1' }, { id: 'o-2' }] } });
+  });
+});

@@ -1,0 +1,69 @@
+import { type Caller, type Database, domainError, ErrorCode, forbidden } from '@baemin/platform';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { type DashboardEventRow, type DashboardRow, dashboardEvents, dashboards } from './db/schema.js';
+import type * as schema from './db/schema.js';
+
+type Schema = typeof schema;
+
+/** Default and largest page of `myDashboards`. */
+export const DEFAULT_PAGE = 20;
+export const MAX_PAGE = 100;
+
+/** The order's customer, its store's owner and its rider may see a dashboard. */
+export function canSeeDashboard(caller: Caller | null, row: DashboardRow): boolean {
+  if (!caller) return false;
+  switch (caller.role) {
+    case 'customer':
+      return caller.id === row.customerId;
+    case 'owner':
+      return caller.id === row.ownerId;
+    case 'rider':
+      return row.riderId !== null && caller.id === row.riderId;
+    default:
+      return false;
+  }
+}
+
+/** Read side of the read model (committed snapshot only). */
+export class DashboardStore {
+  constructor(private readonly database: Database<Schema>) {}
+
+  find(orderId: string): DashboardRow | undefined {
+    return this.database.reader.select().from(dashboards).where(eq(dashboards.orderId, orderId)).get();
+  }
+
+  /** The caller's dashboards, newest first: customers' orders, owners' stores' orders, riders' deliveries. */
+  listFor(caller: Caller, first: number): DashboardRow[] {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
+      throw domainError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to ${MAX_PAGE}`, {
+        argumentName: 'first',
+      });
+    }
+    const column =
+      caller.role === 'customer'
+        ? dashboards.customerId
+        : caller.role === 'owner'
+          ? dashboards.ownerId
+          : caller.role === 'rider'
+            ? dashboards.riderId
+            : null;
+    if (!column) throw forbidden('Dashboards are for customers, owners and riders');
+    return this.database.reader
+      .select()
+      .from(dashboards)
+      .where(eq(column, caller.id))
+      .orderBy(desc(dashboards.placedAt), desc(dashboards.orderId))
+      .limit(first)
+      .all();
+  }
+
+  /** Status history of one order after `afterVersion`, oldest first (what a late watcher missed). */
+  history(orderId: string, afterVersion = 0): DashboardEventRow[] {
+    return this.database.reader
+      .select()
+      .from(dashboardEvents)
+      .where(and(eq(dashboardEvents.orderId, orderId), gt(dashboardEvents.version, afterVersion)))
+      .orderBy(asc(dashboardEvents.version))
+      .all();
+  }
+}

@@ -1,0 +1,77 @@
+import type { OrderStatus, PaymentStatus } from '@baemin/platform';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export { inbox, outbox } from '@baemin/platform';
+
+/**
+ * The read model: one row per order, built only from events. The payment and delivery columns are
+ * copied from {@link dashboardPayments} / {@link dashboardDeliveries}, which keep those facts even
+ * when they arrive before the order's `OrderPlaced` (they travel on other topics).
+ */
+export const dashboards = sqliteTable(
+  'dashboards',
+  {
+    orderId: text('order_id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    storeId: text('store_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    storeName: text('store_name').notNull(),
+    /** JSON array of OrderLine. */
+    items: text('items').notNull(),
+    total: integer('total').notNull(),
+    status: text('status').$type<OrderStatus>().notNull(),
+    paymentStatus: text('payment_status').$type<PaymentStatus>(),
+    riderId: text('rider_id'),
+    statusReason: text('status_reason'),
+    /** Per-order sequence of the last status event applied (1 = OrderPlaced). */
+    version: integer('version').notNull(),
+    placedAt: text('placed_at').notNull(),
+    acceptedAt: text('accepted_at'),
+    rejectedAt: text('rejected_at'),
+    cookingAt: text('cooking_at'),
+    readyAt: text('ready_at'),
+    pickedUpAt: text('picked_up_at'),
+    deliveredAt: text('delivered_at'),
+    cancelRequestedAt: text('cancel_requested_at'),
+    canceledAt: text('canceled_at'),
+    refundedAt: text('refunded_at'),
+    /** Time of the latest event that changed the row (event time, so a rebuild reproduces it). */
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('dashboards_customer').on(t.customerId, t.placedAt),
+    index('dashboards_owner').on(t.ownerId, t.placedAt),
+    index('dashboards_rider').on(t.riderId, t.placedAt),
+  ],
+);
+
+/** Append-only status history per order: what a live watcher that fell behind replays. */
+export const dashboardEvents = sqliteTable(
+  'dashboard_events',
+  {
+    orderId: text('order_id').notNull(),
+    version: integer('version').notNull(),
+    status: text('status').$type<OrderStatus>().notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.version] })],
+);
+
+/** Payment facts by order, kept whether or not the order's row exists yet (cross-topic ordering). */
+export const dashboardPayments = sqliteTable('dashboard_payments', {
+  orderId: text('order_id').primaryKey(),
+  status: text('status').$type<PaymentStatus>().notNull(),
+  capturedAt: text('captured_at'),
+  refundedAt: text('refunded_at'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Delivery facts by order (the rider), kept whether or not the order's row exists yet. */
+export const dashboardDeliveries = sqliteTable('dashboard_deliveries', {
+  orderId: text('order_id').primaryKey(),
+  riderId: text('rider_id').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export type DashboardRow = typeof dashboards.$inferSelect;
+export type DashboardEventRow = typeof dashboardEvents.$inferSelect;

@@ -1,0 +1,262 @@
+import {
+  type DeliveryPayload,
+  DeliveryEvents,
+  type EventEnvelope,
+  type EventHandler,
+  OrderEvents,
+  type OrderPlacedPayload,
+  type OrderStatus,
+  type OrderStatusPayload,
+  type PaymentPayload,
+  PaymentEvents,
+  type Tx,
+} from '@baemin/platform';
+import { eq } from 'drizzle-orm';
+import {
+  type DashboardRow,
+  dashboardDeliveries,
+  dashboardEvents,
+  dashboardPayments,
+  dashboards,
+} from './db/schema.js';
+import type * as schema from './db/schema.js';
+
+type Schema = typeof schema;
+type Handlers = Partial<Record<string, EventHandler<Schema>>>;
+type StepColumn = keyof Pick<
+  DashboardRow,
+  | 'acceptedAt'
+  | 'rejectedAt'
+  | 'cookingAt'
+  | 'readyAt'
+  | 'pickedUpAt'
+  | 'deliveredAt'
+  | 'cancelRequestedAt'
+  | 'canceledAt'
+>;
+
+/** The step time each status records. */
+const STATUS_COLUMN: Partial<Record<OrderStatus, StepColumn>> = {
+  ACCEPTED: 'acceptedAt',
+  REJECTED: 'rejectedAt',
+  COOKING: 'cookingAt',
+  READY: 'readyAt',
+  PICKED_UP: 'pickedUpAt',
+  DELIVERED: 'deliveredAt',
+  CANCEL_PENDING: 'cancelRequestedAt',
+  CANCELED: 'canceledAt',
+};
+
+/**
+ * The step each event type records, whatever status it leaves the order in: an OrderAccepted
+ * while CANCEL_PENDING (docs/saga.md) still tells when the store accepted.
+ */
+const TYPE_COLUMN: Partial<Record<string, StepColumn>> = {
+  [OrderEvents.OrderAccepted]: 'acceptedAt',
+  [OrderEvents.OrderRejected]: 'rejectedAt',
+  [OrderEvents.OrderCookingStarted]: 'cookingAt',
+  [OrderEvents.OrderReady]: 'readyAt',
+  [OrderEvents.OrderPickedUp]: 'pickedUpAt',
+  [OrderEvents.OrderDelivered]: 'deliveredAt',
+  [OrderEvents.OrderCancelRequested]: 'cancelRequestedAt',
+  [OrderEvents.OrderCanceled]: 'canceledAt',
+};
+
+const ORDER_STATUSES = new Set<string>([
+  'PLACED',
+  'ACCEPTED',
+  'REJECTED',
+  'COOKING',
+  'READY',
+  'PICKED_UP',
+  'DELIVERED',
+  'CANCEL_PENDING',
+  'CANCELED',
+]);
+
+/** ISO-8601 strings in UTC compare in time order. */
+const later = (a: string, b: string) => (a > b ? a : b);
+
+/**
+ * The projection: every handler runs in the consumer's transaction (with the inbox row), so a
+ * redelivered event is ignored before it gets here. `onChanged(eventId, orderId)` is told which
+ * events changed a row, so the subgraph notifies watchers only of real changes, after commit.
+ */
+export function dashboardHandlers(onChanged: (eventId: string, orderId: string) => void): Handlers {
+  const statusHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
+    if (await applyStatus(tx, envelope)) onChanged(envelope.id, envelope.payload.orderId);
+  };
+  const handlers: Handlers = {
+    [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderPlacedPayload>) => {
+      if (await applyPlaced(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+    },
+    [PaymentEvents.PaymentCaptured]: async (tx, envelope: EventEnvelope<PaymentPayload>) => {
+      if (await applyPayment(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+    },
+    [PaymentEvents.PaymentRefunded]: async (tx, envelope: EventEnvelope<PaymentPayload>) => {
+      if (await applyPayment(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+    },
+  };
+  for (const type of Object.values(OrderEvents)) {
+    if (type !== OrderEvents.OrderPlaced) handlers[type] = statusHandler;
+  }
+  const riderHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<DeliveryPayload>) => {
+    if (await applyRider(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+  };
+  handlers[DeliveryEvents.DeliveryPickedUp] = riderHandler;
+  handlers[DeliveryEvents.DeliveryCompleted] = riderHandler;
+  return handlers;
+}
+
+function checkStatusPayload(p: OrderStatusPayload, type: string): void {
+  if (
+    typeof p?.orderId !== 'string' ||
+    !ORDER_STATUSES.has(p.status) ||
+    !Number.isInteger(p.version) ||
+    typeof p.at !== 'string'
+  ) {
+    throw new Error(`malformed ${type} payload`);
+  }
+}
+
+/** OrderPlaced creates the row (once), merging payment and delivery facts that came first. */
+async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boolean> {
+  checkStatusPayload(p, OrderEvents.OrderPlaced);
+  // A copy of OrderPlaced (new event id) changes nothing, however it looks.
+  const [existing] = await tx
+    .select({ v: dashboards.version })
+    .from(dashboards)
+    .where(eq(dashboards.orderId, p.orderId));
+  if (existing) return false;
+  const [payment] = await tx.select().from(dashboardPayments).where(eq(dashboardPayments.orderId, p.orderId));
+  const [delivery] = await tx
+    .select()
+    .from(dashboardDeliveries)
+    .where(eq(dashboardDeliveries.orderId, p.orderId));
+  let updatedAt = p.at;
+  if (payment) updatedAt = later(updatedAt, payment.updatedAt);
+  if (delivery) updatedAt = later(updatedAt, delivery.updatedAt);
+  const inserted = await tx
+    .insert(dashboards)
+    .values({
+      orderId: p.orderId,
+      customerId: p.customerId,
+      storeId: p.storeId,
+      ownerId: p.ownerId,
+      storeName: p.storeName,
+      items: JSON.stringify(p.items ?? []),
+      total: p.total,
+      status: p.status,
+      paymentStatus: payment?.status ?? null,
+      riderId: delivery?.riderId ?? p.riderId ?? null,
+      statusReason: p.reason ?? null,
+      version: p.version,
+      placedAt: p.at,
+      refundedAt: payment?.refundedAt ?? null,
+      updatedAt,
+    })
+    .onConflictDoNothing()
+    .returning({ orderId: dashboards.orderId });
+  if (inserted.length === 0) return false;
+  await tx
+    .insert(dashboardEvents)
+    .values({ orderId: p.orderId, version: p.version, status: p.status, at: p.at })
+    .onConflictDoNothing();
+  return true;
+}
+
+/**
+ * A status event applies only when newer than the row (stale and duplicate ones are ignored).
+ * Before OrderPlaced it throws, so the bus retries: both travel on order.events with the order
+ * id as key, so OrderPlaced is ahead of it and this cannot last.
+ */
+async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPayload>): Promise<boolean> {
+  const p = envelope.payload;
+  checkStatusPayload(p, envelope.type);
+  const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
+  if (!row) {
+    throw new Error(
+      `no dashboard row for order ${p.orderId} yet (${envelope.type} v${p.version} before OrderPlaced)`,
+    );
+  }
+  if (p.version <= row.version) return false;
+  const set: Partial<DashboardRow> = {
+    status: p.status,
+    version: p.version,
+    updatedAt: later(row.updatedAt, p.at),
+  };
+  // OrderCancelDenied returns to a status reached before: it records no new step.
+  const columns = [TYPE_COLUMN[envelope.type]];
+  if (envelope.type !== OrderEvents.OrderCancelDenied) columns.push(STATUS_COLUMN[p.status]);
+  for (const column of columns) {
+    // First time wins: a step happens once; a later event with the same status is not a new step.
+    if (column && row[column] === null) set[column] = p.at;
+  }
+  if (p.reason) set.statusReason = p.reason;
+  if (p.riderId) set.riderId = p.riderId;
+  await tx.update(dashboards).set(set).where(eq(dashboards.orderId, p.orderId));
+  await tx
+    .insert(dashboardEvents)
+    .values({ orderId: p.orderId, version: p.version, status: p.status, at: p.at })
+    .onConflictDoNothing();
+  return true;
+}
+
+/** Payment facts are kept by order id; REFUNDED is final (a late CAPTURED copy cannot undo it). */
+async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean> {
+  if (typeof p?.orderId !== 'string' || (p.status !== 'CAPTURED' && p.status !== 'REFUNDED')) {
+    throw new Error('malformed payment payload');
+  }
+  const [known] = await tx.select().from(dashboardPayments).where(eq(dashboardPayments.orderId, p.orderId));
+  if (known?.status === 'REFUNDED') return false;
+  if (known?.status === p.status) return false;
+  const fact = {
+    orderId: p.orderId,
+    status: p.status,
+    capturedAt: p.status === 'CAPTURED' ? p.at : (known?.capturedAt ?? null),
+    refundedAt: p.status === 'REFUNDED' ? p.at : null,
+    updatedAt: known ? later(known.updatedAt, p.at) : p.at,
+  };
+  await tx
+    .insert(dashboardPayments)
+    .values(fact)
+    .onConflictDoUpdate({
+      target: dashboardPayments.orderId,
+      set: {
+        status: fact.status,
+        capturedAt: fact.capturedAt,
+        refundedAt: fact.refundedAt,
+        updatedAt: fact.updatedAt,
+      },
+    });
+  const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
+  if (!row) return false;
+  await tx
+    .update(dashboards)
+    .set({ paymentStatus: fact.status, refundedAt: fact.refundedAt, updatedAt: later(row.updatedAt, p.at) })
+    .where(eq(dashboards.orderId, p.orderId));
+  return true;
+}
+
+/** The rider from the delivery context (kept by order id, copied to the row when it exists). */
+async function applyRider(tx: Tx<Schema>, p: DeliveryPayload): Promise<boolean> {
+  if (typeof p?.orderId !== 'string') throw new Error('malformed delivery payload');
+  if (!p.riderId) return false;
+  const [known] = await tx
+    .select()
+    .from(dashboardDeliveries)
+    .where(eq(dashboardDeliveries.orderId, p.orderId));
+  if (known?.riderId === p.riderId) return false;
+  const updatedAt = known ? later(known.updatedAt, p.at) : p.at;
+  await tx
+    .insert(dashboardDeliveries)
+    .values({ orderId: p.orderId, riderId: p.riderId, updatedAt })
+    .onConflictDoUpdate({ target: dashboardDeliveries.orderId, set: { riderId: p.riderId, updatedAt } });
+  const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
+  if (!row || row.riderId === p.riderId) return false;
+  await tx
+    .update(dashboards)
+    .set({ riderId: p.riderId, updatedAt: later(row.updatedAt, p.at) })
+    .where(eq(dashboards.orderId, p.orderId));
+  return true;
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Caller,
+  type Database,
+  type DeliveryPayload,
+  DeliveryEvents,
+  domainError,
+  ErrorCode,
+  type EventEnvelope,
+  forbidden,
+  invalidTransition,
+  type Outbox,
+  type TicketPayload,
+  type Tx,
+  unauthenticated,
+} from '@baemin/platform';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { type DeliveryRow, deliveries } from './db/schema.js';
+import type * as schema from './db/schema.js';
+import { type DeliveryAction, decide } from './deliveryStateMachine.js';
+
+type Schema = typeof schema;
+
+const MAX_ID_LENGTH = 100;
+
+/**
+ * Who may see a delivery: the order's customer, the store's owner, the rider who picked it up,
+ * and any rider while it is AVAILABLE (so they can choose it).
+ */
+export function canSeeDelivery(caller: Caller | null, d: DeliveryRow): boolean {
+  if (!caller) return false;
+  switch (caller.role) {
+    case 'customer':
+      return caller.id === d.customerId;
+    case 'owner':
+      return caller.id === d.ownerId;
+    case 'rider':
+      return d.status === 'AVAILABLE' || caller.id === d.riderId;
+    default:
+      return false;
+  }
+}
+
+export function requireRider(caller: Caller | null): Caller {
+  if (!caller) throw unauthenticated();
+  if (caller.role !== 'rider') throw forbidden('Only riders can do this');
+  return caller;
+}
+
+export function checkOrderId(orderId: string): string {
+  if (orderId.length === 0 || orderId.length > MAX_ID_LENGTH) {
+    throw domainError(ErrorCode.BAD_USER_INPUT, `orderId must be 1 to ${MAX_ID_LENGTH} characters`);
+  }
+  return orderId;
+}
+
+/** The delivery context's write and read side. */
+export class DeliveryService {
+  constructor(
+    private readonly database: Database<Schema>,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** `TicketReady` → an AVAILABLE delivery (once per order) and `DeliveryCreated`. Runs in the consumer's tx. */
+  async onTicketReady(tx: Tx<Schema>, envelope: EventEnvelope<TicketPayload>): Promise<void> {
+    const t = envelope.payload;
+    const row: DeliveryRow = {
+      id: randomUUID(),
+      orderId: t.orderId,
+      storeId: t.storeId,
+      customerId: t.customerId,
+      ownerId: t.ownerId,
+      status: 'AVAILABLE',
+      riderId: null,
+      // Ready time = when it became available; falls back to now for a payload without it.
+      createdAt: typeof t.at === 'string' && t.at ? t.at : new Date().toISOString(),
+      pickedUpAt: null,
+      deliveredAt: null,
+    };
+    const inserted = await tx
+      .insert(deliveries)
+      .values(row)
+      .onConflictDoNothing({ target: deliveries.orderId })
+      .returning({ id: deliveries.id });
+    if (inserted.length === 0) return;
+    await this.emit(tx, DeliveryEvents.DeliveryCreated, row, row.createdAt, envelope.id);
+  }
+
+  pickUp(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
+    return this.transition(requireRider(caller), checkOrderId(orderId), 'pickUp');
+  }
+
+  completeDelivery(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
+    return this.transition(requireRider(caller), checkOrderId(orderId), 'completeDelivery');
+  }
+
+  private async transition(rider: Caller, orderId: string, action: DeliveryAction): Promise<DeliveryRow> {
+    const updated = await this.database.transaction(async (tx) => {
+      const [current] = await tx.select().from(deliveries).where(eq(deliveries.orderId, orderId)).limit(1);
+      const decision = decide(
+        { status: current?.status ?? null, riderId: current?.riderId ?? null },
+        action,
+        rider.id,
+      );
+      if (!decision.ok) {
+        if (decision.error === 'FORBIDDEN')
+          throw forbidden('Only the rider who picked it up can complete it');
+        throw invalidTransition('delivery of order', orderId, decision.currentStatus, action);
+      }
+      // decide() only allows transitions of an existing delivery.
+      const existing = current!;
+      const at = new Date().toISOString();
+      const row: DeliveryRow =
+        decision.next === 'PICKED_UP'
+          ? { ...existing, status: 'PICKED_UP', riderId: rider.id, pickedUpAt: at }
+          : { ...existing, status: 'DELIVERED', deliveredAt: at };
+      await tx
+        .update(deliveries)
+        .set({
+          status: row.status,
+          riderId: row.riderId,
+          pickedUpAt: row.pickedUpAt,
+          deliveredAt: row.deliveredAt,
+        })
+        .where(and(eq(deliveries.id, existing.id), eq(deliveries.status, existing.status)));
+      const type =
+        decision.next === 'PICKED_UP' ? DeliveryEvents.DeliveryPickedUp : DeliveryEvents.DeliveryCompleted;
+      await this.emit(tx, type, row, at, null);
+      return row;
+    });
+    this.outbox.notify();
+    return updated;
+  }
+
+  private async emit(tx: Tx<Schema>, type: string, row: DeliveryRow, at: string, causationId: string | null) {
+    await this.outbox.add<DeliveryPayload>(tx, {
+      type,
+      correlationId: row.orderId,
+      causationId,
+      payload: {
+        deliveryId: row.id,
+        orderId: row.orderId,
+        storeId: row.storeId,
+        customerId: row.customerId,
+        status: row.status,
+        riderId: row.riderId,
+        at,
+      },
+    });
+  }
+
+  async findByOrder(orderId: string): Promise<DeliveryRow | undefined> {
+    const [row] = await this.database.reader
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.orderId, orderId))
+      .limit(1);
+    return row;
+  }
+
+  /** Oldest first: the food that has waited longest goes first. */
+  available(): Promise<DeliveryRow[]> {
+    return this.database.reader
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.status, 'AVAILABLE'))
+      .orderBy(asc(deliveries.createdAt), asc(deliveries.id));
+  }
+
+  /** Newest pickup first. */
+  ofRider(riderId: string): Promise<DeliveryRow[]> {
+    return this.database.reader
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.riderId, riderId))
+      .orderBy(desc(deliveries.pickedUpAt), desc(deliveries.id));
+  }
+}

@@ -1,0 +1,39 @@
+import { forbidden, unauthenticated } from '@baemin/platform';
+import { type DeliveryService, canSeeDelivery, requireRider } from './DeliveryService.js';
+import type { Resolvers } from './generated/resolvers-types.js';
+
+export function deliveryResolvers(service: DeliveryService): Resolvers {
+  return {
+    Query: {
+      availableDeliveries: (_parent, _args, { caller }) => {
+        requireRider(caller);
+        return service.available();
+      },
+      myDeliveries: (_parent, _args, { caller }) => service.ofRider(requireRider(caller).id),
+      delivery: async (_parent, { orderId }, { caller }) => {
+        if (!caller) throw unauthenticated();
+        const delivery = await service.findByOrder(orderId);
+        if (!delivery) return null;
+        if (!canSeeDelivery(caller, delivery)) throw forbidden('This delivery is not yours to see');
+        return delivery;
+      },
+    },
+    Mutation: {
+      pickUp: (_parent, { orderId }, { caller }) => service.pickUp(caller, orderId),
+      completeDelivery: (_parent, { orderId }, { caller }) => service.completeDelivery(caller, orderId),
+    },
+    Delivery: {
+      order: (d) => ({ __typename: 'Order', id: d.orderId }),
+      store: (d) => ({ __typename: 'Store', id: d.storeId }),
+    },
+    Order: {
+      // The delivery context knows orders only by id; the order context owns them.
+      __resolveReference: (ref) => ({ id: ref.id }),
+      // Null (not an error) when hidden, so a composed query over Order does not fail as a whole.
+      delivery: async (order, _args, { caller }) => {
+        const delivery = await service.findByOrder(order.id);
+        return delivery && canSeeDelivery(caller, delivery) ? delivery : null;
+      },
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import { domainError, ErrorCode, envInt, logger, signCallerHeaders } from '@baemin/platform';
+import CircuitBreaker from 'opossum';
+
+export interface PaymentClientOptions {
+  /** Base URL of the payment context, e.g. `http://127.0.0.1:8084`. */
+  baseUrl: string;
+  /** Internal secret used to sign the order context's service identity. */
+  internalSecret: string;
+  /** A capture slower than this fails (and counts against the breaker). Default PAYMENT_TIMEOUT_MS or 3000 ms. */
+  timeoutMs?: number;
+  /** How long the breaker stays open before one trial call. Default PAYMENT_BREAKER_RESET_MS or 10000 ms. */
+  resetTimeoutMs?: number;
+  /** Best-effort refunds give up after this. Default 3000 ms. */
+  refundTimeoutMs?: number;
+}
+
+export interface CaptureRequest {
+  orderId: string;
+  customerId: string;
+  storeId: string;
+  ownerId: string;
+  /** Won, integer. */
+  amount: number;
+}
+
+/** The payment context's answer to a successful capture (200). */
+export interface CapturedPayment {
+  id: string;
+  orderId: string;
+  amount: number;
+  status: 'CAPTURED';
+  capturedAt: string;
+}
+
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+export interface BreakerStatus {
+  state: BreakerState;
+  /** Seconds until the breaker lets a trial call through (0 unless open). */
+  retryAfterSeconds: number;
+  stats: {
+    fires: number;
+    successes: number;
+    failures: number;
+    rejects: number;
+    timeouts: number;
+    latencyMean: number;
+  };
+}
+
+/** Payment answered and said no (402): a business outcome, not a failure of the payment service. */
+class PaymentDeclinedError extends Error {
+  override name = 'PaymentDeclinedError';
+}
+
+/** Payment refused the request itself (400 bad request, 409 conflict): our bug, not its outage. */
+class PaymentRequestRefusedError extends Error {
+  override name = 'PaymentRequestRefusedError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Payment did not give a usable answer (5xx, unexpected status or body). */
+class PaymentFailedError extends Error {
+  override name = 'PaymentFailedError';
+}
+
+/** Retry hint when the breaker is not open (a single failure or a timeout). */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The order context's synchronous call to payment, behind a circuit breaker (opossum): when
+ * payment fails or is slow for half of at least 5 calls in 10 s, further captures fail fast with
+ * PAYMENT_UNAVAILABLE (and a retry hint) instead of holding customers' requests for the full
+ * timeout, until a trial call after `resetTimeoutMs` succeeds. Declines are answers, not failures,
+ * so they never open the breaker.
+ */
+export class PaymentClient {
+  private readonly breaker: CircuitBreaker<[CaptureRequest], CapturedPayment>;
+  private readonly timeoutMs: number;
+  private readonly resetTimeoutMs: number;
+  private readonly refundTimeoutMs: number;
+  private openedAt = 0;
+
+  constructor(private readonly options: PaymentClientOptions) {
+    this.timeoutMs = options.timeoutMs ?? envInt(process.env, 'PAYMENT_TIMEOUT_MS', 3000);
+    this.resetTimeoutMs = options.resetTimeoutMs ?? envInt(process.env, 'PAYMENT_BREAKER_RESET_MS', 10_000);
+    this.refundTimeoutMs = options.refundTimeoutMs ?? 3000;
+    this.breaker = new CircuitBreaker((req: CaptureRequest) => this.postCapture(req), {
+      name: 'payment-capture',
+      timeout: this.timeoutMs,
+      errorThresholdPercentage: 50,
+      volumeThreshold: 5,
+      resetTimeout: this.resetTimeoutMs,
+      rollingCountTimeout: 10_000,
+      errorFilter: (err: unknown) =>
+        err instanceof PaymentDeclinedError || err instanceof PaymentRequestRefusedError,
+    });
+    this.breaker.on('open', () => {
+      this.openedAt = Date.now();
+      logger.warn('payment circuit opened; captures fail fast', { resetTimeoutMs: this.resetTimeoutMs });
+    });
+    this.breaker.on('halfOpen', () => logger.info('payment circuit half-open; next capture is a trial'));
+    this.breaker.on('close', () => logger.info('payment circuit closed'));
+  }
+
+  /**
+   * Captures the order's amount. Throws GraphQL errors: PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
+   * (with `retryAfterSeconds`), or INTERNAL_SERVER_ERROR when payment refused the request itself.
+   */
+  async capture(req: CaptureRequest): Promise<CapturedPayment> {
+    try {
+      return await this.breaker.fire(req);
+    } catch (err) {
+      if (err instanceof PaymentDeclinedError) {
+        throw domainError(ErrorCode.PAYMENT_DECLINED, `Payment was declined: ${err.message}`, {
+          orderId: req.orderId,
+        });
+      }
+      if (err instanceof PaymentRequestRefusedError) {
+        logger.error('payment refused the capture request', {
+          orderId: req.orderId,
+          status: err.status,
+          code: err.code,
+        });
+        if (err.status === 200) void this.refund(req.orderId, 'captured amount did not match the order');
+        throw domainError(ErrorCode.INTERNAL, 'Payment could not process this order');
+      }
+      const code = (err as { code?: string }).code;
+      const reachedPayment = code !== 'EOPENBREAKER' && code !== 'ESEMLOCKED';
+      if (reachedPayment) {
+        logger.warn('payment capture failed', { orderId: req.orderId, error: (err as Error).message });
+        // A timed-out or failed capture may still have been applied; refund it so nobody pays for
+        // an order that does not exist (payment refunds by order id, and ignores unknown ones).
+        void this.refund(req.orderId, 'capture failed or timed out; order not placed');
+      }
+      const retryAfterSeconds = this.retryAfterSeconds();
+      throw domainError(
+        ErrorCode.PAYMENT_UNAVAILABLE,
+        `Payment is unavailable right now; please try again in ${retryAfterSeconds} seconds`,
+        { retryAfterSeconds },
+      );
+    }
+  }
+
+  /** Best-effort refund of an order's payment (compensation); never throws. Returns true when payment confirmed it. */
+  async refund(orderId: string, reason: string): Promise<boolean> {
+    try {
+      const res = await this.post('/internal/payments/refund', { orderId, reason }, this.refundTimeoutMs);
+      await res.text();
+      if (!res.ok) logger.warn('payment refund not confirmed', { orderId, status: res.status });
+      return res.ok;
+    } catch (err) {
+      logger.warn('payment refund failed', { orderId, error: (err as Error).message });
+      return false;
+    }
+  }
+
+  /** Seconds until the breaker lets a trial call through when open; otherwise the default hint (5). */
+  retryAfterSeconds(): number {
+    if (!this.breaker.opened) return DEFAULT_RETRY_AFTER_SECONDS;
+    const remainingMs = this.openedAt + this.resetTimeoutMs - Date.now();
+    return Math.max(1, Math.ceil(remainingMs / 1000));
+  }
+
+  status(): BreakerStatus {
+    const s = this.breaker.stats;
+    const state: BreakerState = this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'halfOpen' : 'closed';
+    return {
+      state,
+      retryAfterSeconds: state === 'open' ? this.retryAfterSeconds() : 0,
+      stats: {
+        fires: s.fires,
+        successes: s.successes,
+        failures: s.failures,
+        rejects: s.rejects,
+        timeouts: s.timeouts,
+        latencyMean: s.latencyMean,
+      },
+    };
+  }
+
+  /** Stops the breaker's timers (shutdown). */
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+
+  private post(path: string, body: unknown, timeoutMs: number): Promise<Response> {
+    return fetch(`${this.options.baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        ...signCallerHeaders({ id: 'order', role: 'service' }, this.options.internalSecret),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+      // Frees the socket when the breaker has already given up on the call.
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+
+  private async postCapture(req: CaptureRequest): Promise<CapturedPayment> {
+    const res = await this.post('/internal/payments/capture', req, this.timeoutMs);
+    const text = await res.text();
+    let body: { payment?: CapturedPayment; error?: { code?: string; message?: string } } | null = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    if (res.status === 200 && body?.payment && body.payment.status === 'CAPTURED') {
+      if (body.payment.orderId !== req.orderId || body.payment.amount !== req.amount) {
+        throw new PaymentRequestRefusedError(
+          'payment captured a different order or amount',
+          200,
+          'PAYMENT_MISMATCH',
+        );
+      }
+      return body.payment;
+    }
+    const message = body?.error?.message ?? `HTTP ${res.status}`;
+    if (res.status === 402) throw new PaymentDeclinedError(message);
+    if (res.status === 400 || res.status === 409) {
+      throw new PaymentRequestRefusedError(message, res.status, body?.error?.code ?? 'BAD_REQUEST');
+    }
+    throw new PaymentFailedError(`payment answered ${res.status}: ${message}`);
+  }
+}

@@ -1,0 +1,82 @@
+import type { OrderStatus } from '@baemin/platform';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { FulfilmentStatus } from '../orderStateMachine.js';
+
+// Migrations must create the platform's outbox and inbox tables in this database too.
+export { inbox, outbox } from '@baemin/platform';
+
+/**
+ * One row per order. `status` is what the customer sees; `progress` is how far fulfilment got
+ * (monotonic), which differs from `status` while CANCEL_PENDING and after REJECTED/CANCELED.
+ */
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    storeId: text('store_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    storeName: text('store_name').notNull(),
+    /** Won, integer. */
+    total: integer('total').notNull(),
+    status: text('status').$type<OrderStatus>().notNull(),
+    progress: text('progress').$type<FulfilmentStatus>().notNull(),
+    statusReason: text('status_reason'),
+    riderId: text('rider_id'),
+    /** Per-order event sequence: 1 = OrderPlaced, +1 per status event. */
+    version: integer('version').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    paymentId: text('payment_id').notNull(),
+    placedAt: text('placed_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    // NULL keys never collide, so orders without a key are unconstrained.
+    uniqueIndex('orders_customer_idempotency_key').on(t.customerId, t.idempotencyKey),
+    index('orders_customer_placed').on(t.customerId, t.placedAt),
+  ],
+);
+
+export const orderItems = sqliteTable(
+  'order_items',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    lineNo: integer('line_no').notNull(),
+    menuItemId: text('menu_item_id').notNull(),
+    name: text('name').notNull(),
+    quantity: integer('quantity').notNull(),
+    /** Won, integer, as priced when the order was placed. */
+    unitPrice: integer('unit_price').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] })],
+);
+
+/** Replica of the store context's stores, from StoreUpserted snapshots. */
+export const catalogStores = sqliteTable('catalog_stores', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  ownerId: text('owner_id').notNull(),
+  open: integer('open', { mode: 'boolean' }).notNull(),
+  /** The snapshot version applied; older or equal snapshots are ignored. */
+  version: integer('version').notNull(),
+});
+
+/** Replica of the store context's menus; replaced wholesale with each newer store snapshot. */
+export const catalogMenuItems = sqliteTable(
+  'catalog_menu_items',
+  {
+    id: text('id').primaryKey(),
+    storeId: text('store_id').notNull(),
+    name: text('name').notNull(),
+    price: integer('price').notNull(),
+    available: integer('available', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [index('catalog_menu_items_store').on(t.storeId)],
+);
+
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderItemRow = typeof orderItems.$inferSelect;
+export type CatalogStoreRow = typeof catalogStores.$inferSelect;
+export type CatalogMenuItemRow = typeof catalogMenuItems.$inferSelect;

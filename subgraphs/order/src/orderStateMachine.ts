@@ -1,0 +1,187 @@
+import { OrderEvents, type OrderStatus } from '@baemin/platform';
+
+/** How far fulfilment got; monotonic, in this order. */
+export type FulfilmentStatus = 'PLACED' | 'ACCEPTED' | 'COOKING' | 'READY' | 'PICKED_UP' | 'DELIVERED';
+
+export const FULFILMENT_ORDER: readonly FulfilmentStatus[] = [
+  'PLACED',
+  'ACCEPTED',
+  'COOKING',
+  'READY',
+  'PICKED_UP',
+  'DELIVERED',
+];
+
+const rank = (s: FulfilmentStatus): number => FULFILMENT_ORDER.indexOf(s);
+
+/** The order.events type announcing that fulfilment reached a status. */
+export const PROGRESS_EVENT: Readonly<Record<Exclude<FulfilmentStatus, 'PLACED'>, string>> = {
+  ACCEPTED: OrderEvents.OrderAccepted,
+  COOKING: OrderEvents.OrderCookingStarted,
+  READY: OrderEvents.OrderReady,
+  PICKED_UP: OrderEvents.OrderPickedUp,
+  DELIVERED: OrderEvents.OrderDelivered,
+};
+
+/** Statuses nothing moves an order out of. */
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>([
+  'REJECTED',
+  'CANCELED',
+  'DELIVERED',
+]);
+
+/** Statuses from which the customer may still cancel (before cooking starts). */
+export const CANCELABLE_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['PLACED', 'ACCEPTED']);
+
+export interface OrderState {
+  status: OrderStatus;
+  progress: FulfilmentStatus;
+  /** Version of the last status event emitted. */
+  version: number;
+  statusReason: string | null;
+  riderId: string | null;
+}
+
+/** What can happen to an order: events from store.events / delivery.events, and the customer's cancel. */
+export type OrderStimulus =
+  | { type: 'TicketAccepted' }
+  | { type: 'TicketCookingStarted' }
+  | { type: 'TicketReady' }
+  | { type: 'DeliveryPickedUp'; riderId?: string | null }
+  | { type: 'DeliveryCompleted'; riderId?: string | null }
+  | { type: 'TicketRejected'; reason?: string }
+  | { type: 'TicketCanceled' }
+  | { type: 'TicketCancelRefused'; reason?: string }
+  | { type: 'CancelRequested' };
+
+const PROGRESS_OF: Readonly<Partial<Record<OrderStimulus['type'], FulfilmentStatus>>> = {
+  TicketAccepted: 'ACCEPTED',
+  TicketCookingStarted: 'COOKING',
+  TicketReady: 'READY',
+  DeliveryPickedUp: 'PICKED_UP',
+  DeliveryCompleted: 'DELIVERED',
+};
+
+/** One status event to publish on order.events (the caller adds the order's identity and time). */
+export interface StatusEmission {
+  type: string;
+  status: OrderStatus;
+  previousStatus: OrderStatus;
+  version: number;
+  reason?: string;
+  riderId?: string;
+}
+
+export interface OrderTransition {
+  state: OrderState;
+  /** In order; versions are consecutive after the previous state's version. */
+  events: StatusEmission[];
+  /** False when the stimulus was stale, a duplicate or not applicable (nothing to write). */
+  changed: boolean;
+}
+
+const unchanged = (state: OrderState): OrderTransition => ({ state, events: [], changed: false });
+
+export const DEFAULT_CANCEL_REFUSED_REASON = 'The store could not cancel the order';
+
+/**
+ * The order state machine of docs/saga.md as a pure function: given the order and what happened,
+ * the new order and the status events to emit. Stale and duplicate events change nothing.
+ */
+export function applyOrderEvent(state: OrderState, stimulus: OrderStimulus): OrderTransition {
+  const target = PROGRESS_OF[stimulus.type];
+  if (target) {
+    const riderId = 'riderId' in stimulus ? (stimulus.riderId ?? null) : null;
+    return advance(state, target, riderId);
+  }
+  switch (stimulus.type) {
+    case 'TicketRejected': {
+      // The store rejects only before cooking; a reject after that is not ours to apply.
+      const rejectable =
+        (state.status === 'PLACED' || state.status === 'ACCEPTED' || state.status === 'CANCEL_PENDING') &&
+        rank(state.progress) <= rank('ACCEPTED');
+      if (!rejectable) return unchanged(state);
+      const reason = stimulus.reason;
+      return step(
+        state,
+        { type: OrderEvents.OrderRejected, status: 'REJECTED', reason },
+        { statusReason: reason ?? null },
+      );
+    }
+    case 'TicketCanceled':
+      if (state.status !== 'CANCEL_PENDING') return unchanged(state);
+      return step(state, { type: OrderEvents.OrderCanceled, status: 'CANCELED' }, {});
+    case 'TicketCancelRefused': {
+      // Ignored unless still pending: when cooking won the race, its progress event already ended it.
+      if (state.status !== 'CANCEL_PENDING') return unchanged(state);
+      const reason = stimulus.reason ?? DEFAULT_CANCEL_REFUSED_REASON;
+      return step(
+        state,
+        { type: OrderEvents.OrderCancelDenied, status: state.progress, reason },
+        { statusReason: reason },
+      );
+    }
+    case 'CancelRequested':
+      return requestCancel(state) ?? unchanged(state);
+    default:
+      return unchanged(state);
+  }
+}
+
+/** The customer's cancel: PLACED|ACCEPTED → CANCEL_PENDING; null when not allowed now. */
+export function requestCancel(state: OrderState): OrderTransition | null {
+  if (!CANCELABLE_STATUSES.has(state.status)) return null;
+  return step(state, { type: OrderEvents.OrderCancelRequested, status: 'CANCEL_PENDING' }, {});
+}
+
+export function isCancelable(status: OrderStatus): boolean {
+  return CANCELABLE_STATUSES.has(status);
+}
+
+function step(
+  state: OrderState,
+  e: { type: string; status: OrderStatus; reason?: string },
+  patch: Partial<OrderState>,
+): OrderTransition {
+  const version = state.version + 1;
+  const emission: StatusEmission = {
+    type: e.type,
+    status: e.status,
+    previousStatus: state.status,
+    version,
+    ...(e.reason !== undefined ? { reason: e.reason } : {}),
+  };
+  return { state: { ...state, ...patch, status: e.status, version }, events: [emission], changed: true };
+}
+
+function advance(state: OrderState, target: FulfilmentStatus, riderId: string | null): OrderTransition {
+  const ended = state.status === 'REJECTED' || state.status === 'CANCELED';
+  const withRider = riderId && !state.riderId && !ended ? { ...state, riderId } : state;
+  const recordedRider = withRider !== state;
+  if (TERMINAL_STATUSES.has(state.status) || rank(target) <= rank(state.progress)) {
+    // Stale or duplicate (or too late): nothing to announce, but a rider we did not know is kept.
+    return recordedRider ? { state: withRider, events: [], changed: true } : unchanged(state);
+  }
+  if (state.status === 'CANCEL_PENDING' && target === 'ACCEPTED') {
+    // Accepted while the cancel is in flight: the store will still answer it; only remember the progress.
+    return { state: { ...withRider, progress: target }, events: [], changed: true };
+  }
+  // Everything from the next step up to the target, in order, so consumers never miss a status.
+  const events: StatusEmission[] = [];
+  let previousStatus: OrderStatus = state.status;
+  let version = state.version;
+  for (let i = rank(state.progress) + 1; i <= rank(target); i++) {
+    const status = FULFILMENT_ORDER[i] as Exclude<FulfilmentStatus, 'PLACED'>;
+    version++;
+    const carriesRider = (status === 'PICKED_UP' || status === 'DELIVERED') && withRider.riderId;
+    events.push({
+      type: PROGRESS_EVENT[status],
+      status,
+      previousStatus,
+      version,
+      ...(carriesRider ? { riderId: withRider.riderId! } : {}),
+    });
+    previousStatus = status;
+  }
+  return { state: { ...withRider, status: target, progress: target, version }, events, changed: true };
+}

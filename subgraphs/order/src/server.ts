@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import {
+  type EventBus,
+  loadServiceConfig,
+  type RunningSubgraph,
+  type ServiceConfig,
+  sendJson,
+  startSubgraph,
+  Topics,
+} from '@baemin/platform';
+import type { Context } from './context.js';
+import * as schema from './db/schema.js';
+import { catalogStores } from './db/schema.js';
+import { orderHandlers } from './handlers.js';
+import { OrderService } from './OrderService.js';
+import { PaymentClient, type PaymentClientOptions } from './PaymentClient.js';
+import { createResolvers } from './resolvers.js';
+
+export interface OrderStartOptions extends Partial<ServiceConfig> {
+  bus?: EventBus;
+  /** Payment client tuning (timeouts, breaker reset); defaults come from the environment. */
+  payment?: Pick<PaymentClientOptions, 'timeoutMs' | 'resetTimeoutMs' | 'refundTimeoutMs'>;
+}
+
+export type RunningOrderSubgraph = RunningSubgraph<typeof schema> & { payment: PaymentClient };
+
+/**
+ * Starts the order subgraph: orders (source of truth of the order status), the catalogue replica
+ * and the synchronous payment capture behind a circuit breaker.
+ */
+export async function start(overrides: OrderStartOptions = {}): Promise<RunningOrderSubgraph> {
+  const { bus, payment: paymentOptions, ...configOverrides } = overrides;
+  const config: ServiceConfig = { ...loadServiceConfig('order'), ...configOverrides };
+  const payment = new PaymentClient({
+    baseUrl: config.urls.payment,
+    internalSecret: config.internalSecret,
+    ...paymentOptions,
+  });
+  const running = await startSubgraph<typeof schema, Context>({
+    config,
+    packageDir: fileURLToPath(new URL('..', import.meta.url)),
+    dbSchema: schema,
+    topic: Topics.order,
+    bus,
+    build: ({ database, outbox }) => {
+      if (!outbox) throw new Error('the order context publishes order.events and needs an outbox');
+      const service = new OrderService(database, outbox, payment);
+      return {
+        resolvers: createResolvers(database, service),
+        consumers: [
+          { group: 'order', topics: [Topics.store, Topics.delivery], handlers: orderHandlers(outbox) },
+        ],
+        routes: {
+          // Ops and tests: the payment breaker's state. Read-only and holds no personal data.
+          '/internal/payment-breaker': (req, res) => {
+            if (req.method !== 'GET') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
+            sendJson(res, 200, payment.status());
+          },
+        },
+        readiness: [
+          {
+            // Nothing can be priced before the store snapshots have arrived. Payment is not a
+            // readiness dependency: while it is down, orders fail fast and the rest keeps working.
+            name: 'catalog',
+            check: async () =>
+              (await database.reader.select({ id: catalogStores.id }).from(catalogStores).limit(1)).length >
+              0,
+          },
+        ],
+        onClose: () => payment.shutdown(),
+      };
+    },
+  });
+  return { ...running, payment };
+}

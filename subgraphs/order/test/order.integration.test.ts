@@ -1,0 +1,485 @@
+import {
+  type Caller,
+  DeliveryEvents,
+  type OrderPlacedPayload,
+  type StoreUpsertedPayload,
+  StoreEvents,
+  Topics,
+} from '@baemin/platform';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogMenuItems, catalogStores, orderItems, orders } from '../src/db/schema.js';
+import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
+import { codeOf, eventsOn, gql, publish, readyStatus, waitFor } from './helpers.js';
+import { deliveryEvent, type Harness, startHarness, ticketEvent } from './orderHarness.js';
+
+const alice: Caller = { id: 'alice', role: 'customer' };
+const bob: Caller = { id: 'bob', role: 'customer' };
+const owner1: Caller = { id: 'owner-1', role: 'owner' };
+const owner2: Caller = { id: 'owner-2', role: 'owner' };
+const rider1: Caller = { id: 'rider-1', role: 'rider' };
+const rider2: Caller = { id: 'rider-2', role: 'rider' };
+
+const ORDER = `id customerId status version total cancelable statusReason placedAt updatedAt
+  store { id } items { menuItem { id } name quantity unitPrice lineTotal }`;
+const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER} } }`;
+const CANCEL = `mutation($id: ID!) { cancelOrder(orderId: $id) { id status version cancelable } }`;
+const GET = `query($id: ID!) { order(id: $id) { id status version statusReason } }`;
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function place(caller: Caller = alice, input: Record<string, unknown> = {}) {
+  const r = await gql(
+    h.order.url,
+    PLACE,
+    { input: { storeId: 'store-1', items: [{ menuItemId: 'menu-1-1', quantity: 1 }], ...input } },
+    caller,
+  );
+  return r;
+}
+
+async function placed(caller: Caller = alice) {
+  const r = await place(caller);
+  expect(r.errors).toBeUndefined();
+  const [row] = await h.order.database.reader
+    .select()
+    .from(orders)
+    .where(eq(orders.id, r.data!.placeOrder.id));
+  return row!;
+}
+
+const orderTypes = (id: string) => eventsOn(h.bus, Topics.order, id).map((e) => e.type);
+
+async function statusOf(id: string) {
+  const [row] = await h.order.database.reader.select().from(orders).where(eq(orders.id, id));
+  return row!;
+}
+
+const orderCount = async () => (await h.order.database.reader.select({ id: orders.id }).from(orders)).length;
+
+describe('catalogue replica and readiness', () => {
+  it('is not ready before any store snapshot, and ready after', async () => {
+    const fresh = await startHarness({}, false);
+    try {
+      expect(await readyStatus(fresh.order.url)).toBe(503);
+      const body = (await (await fetch(`${fresh.order.url}/ready`)).json()) as { failed: string[] };
+      expect(body.failed).toContain('catalog');
+      await publish(fresh.bus, Topics.store, snapshotEnvelope(SNAPSHOTS[0]!));
+      await waitFor(async () => (await readyStatus(fresh.order.url)) === 200, 4000, 'ready');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('applies newer snapshots (replacing the menu) and ignores older ones', async () => {
+    const v2: StoreUpsertedPayload = {
+      ...SNAPSHOTS[1]!,
+      version: 2,
+      name: 'Jongno Bibimbap 2',
+      menu: [
+        { menuItemId: 'menu-3-1', name: 'Dolsot Bibimbap', price: 12000, available: true },
+        { menuItemId: 'menu-3-7', name: 'Yukhoe Bibimbap', price: 15000, available: true },
+      ],
+    };
+    await publish(h.bus, Topics.store, snapshotEnvelope(v2));
+    await publish(h.bus, Topics.store, snapshotEnvelope({ ...SNAPSHOTS[1]!, version: 1, name: 'stale' }));
+    await publish(h.bus, Topics.store, snapshotEnvelope({ ...v2, name: 'same version, ignored' }));
+    const db = h.order.database.reader;
+    await waitFor(async () => {
+      const [s] = await db.select().from(catalogStores).where(eq(catalogStores.id, 'store-3'));
+      return s?.version === 2;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const [s] = await db.select().from(catalogStores).where(eq(catalogStores.id, 'store-3'));
+    expect(s).toMatchObject({ name: 'Jongno Bibimbap 2', version: 2 });
+    const menu = await db.select().from(catalogMenuItems).where(eq(catalogMenuItems.storeId, 'store-3'));
+    expect(menu.map((m) => [m.id, m.price]).sort()).toEqual([
+      ['menu-3-1', 12000],
+      ['menu-3-7', 15000],
+    ]);
+  });
+});
+
+describe('placeOrder', () => {
+  it('prices server-side, merges lines, captures payment, then stores the order and OrderPlaced', async () => {
+    const captures = h.stub.captures.length;
+    const r = await place(alice, {
+      items: [
+        { menuItemId: 'menu-1-1', quantity: 2 },
+        { menuItemId: 'menu-1-5', quantity: 1 },
+        { menuItemId: 'menu-1-1', quantity: 1 },
+      ],
+    });
+    expect(r.errors).toBeUndefined();
+    const o = r.data!.placeOrder;
+    expect(o).toMatchObject({
+      customerId: 'alice',
+      status: 'PLACED',
+      version: 1,
+      total: 3 * 19000 + 5000,
+      cancelable: true,
+      statusReason: null,
+      store: { id: 'store-1' },
+      items: [
+        {
+          menuItem: { id: 'menu-1-1' },
+          name: 'Yangnyeom Chicken',
+          quantity: 3,
+          unitPrice: 19000,
+          lineTotal: 57000,
+        },
+        { menuItem: { id: 'menu-1-5' }, name: 'Cheese Balls', quantity: 1, unitPrice: 5000, lineTotal: 5000 },
+      ],
+    });
+    expect(h.stub.captures).toHaveLength(captures + 1);
+    const call = h.stub.captures.at(-1)!;
+    expect(call.caller).toEqual({ id: 'order', role: 'service' });
+    expect(call.body).toEqual({
+      orderId: o.id,
+      customerId: 'alice',
+      storeId: 'store-1',
+      ownerId: 'owner-1',
+      amount: 62000,
+    });
+
+    const row = await statusOf(o.id);
+    expect(row).toMatchObject({
+      paymentId: `pay-${o.id}`,
+      progress: 'PLACED',
+      ownerId: 'owner-1',
+      storeName: 'Gangnam Chicken House',
+    });
+    await waitFor(() => orderTypes(o.id).includes('OrderPlaced'));
+    const ev = eventsOn(h.bus, Topics.order, o.id)[0]!;
+    expect(ev.payload as OrderPlacedPayload).toMatchObject({
+      orderId: o.id,
+      customerId: 'alice',
+      storeId: 'store-1',
+      ownerId: 'owner-1',
+      status: 'PLACED',
+      previousStatus: null,
+      version: 1,
+      storeName: 'Gangnam Chicken House',
+      total: 62000,
+      paymentId: `pay-${o.id}`,
+      items: [
+        { menuItemId: 'menu-1-1', name: 'Yangnyeom Chicken', quantity: 3, unitPrice: 19000 },
+        { menuItemId: 'menu-1-5', name: 'Cheese Balls', quantity: 1, unitPrice: 5000 },
+      ],
+    });
+  });
+
+  it('returns the same order for a repeated idempotency key without charging again', async () => {
+    const captures = h.stub.captures.length;
+    const a = await place(alice, { idempotencyKey: 'retry-1' });
+    const b = await place(alice, {
+      idempotencyKey: 'retry-1',
+      items: [{ menuItemId: 'menu-1-2', quantity: 5 }],
+    });
+    expect(a.errors).toBeUndefined();
+    expect(b.data!.placeOrder.id).toBe(a.data!.placeOrder.id);
+    expect(b.data!.placeOrder.total).toBe(19000);
+    expect(h.stub.captures).toHaveLength(captures + 1);
+    // the key is per customer
+    const c = await place(bob, { idempotencyKey: 'retry-1' });
+    expect(c.data!.placeOrder.id).not.toBe(a.data!.placeOrder.id);
+  });
+
+  it('stores nothing when payment declines', async () => {
+    const before = await orderCount();
+    h.stub.mode = 'decline';
+    try {
+      const r = await place(alice, { idempotencyKey: 'declined-1' });
+      expect(codeOf(r)).toBe('PAYMENT_DECLINED');
+      expect(r.data).toBeNull();
+    } finally {
+      h.stub.mode = 'capture';
+    }
+    expect(await orderCount()).toBe(before);
+    // a retry with the same key after the decline is a fresh attempt
+    const again = await place(alice, { idempotencyKey: 'declined-1' });
+    expect(again.errors).toBeUndefined();
+  });
+
+  it('validates input with BAD_USER_INPUT before calling payment', async () => {
+    const captures = h.stub.captures.length;
+    const bad = async (input: Record<string, unknown>) => codeOf(await place(alice, input));
+    expect(await bad({ items: [] })).toBe('BAD_USER_INPUT');
+    expect(
+      await bad({ items: Array.from({ length: 51 }, (_, i) => ({ menuItemId: `menu-${i}`, quantity: 1 })) }),
+    ).toBe('BAD_USER_INPUT');
+    expect(await bad({ items: [{ menuItemId: 'menu-1-1', quantity: 0 }] })).toBe('BAD_USER_INPUT');
+    expect(await bad({ items: [{ menuItemId: 'menu-1-1', quantity: 100 }] })).toBe('BAD_USER_INPUT');
+    expect(await bad({ items: [{ menuItemId: 'menu-1-1', quantity: -3 }] })).toBe('BAD_USER_INPUT');
+    expect(
+      await bad({
+        items: [
+          { menuItemId: 'menu-1-1', quantity: 60 },
+          { menuItemId: 'menu-1-1', quantity: 40 },
+        ],
+      }),
+    ).toBe('BAD_USER_INPUT');
+    expect(await bad({ idempotencyKey: 'k'.repeat(101) })).toBe('BAD_USER_INPUT');
+    expect(await bad({ idempotencyKey: '' })).toBe('BAD_USER_INPUT');
+    expect(await bad({ storeId: '  ' })).toBe('BAD_USER_INPUT');
+    // an item of another store
+    const other = await place(alice, { items: [{ menuItemId: 'menu-3-1', quantity: 1 }] });
+    expect(codeOf(other)).toBe('BAD_USER_INPUT');
+    expect(other.errors![0]!.extensions!.menuItemId).toBe('menu-3-1');
+    expect(await bad({ items: [{ menuItemId: 'no-such-item', quantity: 1 }] })).toBe('BAD_USER_INPUT');
+    expect(h.stub.captures).toHaveLength(captures);
+  });
+
+  it('refuses unknown and closed stores and sold-out items', async () => {
+    const captures = h.stub.captures.length;
+    expect(codeOf(await place(alice, { storeId: 'store-404' }))).toBe('NOT_FOUND');
+    expect(
+      codeOf(
+        await place(alice, { storeId: 'store-closed', items: [{ menuItemId: 'menu-c-1', quantity: 1 }] }),
+      ),
+    ).toBe('STORE_CLOSED');
+    const soldOut = await place(alice, { items: [{ menuItemId: 'menu-1-9', quantity: 1 }] });
+    expect(codeOf(soldOut)).toBe('MENU_ITEM_UNAVAILABLE');
+    expect(soldOut.errors![0]!.extensions!.menuItemId).toBe('menu-1-9');
+    expect(h.stub.captures).toHaveLength(captures);
+  });
+
+  it('is for customers only', async () => {
+    expect(codeOf(await place(owner1))).toBe('FORBIDDEN');
+    expect(codeOf(await place(rider1))).toBe('FORBIDDEN');
+    expect(codeOf(await gql(h.order.url, PLACE, { input: { storeId: 'store-1', items: [] } }, null))).toBe(
+      'UNAUTHENTICATED',
+    );
+  });
+});
+
+describe('queries and visibility', () => {
+  it('shows an order to its customer, its store’s owner, and riders only when READY or theirs', async () => {
+    const o = await placed(alice);
+    const see = async (c: Caller | null) => gql(h.order.url, GET, { id: o.id }, c);
+    expect((await see(alice)).data?.order).toMatchObject({ id: o.id, status: 'PLACED' });
+    expect((await see(owner1)).data?.order).toMatchObject({ id: o.id });
+    expect(codeOf(await see(bob))).toBe('FORBIDDEN');
+    expect(codeOf(await see(owner2))).toBe('FORBIDDEN');
+    expect(codeOf(await see(rider1))).toBe('FORBIDDEN');
+    expect(codeOf(await see(null))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await gql(h.order.url, GET, { id: 'nope' }, alice))).toBe('NOT_FOUND');
+
+    for (const [type, status] of [
+      [StoreEvents.TicketAccepted, 'ACCEPTED'],
+      [StoreEvents.TicketCookingStarted, 'COOKING'],
+      [StoreEvents.TicketReady, 'READY'],
+    ] as const) {
+      await publish(h.bus, Topics.store, ticketEvent(type, o, status));
+    }
+    await waitFor(async () => (await statusOf(o.id)).status === 'READY');
+    expect((await see(rider1)).data?.order).toMatchObject({ status: 'READY' });
+    expect((await see(rider2)).data?.order).toMatchObject({ status: 'READY' });
+    await publish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryPickedUp, o, 'rider-1'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'PICKED_UP');
+    expect((await see(rider1)).data?.order).toMatchObject({ status: 'PICKED_UP' });
+    expect(codeOf(await see(rider2))).toBe('FORBIDDEN');
+    expect((await statusOf(o.id)).riderId).toBe('rider-1');
+  });
+
+  it('resolves Order references with the same rules (null when not visible)', async () => {
+    const o = await placed(alice);
+    const q = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Order { id total } } }`;
+    const reps = [
+      { __typename: 'Order', id: o.id },
+      { __typename: 'Order', id: 'missing' },
+    ];
+    expect((await gql(h.order.url, q, { reps }, owner1)).data?._entities).toEqual([
+      { id: o.id, total: o.total },
+      null,
+    ]);
+    expect((await gql(h.order.url, q, { reps }, alice)).data?._entities).toEqual([
+      { id: o.id, total: o.total },
+      null,
+    ]);
+    expect((await gql(h.order.url, q, { reps }, owner2)).data?._entities).toEqual([null, null]);
+    expect((await gql(h.order.url, q, { reps }, rider1)).data?._entities).toEqual([null, null]);
+    expect((await gql(h.order.url, q, { reps }, null)).data?._entities).toEqual([null, null]);
+  });
+
+  it('myOrders lists the caller’s orders newest first and validates first', async () => {
+    const a = await placed(bob);
+    const b = await placed(bob);
+    const r = await gql(h.order.url, '{ myOrders(first: 2) { id customerId } }', {}, bob);
+    expect(r.data?.myOrders).toEqual([
+      { id: b.id, customerId: 'bob' },
+      { id: a.id, customerId: 'bob' },
+    ]);
+    const all = await gql<{ myOrders: { customerId: string }[] }>(
+      h.order.url,
+      '{ myOrders { customerId } }',
+      {},
+      alice,
+    );
+    expect(all.data!.myOrders.every((o) => o.customerId === 'alice')).toBe(true);
+    expect(codeOf(await gql(h.order.url, '{ myOrders(first: 0) { id } }', {}, bob))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await gql(h.order.url, '{ myOrders(first: 101) { id } }', {}, bob))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await gql(h.order.url, '{ myOrders { id } }', {}, owner1))).toBe('FORBIDDEN');
+    expect(codeOf(await gql(h.order.url, '{ myOrders { id } }', {}, null))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('status progression from store and delivery events', () => {
+  it('follows the happy path and fills in skipped steps in order', async () => {
+    const o = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCookingStarted, o, 'COOKING'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'COOKING');
+    // delivery completes before the store's TicketReady and the pick-up arrive
+    await publish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryCompleted, o, 'rider-2'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'DELIVERED');
+    // the late ones are stale
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketReady, o, 'READY'));
+    await publish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryPickedUp, o, 'rider-2'));
+    await new Promise((r) => setTimeout(r, 300));
+    const events = eventsOn(h.bus, Topics.order, o.id);
+    expect(
+      events.map((e) => [e.type, e.payload.status, e.payload.previousStatus, e.payload.version]),
+    ).toEqual([
+      ['OrderPlaced', 'PLACED', null, 1],
+      ['OrderAccepted', 'ACCEPTED', 'PLACED', 2],
+      ['OrderCookingStarted', 'COOKING', 'ACCEPTED', 3],
+      ['OrderReady', 'READY', 'COOKING', 4],
+      ['OrderPickedUp', 'PICKED_UP', 'READY', 5],
+      ['OrderDelivered', 'DELIVERED', 'PICKED_UP', 6],
+    ]);
+    expect(events.at(-1)!.payload).toMatchObject({
+      riderId: 'rider-2',
+      customerId: 'alice',
+      ownerId: 'owner-1',
+    });
+    const r = await gql(h.order.url, GET, { id: o.id }, alice);
+    expect(r.data?.order).toMatchObject({ status: 'DELIVERED', version: 6 });
+  });
+
+  it('rejects with the store’s reason', async () => {
+    const o = await placed(alice);
+    await publish(
+      h.bus,
+      Topics.store,
+      ticketEvent(StoreEvents.TicketRejected, o, 'REJECTED', 'Out of chicken'),
+    );
+    await waitFor(async () => (await statusOf(o.id)).status === 'REJECTED');
+    const r = await gql(h.order.url, GET, { id: o.id }, alice);
+    expect(r.data?.order).toEqual({
+      id: o.id,
+      status: 'REJECTED',
+      version: 2,
+      statusReason: 'Out of chicken',
+    });
+    await waitFor(() => orderTypes(o.id).includes('OrderRejected'));
+    expect(eventsOn(h.bus, Topics.order, o.id).at(-1)!.payload).toMatchObject({
+      reason: 'Out of chicken',
+      version: 2,
+    });
+  });
+
+  it('ignores events for unknown orders', async () => {
+    const ghost = { id: 'ghost-order', storeId: 'store-1', ownerId: 'owner-1', customerId: 'alice' };
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, ghost, 'ACCEPTED'));
+    const o = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
+    expect(eventsOn(h.bus, Topics.order, 'ghost-order')).toEqual([]);
+  });
+});
+
+describe('cancelOrder', () => {
+  it('moves to CANCEL_PENDING, then CANCELED when the store confirms', async () => {
+    const o = await placed(alice);
+    const r = await gql(h.order.url, CANCEL, { id: o.id }, alice);
+    expect(r.data?.cancelOrder).toEqual({
+      id: o.id,
+      status: 'CANCEL_PENDING',
+      version: 2,
+      cancelable: false,
+    });
+    await waitFor(() => orderTypes(o.id).includes('OrderCancelRequested'));
+    expect(eventsOn(h.bus, Topics.order, o.id)[1]!.payload).toMatchObject({
+      status: 'CANCEL_PENDING',
+      previousStatus: 'PLACED',
+      version: 2,
+      storeId: 'store-1',
+      ownerId: 'owner-1',
+    });
+    const again = await gql(h.order.url, CANCEL, { id: o.id }, alice);
+    expect(codeOf(again)).toBe('INVALID_TRANSITION');
+    expect(again.errors![0]!.extensions!.currentStatus).toBe('CANCEL_PENDING');
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCanceled, o, 'CANCELED'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'CANCELED');
+    await waitFor(() => orderTypes(o.id).includes('OrderCanceled'));
+    expect(eventsOn(h.bus, Topics.order, o.id).at(-1)!.payload).toMatchObject({
+      status: 'CANCELED',
+      version: 3,
+    });
+  });
+
+  it('returns to the course when the store refuses', async () => {
+    const o = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
+    await gql(h.order.url, CANCEL, { id: o.id }, alice);
+    await publish(
+      h.bus,
+      Topics.store,
+      ticketEvent(StoreEvents.TicketCancelRefused, o, 'ACCEPTED', 'Sorry, no'),
+    );
+    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
+    const r = await gql(h.order.url, GET, { id: o.id }, alice);
+    expect(r.data?.order).toMatchObject({ status: 'ACCEPTED', version: 4, statusReason: 'Sorry, no' });
+    await waitFor(() => orderTypes(o.id).includes('OrderCancelDenied'));
+  });
+
+  it('cooking wins the race: COOKING ends CANCEL_PENDING and the late refusal is ignored', async () => {
+    const o = await placed(alice);
+    await gql(h.order.url, CANCEL, { id: o.id }, alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(o.id)).progress === 'ACCEPTED');
+    expect((await statusOf(o.id)).status).toBe('CANCEL_PENDING');
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCookingStarted, o, 'COOKING'));
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCancelRefused, o, 'COOKING', 'cooking'));
+    await waitFor(async () => (await statusOf(o.id)).status === 'COOKING');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await statusOf(o.id)).toMatchObject({ status: 'COOKING', version: 3 });
+    expect(orderTypes(o.id)).toEqual(['OrderPlaced', 'OrderCancelRequested', 'OrderCookingStarted']);
+    expect(codeOf(await gql(h.order.url, CANCEL, { id: o.id }, alice))).toBe('INVALID_TRANSITION');
+  });
+
+  it('is only for the customer who placed the order', async () => {
+    const o = await placed(alice);
+    expect(codeOf(await gql(h.order.url, CANCEL, { id: o.id }, bob))).toBe('FORBIDDEN');
+    expect(codeOf(await gql(h.order.url, CANCEL, { id: o.id }, owner1))).toBe('FORBIDDEN');
+    expect(codeOf(await gql(h.order.url, CANCEL, { id: o.id }, null))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await gql(h.order.url, CANCEL, { id: 'nope' }, alice))).toBe('NOT_FOUND');
+    expect((await statusOf(o.id)).status).toBe('PLACED');
+  });
+});
+
+describe('order items', () => {
+  it('keeps the lines as priced at placement', async () => {
+    const o = await placed(alice);
+    const items = await h.order.database.reader.select().from(orderItems).where(eq(orderItems.orderId, o.id));
+    expect(items).toEqual([
+      {
+        orderId: o.id,
+        lineNo: 1,
+        menuItemId: 'menu-1-1',
+        name: 'Yangnyeom Chicken',
+        quantity: 1,
+        unitPrice: 19000,
+      },
+    ]);
+  });
+});

@@ -1,0 +1,262 @@
+import type { OrderStatus } from '@baemin/platform';
+import { describe, expect, it } from 'vitest';
+import {
+  applyOrderEvent,
+  FULFILMENT_ORDER,
+  type FulfilmentStatus,
+  isCancelable,
+  type OrderState,
+  type OrderStimulus,
+  requestCancel,
+} from '../src/orderStateMachine.js';
+
+const state = (
+  status: OrderStatus,
+  progress: FulfilmentStatus,
+  version = 3,
+  riderId: string | null = null,
+): OrderState => ({
+  status,
+  progress,
+  version,
+  statusReason: null,
+  riderId,
+});
+
+const PROGRESS_STIMULI: { stimulus: OrderStimulus; target: FulfilmentStatus }[] = [
+  { stimulus: { type: 'TicketAccepted' }, target: 'ACCEPTED' },
+  { stimulus: { type: 'TicketCookingStarted' }, target: 'COOKING' },
+  { stimulus: { type: 'TicketReady' }, target: 'READY' },
+  { stimulus: { type: 'DeliveryPickedUp', riderId: 'rider-1' }, target: 'PICKED_UP' },
+  { stimulus: { type: 'DeliveryCompleted', riderId: 'rider-1' }, target: 'DELIVERED' },
+];
+
+const EVENT_OF: Record<string, string> = {
+  ACCEPTED: 'OrderAccepted',
+  COOKING: 'OrderCookingStarted',
+  READY: 'OrderReady',
+  PICKED_UP: 'OrderPickedUp',
+  DELIVERED: 'OrderDelivered',
+};
+
+const ALL_STIMULI: OrderStimulus[] = [
+  ...PROGRESS_STIMULI.map((s) => s.stimulus),
+  { type: 'TicketRejected', reason: 'busy' },
+  { type: 'TicketCanceled' },
+  { type: 'TicketCancelRefused', reason: 'cooking' },
+  { type: 'CancelRequested' },
+];
+
+describe('fulfilment progress', () => {
+  const live: FulfilmentStatus[] = ['PLACED', 'ACCEPTED', 'COOKING', 'READY', 'PICKED_UP'];
+  for (const from of live) {
+    for (const { stimulus, target } of PROGRESS_STIMULI) {
+      const fromRank = FULFILMENT_ORDER.indexOf(from);
+      const toRank = FULFILMENT_ORDER.indexOf(target);
+      if (toRank <= fromRank) {
+        it(`${stimulus.type} at ${from} is stale and ignored`, () => {
+          const s = state(from, from, 4, 'rider-1');
+          expect(applyOrderEvent(s, stimulus)).toEqual({ state: s, events: [], changed: false });
+        });
+      } else {
+        const steps = FULFILMENT_ORDER.slice(fromRank + 1, toRank + 1);
+        it(`${stimulus.type} at ${from} → ${target}, emitting ${steps.join(', ')}`, () => {
+          const t = applyOrderEvent(state(from, from, 4), stimulus);
+          expect(t.changed).toBe(true);
+          expect(t.state).toMatchObject({ status: target, progress: target, version: 4 + steps.length });
+          expect(t.events.map((e) => e.type)).toEqual(steps.map((s) => EVENT_OF[s]));
+          expect(t.events.map((e) => e.status)).toEqual(steps);
+          expect(t.events.map((e) => e.previousStatus)).toEqual([from, ...steps.slice(0, -1)]);
+          expect(t.events.map((e) => e.version)).toEqual(steps.map((_, i) => 5 + i));
+        });
+      }
+    }
+  }
+
+  it('fills in PICKED_UP when DeliveryCompleted arrives first, both carrying the rider', () => {
+    const t = applyOrderEvent(state('READY', 'READY', 4), { type: 'DeliveryCompleted', riderId: 'rider-7' });
+    expect(t.events).toEqual([
+      { type: 'OrderPickedUp', status: 'PICKED_UP', previousStatus: 'READY', version: 5, riderId: 'rider-7' },
+      {
+        type: 'OrderDelivered',
+        status: 'DELIVERED',
+        previousStatus: 'PICKED_UP',
+        version: 6,
+        riderId: 'rider-7',
+      },
+    ]);
+    expect(t.state.riderId).toBe('rider-7');
+  });
+
+  it('fills in everything from PLACED to PICKED_UP when DeliveryPickedUp overtakes the store events', () => {
+    const t = applyOrderEvent(state('PLACED', 'PLACED', 1), { type: 'DeliveryPickedUp', riderId: 'r' });
+    expect(t.events.map((e) => [e.status, e.version])).toEqual([
+      ['ACCEPTED', 2],
+      ['COOKING', 3],
+      ['READY', 4],
+      ['PICKED_UP', 5],
+    ]);
+    // the late store events are then stale
+    for (const type of ['TicketAccepted', 'TicketCookingStarted', 'TicketReady'] as const) {
+      expect(applyOrderEvent(t.state, { type }).changed).toBe(false);
+    }
+  });
+
+  it('records a rider learned from a stale delivery event without emitting', () => {
+    const t = applyOrderEvent(state('DELIVERED', 'DELIVERED', 6, null), {
+      type: 'DeliveryPickedUp',
+      riderId: 'r-2',
+    });
+    expect(t).toMatchObject({ events: [], changed: true, state: { status: 'DELIVERED', riderId: 'r-2' } });
+  });
+});
+
+describe('terminal statuses', () => {
+  const terminal: [OrderStatus, FulfilmentStatus][] = [
+    ['REJECTED', 'PLACED'],
+    ['REJECTED', 'ACCEPTED'],
+    ['CANCELED', 'PLACED'],
+    ['CANCELED', 'ACCEPTED'],
+    ['DELIVERED', 'DELIVERED'],
+  ];
+  for (const [status, progress] of terminal) {
+    it(`${status} (progress ${progress}) ignores everything`, () => {
+      const s = state(status, progress, 5, 'rider-1');
+      for (const stimulus of ALL_STIMULI) {
+        expect(applyOrderEvent(s, stimulus)).toEqual({ state: s, events: [], changed: false });
+      }
+      expect(requestCancel(s)).toBeNull();
+    });
+  }
+});
+
+describe('reject', () => {
+  for (const [status, progress] of [
+    ['PLACED', 'PLACED'],
+    ['ACCEPTED', 'ACCEPTED'],
+    ['CANCEL_PENDING', 'PLACED'],
+    ['CANCEL_PENDING', 'ACCEPTED'],
+  ] as [OrderStatus, FulfilmentStatus][]) {
+    it(`TicketRejected at ${status}/${progress} → REJECTED with the reason`, () => {
+      const t = applyOrderEvent(state(status, progress, 2), {
+        type: 'TicketRejected',
+        reason: 'Out of chicken',
+      });
+      expect(t.state).toMatchObject({
+        status: 'REJECTED',
+        version: 3,
+        statusReason: 'Out of chicken',
+        progress,
+      });
+      expect(t.events).toEqual([
+        {
+          type: 'OrderRejected',
+          status: 'REJECTED',
+          previousStatus: status,
+          version: 3,
+          reason: 'Out of chicken',
+        },
+      ]);
+    });
+  }
+  for (const s of ['COOKING', 'READY', 'PICKED_UP'] as const) {
+    it(`TicketRejected at ${s} is ignored`, () => {
+      expect(applyOrderEvent(state(s, s), { type: 'TicketRejected', reason: 'x' }).changed).toBe(false);
+    });
+  }
+});
+
+describe('cancel saga', () => {
+  it('allows cancel only while PLACED or ACCEPTED', () => {
+    for (const s of ['PLACED', 'ACCEPTED'] as const) {
+      const t = requestCancel(state(s, s, 2))!;
+      expect(t.state).toMatchObject({ status: 'CANCEL_PENDING', progress: s, version: 3 });
+      expect(t.events).toEqual([
+        { type: 'OrderCancelRequested', status: 'CANCEL_PENDING', previousStatus: s, version: 3 },
+      ]);
+      expect(isCancelable(s)).toBe(true);
+      expect(applyOrderEvent(state(s, s, 2), { type: 'CancelRequested' })).toEqual(t);
+    }
+    for (const s of ['COOKING', 'READY', 'PICKED_UP', 'DELIVERED', 'REJECTED', 'CANCELED'] as const) {
+      expect(requestCancel(state(s, s === 'REJECTED' || s === 'CANCELED' ? 'PLACED' : s))).toBeNull();
+      expect(isCancelable(s)).toBe(false);
+    }
+    expect(requestCancel(state('CANCEL_PENDING', 'PLACED'))).toBeNull();
+  });
+
+  it('TicketCanceled while pending → CANCELED', () => {
+    const t = applyOrderEvent(state('CANCEL_PENDING', 'ACCEPTED', 3), { type: 'TicketCanceled' });
+    expect(t.state).toMatchObject({ status: 'CANCELED', version: 4 });
+    expect(t.events).toEqual([
+      { type: 'OrderCanceled', status: 'CANCELED', previousStatus: 'CANCEL_PENDING', version: 4 },
+    ]);
+  });
+
+  it('TicketCancelRefused while pending → back to the fulfilment status with the reason', () => {
+    for (const p of ['PLACED', 'ACCEPTED'] as const) {
+      const t = applyOrderEvent(state('CANCEL_PENDING', p, 3), {
+        type: 'TicketCancelRefused',
+        reason: 'too late',
+      });
+      expect(t.state).toMatchObject({ status: p, progress: p, version: 4, statusReason: 'too late' });
+      expect(t.events).toEqual([
+        {
+          type: 'OrderCancelDenied',
+          status: p,
+          previousStatus: 'CANCEL_PENDING',
+          version: 4,
+          reason: 'too late',
+        },
+      ]);
+    }
+  });
+
+  it('TicketCanceled and TicketCancelRefused are ignored unless pending', () => {
+    for (const s of ['PLACED', 'ACCEPTED', 'COOKING', 'READY'] as const) {
+      expect(applyOrderEvent(state(s, s), { type: 'TicketCanceled' }).changed).toBe(false);
+      expect(applyOrderEvent(state(s, s), { type: 'TicketCancelRefused', reason: 'x' }).changed).toBe(false);
+    }
+  });
+
+  it('TicketAccepted while pending only records progress', () => {
+    const t = applyOrderEvent(state('CANCEL_PENDING', 'PLACED', 2), { type: 'TicketAccepted' });
+    expect(t).toEqual({ state: state('CANCEL_PENDING', 'ACCEPTED', 2), events: [], changed: true });
+    // and the cancel can still succeed afterwards
+    const c = applyOrderEvent(t.state, { type: 'TicketCanceled' });
+    expect(c.state.status).toBe('CANCELED');
+  });
+
+  it('cooking wins the race: COOKING ends the pending cancel and the late refusal is ignored', () => {
+    let s = requestCancel(state('ACCEPTED', 'ACCEPTED', 2))!.state;
+    const cooking = applyOrderEvent(s, { type: 'TicketCookingStarted' });
+    expect(cooking.events).toEqual([
+      { type: 'OrderCookingStarted', status: 'COOKING', previousStatus: 'CANCEL_PENDING', version: 4 },
+    ]);
+    s = cooking.state;
+    expect(s).toMatchObject({ status: 'COOKING', progress: 'COOKING', version: 4 });
+    expect(applyOrderEvent(s, { type: 'TicketCancelRefused', reason: 'cooking' }).changed).toBe(false);
+    expect(applyOrderEvent(s, { type: 'TicketCanceled' }).changed).toBe(false);
+  });
+
+  it('a progress event beyond COOKING while pending emits the skipped steps from the recorded progress', () => {
+    const fromPlaced = applyOrderEvent(state('CANCEL_PENDING', 'PLACED', 2), { type: 'TicketReady' });
+    expect(fromPlaced.events.map((e) => [e.type, e.previousStatus, e.version])).toEqual([
+      ['OrderAccepted', 'CANCEL_PENDING', 3],
+      ['OrderCookingStarted', 'ACCEPTED', 4],
+      ['OrderReady', 'COOKING', 5],
+    ]);
+    const fromAccepted = applyOrderEvent(state('CANCEL_PENDING', 'ACCEPTED', 2), { type: 'TicketReady' });
+    expect(fromAccepted.events.map((e) => [e.type, e.previousStatus, e.version])).toEqual([
+      ['OrderCookingStarted', 'CANCEL_PENDING', 3],
+      ['OrderReady', 'COOKING', 4],
+    ]);
+    expect(fromAccepted.state).toMatchObject({ status: 'READY', progress: 'READY', version: 4 });
+  });
+
+  it('the cancel wins the race: canceled, and nothing moves it afterwards', () => {
+    let s = requestCancel(state('PLACED', 'PLACED', 1))!.state;
+    s = applyOrderEvent(s, { type: 'TicketCanceled' }).state;
+    expect(s).toMatchObject({ status: 'CANCELED', version: 3 });
+    for (const stimulus of ALL_STIMULI) expect(applyOrderEvent(s, stimulus).changed).toBe(false);
+  });
+});

@@ -1,0 +1,108 @@
+import type { Caller } from '@baemin/platform';
+import { afterEach, describe, expect, it } from 'vitest';
+import { orders } from '../src/db/schema.js';
+import type { BreakerStatus } from '../src/PaymentClient.js';
+import { codeOf, gql } from './helpers.js';
+import { type Harness, startHarness } from './orderHarness.js';
+
+const alice: Caller = { id: 'alice', role: 'customer' };
+const PLACE = `mutation { placeOrder(input: { storeId: "store-1", items: [{ menuItemId: "menu-1-1", quantity: 1 }] }) { id status } }`;
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+const place = () => gql(h!.order.url, PLACE, {}, alice);
+const orderCount = async () => (await h!.order.database.reader.select({ id: orders.id }).from(orders)).length;
+const breaker = async () =>
+  (await (await fetch(`${h!.order.url}/internal/payment-breaker`)).json()) as BreakerStatus;
+
+describe('payment failures', () => {
+  it('payment answering 5xx gives PAYMENT_UNAVAILABLE with a retry hint and stores nothing', async () => {
+    h = await startHarness();
+    h.stub.mode = 'error';
+    const r = await place();
+    expect(codeOf(r)).toBe('PAYMENT_UNAVAILABLE');
+    expect(r.errors![0]!.extensions!.retryAfterSeconds).toBe(5);
+    expect(r.errors![0]!.message).toMatch(/try again in 5 seconds/);
+    expect(await orderCount()).toBe(0);
+    expect(h.stub.captures).toHaveLength(1);
+    // a capture that failed may still have been applied: it is compensated
+    const orderId = h.stub.captures[0]!.body.orderId;
+    await expect.poll(() => h!.stub.refunds.map((c) => c.body.orderId)).toContain(orderId);
+    expect((await breaker()).state).toBe('closed');
+  });
+
+  it('payment unreachable gives PAYMENT_UNAVAILABLE', async () => {
+    h = await startHarness();
+    await h.stub.close();
+    const r = await place();
+    expect(codeOf(r)).toBe('PAYMENT_UNAVAILABLE');
+    expect(r.errors![0]!.extensions!.retryAfterSeconds).toBe(5);
+    expect(await orderCount()).toBe(0);
+  });
+
+  it('a capture slower than the timeout gives PAYMENT_UNAVAILABLE without waiting for it', async () => {
+    h = await startHarness({ timeoutMs: 200 });
+    h.stub.mode = 'slow';
+    h.stub.slowMs = 2000;
+    const t0 = Date.now();
+    const r = await place();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(codeOf(r)).toBe('PAYMENT_UNAVAILABLE');
+    expect(await orderCount()).toBe(0);
+    expect((await breaker()).stats.timeouts).toBe(1);
+  });
+
+  it('a conflict from payment is an internal error, not an outage, and stores nothing', async () => {
+    h = await startHarness();
+    h.stub.mode = 'conflict';
+    const r = await place();
+    expect(codeOf(r)).toBe('INTERNAL_SERVER_ERROR');
+    expect(await orderCount()).toBe(0);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after repeated failures, fails fast while open, and closes after a successful trial', async () => {
+    h = await startHarness({ resetTimeoutMs: 1500 });
+    h.stub.mode = 'error';
+    for (let i = 0; i < 5; i++) expect(codeOf(await place())).toBe('PAYMENT_UNAVAILABLE');
+    expect(h.stub.captures).toHaveLength(5);
+    const open = await breaker();
+    expect(open.state).toBe('open');
+    expect(open.stats.failures).toBe(5);
+
+    const t0 = Date.now();
+    const fast = await place();
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(codeOf(fast)).toBe('PAYMENT_UNAVAILABLE');
+    const retry = fast.errors![0]!.extensions!.retryAfterSeconds as number;
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(2);
+    expect(h.stub.captures).toHaveLength(5); // the stub was not called
+    expect(await orderCount()).toBe(0);
+
+    h.stub.mode = 'capture';
+    await new Promise((r) => setTimeout(r, 1600));
+    expect((await breaker()).state).toBe('halfOpen');
+    const ok = await place();
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data?.placeOrder.status).toBe('PLACED');
+    expect((await breaker()).state).toBe('closed');
+    expect(await orderCount()).toBe(1);
+  });
+
+  it('stays closed however many payments are declined', async () => {
+    h = await startHarness();
+    h.stub.mode = 'decline';
+    for (let i = 0; i < 7; i++) expect(codeOf(await place())).toBe('PAYMENT_DECLINED');
+    expect(h.stub.captures).toHaveLength(7);
+    const status = await breaker();
+    expect(status.state).toBe('closed');
+    expect(status.stats.failures).toBe(0);
+    expect(await orderCount()).toBe(0);
+  });
+});

@@ -1,0 +1,39 @@
+import type { FaultMode } from './paymentSettings.js';
+
+/** Longest delay `slow` mode accepts, in ms (a minute: longer only ties up sockets). */
+export const MAX_FAULT_DELAY_MS = 60_000;
+
+/**
+ * Test/ops fault injection for capture, so the order context's circuit breaker can be exercised
+ * (payment overloaded or down) without killing the payment process:
+ * - `none`: normal behaviour (default);
+ * - `error`: capture answers 503 `PAYMENT_UNAVAILABLE` and stores nothing;
+ * - `slow`: capture waits `delayMs` before doing its work and answering. If the caller gives up
+ *   (closes the connection) during the wait, nothing is captured.
+ *
+ * Set at start from PAYMENT_FAULT_MODE / PAYMENT_FAULT_DELAY_MS, switched at runtime with
+ * `POST /internal/fault {"mode": "slow", "delayMs": 3000}` (service identity required).
+ */
+export class FaultInjector {
+  constructor(
+    private current: FaultMode = 'none',
+    private delay = 5000,
+  ) {}
+
+  get mode(): FaultMode {
+    return this.current;
+  }
+
+  get delayMs(): number {
+    return this.delay;
+  }
+
+  set(mode: FaultMode, delayMs: number = this.delay): void {
+    this.current = mode;
+    this.delay = delayMs;
+  }
+
+  snapshot(): { mode: FaultMode; delayMs: number } {
+    return { mode: this.current, delayMs: this.delay };
+  }
+}

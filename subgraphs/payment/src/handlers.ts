@@ -1,0 +1,30 @@
+import {
+  type EventEnvelope,
+  type EventHandler,
+  logger,
+  OrderEvents,
+  type OrderStatusPayload,
+  type Outbox,
+} from '@baemin/platform';
+import type * as schema from './db/schema.js';
+import { refundInTx } from './PaymentService.js';
+
+type Schema = typeof schema;
+
+/**
+ * Cancel saga step 4 (docs/saga.md): a rejected or canceled order is refunded. A payment that is
+ * already refunded, or that does not exist, is left alone, so redelivery changes nothing.
+ */
+export function paymentHandlers(outbox: Outbox): Partial<Record<string, EventHandler<Schema>>> {
+  const refundOn =
+    (fallbackReason: string): EventHandler<Schema> =>
+    async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
+      const { orderId, reason } = envelope.payload;
+      const result = await refundInTx(tx, outbox, orderId, reason ?? fallbackReason, envelope.id);
+      if (!result) logger.warn('no payment to refund', { orderId, event: envelope.type });
+    };
+  return {
+    [OrderEvents.OrderRejected]: refundOn('Order rejected by the store'),
+    [OrderEvents.OrderCanceled]: refundOn('Order canceled'),
+  };
+}

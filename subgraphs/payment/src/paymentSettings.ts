@@ -1,0 +1,33 @@
+import { envInt } from '@baemin/platform';
+
+/** How `POST /internal/payments/capture` misbehaves on purpose (see {@link FaultInjector}). */
+export type FaultMode = 'none' | 'error' | 'slow';
+
+export const FAULT_MODES: readonly FaultMode[] = ['none', 'error', 'slow'];
+
+export const isFaultMode = (value: unknown): value is FaultMode =>
+  typeof value === 'string' && (FAULT_MODES as readonly string[]).includes(value);
+
+export interface PaymentSettings {
+  /** PAYMENT_LIMIT_WON: captures over this amount are declined (the "card limit"). Default 1,000,000. */
+  limitWon: number;
+  /** PAYMENT_FAULT_MODE: `none` (default), `error` (capture answers 503) or `slow`. */
+  faultMode: FaultMode;
+  /** PAYMENT_FAULT_DELAY_MS: how long `slow` mode waits before answering. Default 5000. */
+  faultDelayMs: number;
+}
+
+export const DEFAULT_PAYMENT_LIMIT_WON = 1_000_000;
+export const DEFAULT_FAULT_DELAY_MS = 5000;
+
+export function loadPaymentSettings(env: NodeJS.ProcessEnv = process.env): PaymentSettings {
+  const mode = env.PAYMENT_FAULT_MODE || 'none';
+  if (!isFaultMode(mode)) {
+    throw new Error(`PAYMENT_FAULT_MODE must be one of ${FAULT_MODES.join(', ')}, got "${mode}"`);
+  }
+  return {
+    limitWon: envInt(env, 'PAYMENT_LIMIT_WON', DEFAULT_PAYMENT_LIMIT_WON),
+    faultMode: mode,
+    faultDelayMs: envInt(env, 'PAYMENT_FAULT_DELAY_MS', DEFAULT_FAULT_DELAY_MS),
+  };
+}

@@ -1,0 +1,37 @@
+import { type Caller, forbidden, unauthenticated } from '@baemin/platform';
+import type { PaymentRow } from './db/schema.js';
+import type { Resolvers } from './generated/resolvers-types.js';
+import type { PaymentService } from './PaymentService.js';
+
+/** The payment's customer and its store's owner may see it; nobody else. */
+export function canSeePayment(caller: Caller | null, payment: PaymentRow): boolean {
+  if (!caller) return false;
+  return (
+    (caller.role === 'customer' && caller.id === payment.customerId) ||
+    (caller.role === 'owner' && caller.id === payment.ownerId)
+  );
+}
+
+export function paymentResolvers(payments: PaymentService): Resolvers {
+  return {
+    Query: {
+      payment: async (_parent, { orderId }, { caller }) => {
+        if (!caller) throw unauthenticated();
+        const payment = await payments.findByOrder(orderId);
+        if (!payment) return null;
+        if (!canSeePayment(caller, payment))
+          throw forbidden('Only the customer and the store owner see a payment');
+        return payment;
+      },
+    },
+    Order: {
+      // The payment context knows orders only by id; the order context owns them.
+      __resolveReference: (ref) => ({ id: ref.id }),
+      // Null (not an error) when hidden, so a composed query over Order does not fail as a whole.
+      payment: async (order, _args, { caller }) => {
+        const payment = await payments.findByOrder(order.id);
+        return payment && canSeePayment(caller, payment) ? payment : null;
+      },
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signJwt } from '../../packages/platform/src/auth/jwt.js';
+import type { Role } from '../../packages/platform/src/auth/Caller.js';
+
+export type ServiceName = 'order' | 'store' | 'payment' | 'delivery' | 'dashboard' | 'router';
+export const SUBGRAPH_NAMES: Exclude<ServiceName, 'router'>[] = [
+  'store',
+  'order',
+  'payment',
+  'delivery',
+  'dashboard',
+];
+const ALL: ServiceName[] = [...SUBGRAPH_NAMES, 'router'];
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const JWT_SECRET = 'e2e-jwt-secret';
+const INTERNAL_SECRET = 'e2e-internal-secret';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestSystemOptions {
+  /** Kafka brokers; when set the system runs on Kafka, else on the embedded log. */
+  kafkaBrokers?: string;
+  /** Extra environment for every process. */
+  env?: Record<string, string>;
+  /** Print the services' logs (default: only when E2E_LOGS=1). */
+  logs?: boolean;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const start = Date.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * The whole system as real processes (five subgraphs and the router) on free ports, with its own
+ * data directory and event log (or its own Kafka namespace). Individual services can be stopped,
+ * killed and restarted to test failure handling.
+ */
+export class TestSystem {
+  readonly dataDir: string;
+  readonly ports = {} as Record<ServiceName, number>;
+  readonly namespace: string;
+  private readonly procs = new Map<ServiceName, ChildProcess>();
+  private readonly options: TestSystemOptions;
+  private readonly output = new Map<ServiceName, string[]>();
+
+  private constructor(options: TestSystemOptions) {
+    this.options = options;
+    this.dataDir = mkdtempSync(join(tmpdir(), 'baemin-e2e-'));
+    this.namespace = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  }
+
+  static async start(options: TestSystemOptions = {}): Promise<TestSystem> {
+    const system = new TestSystem(options);
+    for (const name of ALL) system.ports[name] = await freePort();
+    await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
+    await system.startService('router', { waitReady: false });
+    await Promise.all(ALL.map((n) => system.waitReady(n)));
+    return system;
+  }
+
+  get routerUrl(): string {
+    return `http://127.0.0.1:${this.ports.router}/graphql`;
+  }
+
+  get kind(): 'kafka' | 'embedded' {
+    return this.options.kafkaBrokers ? 'kafka' : 'embedded';
+  }
+
+  url(name: ServiceName): string {
+    return `http://127.0.0.1:${this.ports[name]}`;
+  }
+
+  env(name: ServiceName): Record<string, string> {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'test',
+      PORT: String(this.ports[name]),
+      DATA_DIR: this.dataDir,
+      JWT_SECRET,
+      INTERNAL_SECRET,
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      PAYMENT_BREAKER_RESET_MS: '2000',
+      ...this.options.env,
+    };
+    for (const svc of ALL) env[`${svc.toUpperCase()}_URL`] = this.url(svc);
+    if (this.options.kafkaBrokers) {
+      env.KAFKA_BROKERS = this.options.kafkaBrokers;
+      env.KAFKA_NAMESPACE = this.namespace;
+      env.KAFKA_PARTITIONS = '3';
+    }
+    return env;
+  }
+
+  async startService(name: ServiceName, { waitReady = true } = {}): Promise<void> {
+    if (this.procs.has(name)) throw new Error(`${name} is already running`);
+    const entry = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: this.env(name),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = this.output.get(name) ?? [];
+    this.output.set(name, lines);
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      lines.push(text);
+      if (lines.length > 500) lines.splice(0, lines.length - 500);
+      if (this.options.logs ?? process.env.E2E_LOGS === '1') process.stderr.write(`[${name}] ${text}`);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', () => {
+      if (this.procs.get(name) === child) this.procs.delete(name);
+    });
+    this.procs.set(name, child);
+    if (waitReady) await this.waitReady(name);
+  }
+
+  async waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
+    try {
+      await waitFor(
+        async () => {
+          if (!this.procs.has(name)) throw new Error(`${name} exited`);
+          const res = await fetch(`${this.url(name)}/ready`);
+          return res.status === 200;
+        },
+        { timeoutMs, intervalMs: 100, what: `${name} to be ready` },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${this.logs(name)}`);
+    }
+  }
+
+  logs(name: ServiceName): string {
+    return (this.output.get(name) ?? []).join('').slice(-8000);
+  }
+
+  isRunning(name: ServiceName): boolean {
+    return this.procs.has(name);
+  }
+
+  /** Stops a service: SIGTERM (clean shutdown) or SIGKILL (crash). Resolves when it exited. */
+  async stopService(name: ServiceName, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const child = this.procs.get(name);
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    this.procs.delete(name);
+  }
+
+  async restartService(name: ServiceName, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    await this.stopService(name, signal);
+    await this.startService(name);
+  }
+
+  token(role: Exclude<Role, 'service'>, sub: string): string {
+    return signJwt({ sub, role }, JWT_SECRET, 3600);
+  }
+
+  /** POSTs an operation to the router (or `url`), returning the parsed body and status. */
+  async gql<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+    url = this.routerUrl,
+  ): Promise<GraphQLResponse<T> & { status: number }> {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as GraphQLResponse<T>;
+    return { ...body, status: res.status };
+  }
+
+  /** Like gql, but throws on errors and returns data. */
+  async ok<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+  ): Promise<T> {
+    const res = await this.gql<T>(query, variables, token);
+    if (res.errors?.length || !res.data) {
+      throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)} (status ${res.status})`);
+    }
+    return res.data;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((n) => this.stopService(n)));
+    if (process.env.E2E_KEEP_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: `unit` (each package's test/*.test.ts: real SQLite, real HTTP, in-process) and
+ * `e2e` (test/e2e/*.e2e.ts: the whole system as real processes). E2E files run one at a time:
+ * each starts six processes, and the machine has two cores.
+ */
+export default defineConfig({
+  test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'subgraphs/*/test/**/*.test.ts',
+            'router/test/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+          globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+        },
+      },
+    ],
+  },
+});
