@@ -3,6 +3,7 @@ export * from './auth/internalIdentity.js';
 export * from './auth/jwt.js';
 export * from './bus/EventBus.js';
 export * from './bus/EmbeddedEventBus.js';
+export * from './bus/NamespacedEventBus.js';
 export * from './bus/createEventBus.js';
 export * from './bus/deliverWithRetry.js';
 export * from './bus/partitionFor.js';

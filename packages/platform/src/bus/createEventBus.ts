@@ -2,6 +2,7 @@ import type { ServiceConfig } from '../config.js';
 import { envInt } from '../config.js';
 import { EmbeddedEventBus } from './EmbeddedEventBus.js';
 import type { EventBus } from './EventBus.js';
+import { NamespacedEventBus } from './NamespacedEventBus.js';
 
 /**
  * Picks the transport: Kafka when KAFKA_BROKERS is set, else the embedded durable log.
@@ -13,12 +14,14 @@ export async function createEventBus(
 ): Promise<EventBus> {
   if (config.kafkaBrokers) {
     const { KafkaEventBus } = await import('./KafkaEventBus.js');
-    return new KafkaEventBus({
+    const kafka = new KafkaEventBus({
       brokers: config.kafkaBrokers,
       clientId: `baemin-${config.name}`,
       defaultPartitions: envInt(env, 'KAFKA_PARTITIONS', 6),
       replicationFactor: envInt(env, 'KAFKA_REPLICATION_FACTOR', 1),
     });
+    // KAFKA_NAMESPACE: prefix for topics and groups, for clusters shared between deployments.
+    return env.KAFKA_NAMESPACE ? new NamespacedEventBus(kafka, env.KAFKA_NAMESPACE) : kafka;
   }
   return new EmbeddedEventBus({
     path: config.eventLogPath,
