@@ -10,6 +10,8 @@ export interface RouterConfig extends ServiceConfig {
   introspection: boolean;
   /** Apollo Sandbox at GET /graphql; default on unless NODE_ENV=production. */
   landingPage: boolean;
+  /** Reload the supergraph when its file changes (ROUTER_WATCH_SUPERGRAPH, default true). */
+  watchSupergraph: boolean;
   /** ROUTER_MAX_BODY_BYTES; default 1 MiB (larger bodies get 413). */
   maxBodyBytes: number;
   /**
@@ -44,6 +46,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     supergraphPath: env.ROUTER_SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH,
     introspection: envBool(env, 'ROUTER_INTROSPECTION', !production),
     landingPage: !production,
+    watchSupergraph: envBool(env, 'ROUTER_WATCH_SUPERGRAPH', true),
     maxBodyBytes: envInt(env, 'ROUTER_MAX_BODY_BYTES', 1024 * 1024),
     maxTokens: envInt(env, 'ROUTER_MAX_TOKENS', 15_000),
     limits: {

@@ -1,10 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, watch } from 'node:fs';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { apolloHttpHandler, type HttpService, logger, startHttpService } from '@baemin/platform';
+import {
+  apolloHttpHandler,
+  type Caller,
+  type HttpService,
+  logger,
+  sendJson,
+  signCallerHeaders,
+  startHttpService,
+} from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
 import { formatRouterError } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
@@ -12,6 +21,11 @@ import { type OperationLimits, operationLimits } from './operationLimits.js';
 import { createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
 import { subgraphReadiness } from './subgraphReadiness.js';
+import {
+  attachSubscriptionServer,
+  type SubscriptionServer,
+} from './subscriptions/attachSubscriptionServer.js';
+import { SubscriptionEngine, type SubscriptionStats } from './subscriptions/SubscriptionEngine.js';
 import { baseUrlOf, supergraphSubgraphs } from './supergraphSubgraphs.js';
 
 export interface RouterOverrides extends Partial<Omit<RouterConfig, 'urls' | 'limits'>> {
@@ -41,6 +55,15 @@ export interface RunningRouter {
   subgraphUrls: Record<string, string>;
   /** Authenticates a request's headers into a context exactly as /graphql does (reuse for WebSockets). */
   createContext(headers: IncomingHttpHeaders | Record<string, string | undefined>): RouterContext;
+  /** Live subscriptions (graphql-ws on the same `/graphql` path). */
+  subscriptions: SubscriptionEngine;
+  /** Subscription counts, as served at `/internal/subscriptions`. */
+  subscriptionStats(): SubscriptionStats & { clientConnections: number };
+  /**
+   * Serves a new supergraph: queries use it at once; active subscriptions end with
+   * SUBSCRIPTION_SCHEMA_RELOAD. Called when the supergraph file changes (ROUTER_WATCH_SUPERGRAPH).
+   */
+  reloadSupergraph(sdl: string): void;
   close(): Promise<void>;
 }
 
@@ -81,8 +104,14 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     subgraphUrls[name] = baseUrlOf(configured[name] ?? url);
   }
 
+  let currentSdl = supergraphSdl;
+  let updateGateway: ((sdl: string) => void) | null = null;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    // The hook form of a static supergraph: it lets reloadSupergraph() swap it at run time.
+    supergraphSdl: async ({ update }) => {
+      updateGateway = update;
+      return { supergraphSdl };
+    },
     logger: apolloLogger,
     buildService: ({ name, url }) =>
       new SubgraphDataSource(
@@ -115,16 +144,80 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
 
   const createContext = (headers: IncomingHttpHeaders | Record<string, string | undefined>) =>
     createRouterContext(headers, config);
+  const subscriptions = new SubscriptionEngine({
+    supergraphSdl,
+    subgraphUrls,
+    internalSecret: config.internalSecret,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+  });
+  let wsServer: SubscriptionServer | null = null;
+  const subscriptionStats = () => ({
+    ...subscriptions.stats(),
+    clientConnections: wsServer?.connections() ?? 0,
+  });
   const http = await startHttpService({
     name: 'router',
     port: config.port,
     host: config.host,
     routes: {
       '/graphql': apolloHttpHandler(apollo, async (req) => createContext(req.headers), config.maxBodyBytes),
+      // Counts only (no business data): leak checks, dashboards, benchmarks.
+      '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
+      // Fault injection for tests (ROUTER_TEST_HOOKS=1 only): cut every upstream connection.
+      ...(process.env.ROUTER_TEST_HOOKS === '1'
+        ? {
+            '/internal/subscriptions/drop-upstream': async (_req, res) => {
+              await subscriptions.dropUpstreamConnections();
+              sendJson(res, 200, { dropped: true });
+            },
+          }
+        : {}),
     },
     readiness: subgraphReadiness(subgraphUrls, config.readinessTimeoutMs),
   });
+  const contextFor = (caller: Caller | null): RouterContext => {
+    const requestId = randomUUID();
+    return {
+      caller,
+      requestId,
+      subgraphHeaders: { ...signCallerHeaders(caller, config.internalSecret), 'x-request-id': requestId },
+    };
+  };
+  wsServer = attachSubscriptionServer({
+    server: http.server,
+    engine: subscriptions,
+    apollo,
+    contextFor,
+    jwtSecret: config.jwtSecret,
+    limits: config.limits,
+    maxTokens: config.maxTokens,
+  });
   logger.info('router listening', { url: `${http.url}/graphql`, subgraphs: subgraphUrls });
+
+  const reloadSupergraph = (sdl: string) => {
+    if (sdl === currentSdl) return;
+    // Validate by building the subscription side first: a broken file leaves everything as it was.
+    subscriptions.reload(sdl);
+    currentSdl = sdl;
+    updateGateway?.(sdl);
+    logger.info('supergraph reloaded');
+  };
+  let watcher: ReturnType<typeof watch> | null = null;
+  if (config.watchSupergraph && !sdlOverride) {
+    let timer: NodeJS.Timeout | undefined;
+    watcher = watch(config.supergraphPath, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        try {
+          reloadSupergraph(readFileSync(config.supergraphPath, 'utf8'));
+        } catch (err) {
+          logger.error('supergraph reload failed; keeping the current one', {
+            error: (err as Error).message,
+          });
+        }
+      }, 200);
+    });
+  }
 
   let closed: Promise<void> | null = null;
   return {
@@ -140,8 +233,14 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     supergraphSdl,
     subgraphUrls,
     createContext,
+    subscriptions,
+    subscriptionStats,
+    reloadSupergraph,
     close: () => {
       closed ??= (async () => {
+        watcher?.close();
+        await subscriptions.close();
+        await wsServer?.close();
         await http.close();
         await apollo.stop();
       })();

@@ -19,3 +19,4 @@ export * from './logger.js';
 export * from './outbox/EventConsumer.js';
 export * from './outbox/Outbox.js';
 export * from './subgraph/startSubgraph.js';
+export * from './live/PushIterator.js';

@@ -11,9 +11,10 @@ import {
   PaymentEvents,
   type Tx,
 } from '@baemin/platform';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import {
   type DashboardRow,
+  dashboardChanges,
   dashboardDeliveries,
   dashboardEvents,
   dashboardPayments,
@@ -82,30 +83,59 @@ const later = (a: string, b: string) => (a > b ? a : b);
  * redelivered event is ignored before it gets here. `onChanged(eventId, orderId)` is told which
  * events changed a row, so the subgraph notifies watchers only of real changes, after commit.
  */
-export function dashboardHandlers(onChanged: (eventId: string, orderId: string) => void): Handlers {
+export function dashboardHandlers(notify: (eventId: string, orderId: string) => void): Handlers {
+  const onChanged = async (tx: Tx<Schema>, eventId: string, orderId: string) => {
+    await recordChange(tx, orderId);
+    notify(eventId, orderId);
+  };
   const statusHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
-    if (await applyStatus(tx, envelope)) onChanged(envelope.id, envelope.payload.orderId);
+    if (await applyStatus(tx, envelope)) await onChanged(tx, envelope.id, envelope.payload.orderId);
   };
   const handlers: Handlers = {
     [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderPlacedPayload>) => {
-      if (await applyPlaced(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+      if (await applyPlaced(tx, envelope.payload)) await onChanged(tx, envelope.id, envelope.payload.orderId);
     },
     [PaymentEvents.PaymentCaptured]: async (tx, envelope: EventEnvelope<PaymentPayload>) => {
-      if (await applyPayment(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+      if (await applyPayment(tx, envelope.payload))
+        await onChanged(tx, envelope.id, envelope.payload.orderId);
     },
     [PaymentEvents.PaymentRefunded]: async (tx, envelope: EventEnvelope<PaymentPayload>) => {
-      if (await applyPayment(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+      if (await applyPayment(tx, envelope.payload))
+        await onChanged(tx, envelope.id, envelope.payload.orderId);
     },
   };
   for (const type of Object.values(OrderEvents)) {
     if (type !== OrderEvents.OrderPlaced) handlers[type] = statusHandler;
   }
   const riderHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<DeliveryPayload>) => {
-    if (await applyRider(tx, envelope.payload)) onChanged(envelope.id, envelope.payload.orderId);
+    if (await applyRider(tx, envelope.payload)) await onChanged(tx, envelope.id, envelope.payload.orderId);
   };
   handlers[DeliveryEvents.DeliveryPickedUp] = riderHandler;
   handlers[DeliveryEvents.DeliveryCompleted] = riderHandler;
   return handlers;
+}
+
+/**
+ * Bumps the row's change counter and appends its new snapshot to the change feed, in the same
+ * transaction as the change itself.
+ */
+async function recordChange(tx: Tx<Schema>, orderId: string): Promise<void> {
+  const [row] = await tx
+    .update(dashboards)
+    .set({ sequence: sql`${dashboards.sequence} + 1` })
+    .where(eq(dashboards.orderId, orderId))
+    .returning();
+  if (!row) return;
+  const [change] = await tx
+    .insert(dashboardChanges)
+    .values({ orderId, sequence: row.sequence, snapshot: '', changedAt: new Date().toISOString() })
+    .returning({ position: dashboardChanges.position });
+  const snapshot: DashboardRow = { ...row, changeId: change!.position };
+  await tx
+    .update(dashboardChanges)
+    .set({ snapshot: JSON.stringify(snapshot) })
+    .where(eq(dashboardChanges.position, change!.position));
+  await tx.update(dashboards).set({ changeId: change!.position }).where(eq(dashboards.orderId, orderId));
 }
 
 function checkStatusPayload(p: OrderStatusPayload, type: string): void {

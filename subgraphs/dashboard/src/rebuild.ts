@@ -79,6 +79,7 @@ export async function rebuildDashboard(options: RebuildOptions = {}): Promise<Re
     const deleted = await database.transaction(async (tx) => ({
       dashboards: tx.delete(schema.dashboards).run().changes,
       history: tx.delete(schema.dashboardEvents).run().changes,
+      changes: tx.delete(schema.dashboardChanges).run().changes,
       payments: tx.delete(schema.dashboardPayments).run().changes,
       deliveries: tx.delete(schema.dashboardDeliveries).run().changes,
       inbox: tx.delete(schema.inbox).where(eq(schema.inbox.consumer, DASHBOARD_GROUP)).run().changes,

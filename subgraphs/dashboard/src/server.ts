@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import {
+  envInt,
   type EventBus,
   loadServiceConfig,
   type RunningSubgraph,
@@ -9,6 +10,9 @@ import {
 } from '@baemin/platform';
 import { DashboardChanges } from './DashboardChanges.js';
 import { DashboardStore } from './DashboardStore.js';
+import { LiveFeed } from './LiveFeed.js';
+import { liveResolvers } from './liveResolvers.js';
+import { attachLiveServer, type LiveServer } from './liveServer.js';
 import * as schema from './db/schema.js';
 import { dashboardHandlers } from './handlers.js';
 import { dashboardResolvers } from './resolvers.js';
@@ -22,6 +26,9 @@ export interface RunningDashboard extends RunningSubgraph<typeof schema> {
   /** Committed read-model changes, for live updates. */
   changes: DashboardChanges;
   store: DashboardStore;
+  live: LiveFeed;
+  /** graphql-ws connection and subscription counts. */
+  liveStats(): { connections: number; subscriptions: number };
 }
 
 /** Boots the dashboard context: the CQRS read model, built only from events. It publishes nothing. */
@@ -32,6 +39,10 @@ export async function start(
   const config: ServiceConfig = { ...loadServiceConfig('dashboard'), ...configOverrides };
   const changes = new DashboardChanges();
   let store: DashboardStore | undefined;
+  let live: LiveFeed | undefined;
+  let liveServer: LiveServer | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  const retentionDays = envInt(process.env, 'DASHBOARD_CHANGES_RETENTION_DAYS', 7);
   const running = await startSubgraph({
     config,
     packageDir: fileURLToPath(new URL('..', import.meta.url)),
@@ -40,10 +51,28 @@ export async function start(
     build: ({ database }) => {
       const reads = new DashboardStore(database);
       store = reads;
+      const feed = new LiveFeed(database, changes);
+      live = feed;
       // Events whose transaction changed a row, by event id; read (and forgotten) after commit.
       const changed = new Map<string, string>();
       return {
-        resolvers: dashboardResolvers(reads),
+        resolvers: { ...dashboardResolvers(reads), Subscription: liveResolvers(feed) },
+        routes: {
+          // Counts for leak checks and metrics (no business data).
+          '/internal/live': (_req, res) => {
+            res.setHeader('content-type', 'application/json');
+            res.end(JSON.stringify(liveServer?.stats() ?? { connections: 0, subscriptions: 0 }));
+          },
+        },
+        afterListen: (http, schema) => {
+          liveServer = attachLiveServer(http.server, schema, config.internalSecret, () => feed.activeStreams);
+          pruneTimer = setInterval(() => void feed.prune(retentionDays).catch(() => undefined), 3600_000);
+          pruneTimer.unref();
+        },
+        onClose: async () => {
+          clearInterval(pruneTimer);
+          await liveServer?.close();
+        },
         consumers: [
           {
             group: DASHBOARD_GROUP,
@@ -61,5 +90,11 @@ export async function start(
       };
     },
   });
-  return { ...running, changes, store: store! };
+  return {
+    ...running,
+    changes,
+    store: store!,
+    live: live!,
+    liveStats: () => liveServer?.stats() ?? { connections: 0, subscriptions: 0 },
+  };
 }

@@ -116,6 +116,9 @@ describe('projection', () => {
       ...before,
       status: 'READY',
       version: 4,
+      // Exactly one more change: the stale and duplicate events changed nothing.
+      sequence: before!.sequence + 1,
+      changeId: expect.any(Number),
       readyAt: o.at(3),
       updatedAt: o.at(3),
     });

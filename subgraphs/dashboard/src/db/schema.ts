@@ -25,6 +25,10 @@ export const dashboards = sqliteTable(
     statusReason: text('status_reason'),
     /** Per-order sequence of the last status event applied (1 = OrderPlaced). */
     version: integer('version').notNull(),
+    /** Per-order change counter: 1 at creation, +1 per change of any column (status, payment, rider). */
+    sequence: integer('sequence').notNull().default(0),
+    /** Position of the row's latest change in {@link dashboardChanges}. */
+    changeId: integer('change_id').notNull().default(0),
     placedAt: text('placed_at').notNull(),
     acceptedAt: text('accepted_at'),
     rejectedAt: text('rejected_at'),
@@ -57,6 +61,25 @@ export const dashboardEvents = sqliteTable(
   (t) => [primaryKey({ columns: [t.orderId, t.version] })],
 );
 
+/**
+ * The change feed: a snapshot of the row after every change, in commit order. Live subscriptions
+ * replay from it after a lost connection (`afterChangeId`), so a watcher never silently misses a
+ * change. Pruned after DASHBOARD_CHANGES_RETENTION_DAYS (default 7).
+ */
+export const dashboardChanges = sqliteTable(
+  'dashboard_changes',
+  {
+    position: integer('position').primaryKey({ autoIncrement: true }),
+    orderId: text('order_id').notNull(),
+    sequence: integer('sequence').notNull(),
+    /** JSON of the DashboardRow after the change. */
+    snapshot: text('snapshot').notNull(),
+    /** Wall-clock time of the change (for pruning). */
+    changedAt: text('changed_at').notNull(),
+  },
+  (t) => [index('dashboard_changes_order').on(t.orderId, t.position)],
+);
+
 /** Payment facts by order, kept whether or not the order's row exists yet (cross-topic ordering). */
 export const dashboardPayments = sqliteTable('dashboard_payments', {
   orderId: text('order_id').primaryKey(),
@@ -75,3 +98,4 @@ export const dashboardDeliveries = sqliteTable('dashboard_deliveries', {
 
 export type DashboardRow = typeof dashboards.$inferSelect;
 export type DashboardEventRow = typeof dashboardEvents.$inferSelect;
+export type DashboardChangeRow = typeof dashboardChanges.$inferSelect;

@@ -28,6 +28,11 @@ export type Dashboard = {
   cancelRequestedAt?: Maybe<Scalars['String']['output']>;
   /** When it was canceled. */
   canceledAt?: Maybe<Scalars['String']['output']>;
+  /**
+   * Position of this row's latest change in the dashboard's change feed: increases across all
+   * orders. The router resumes live feeds after a reconnect from the last position it delivered.
+   */
+  changeId: Scalars['Int']['output'];
   /** When cooking started. */
   cookingAt?: Maybe<Scalars['String']['output']>;
   /** Customer who placed it. */
@@ -40,6 +45,8 @@ export type Dashboard = {
   order: Order;
   /** The order id. */
   orderId: Scalars['ID']['output'];
+  /** Owner of the store it was placed with. */
+  ownerId: Scalars['ID']['output'];
   /** Payment status as last reported by the payment context: CAPTURED or REFUNDED. */
   paymentStatus?: Maybe<Scalars['String']['output']>;
   /** When the rider picked it up. */
@@ -54,6 +61,11 @@ export type Dashboard = {
   rejectedAt?: Maybe<Scalars['String']['output']>;
   /** The rider, once one picked the order up. */
   riderId?: Maybe<Scalars['ID']['output']>;
+  /**
+   * Per-order change counter: 1 when the row is created, +1 for every change (status, payment,
+   * rider). Live updates carry it, in order; a gap means a change was skipped.
+   */
+  sequence: Scalars['Int']['output'];
   /** Current status. */
   status: DashboardStatus;
   /** Why it was rejected or a cancel refused, if so. */
@@ -129,6 +141,47 @@ export type QueryDashboardArgs = {
 
 export type QueryMyDashboardsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Live feed for riders: orders whose food is ready and whose delivery became available. */
+  deliveryAvailable: Dashboard;
+  /** Live feed for customers: every change of the calling customer's orders (including new ones). */
+  myOrdersChanged: Dashboard;
+  /**
+   * Live status of one order. The first message is the order's current state (as soon as the
+   * dashboard knows the order), then one message per change, in `sequence` order. Its customer,
+   * its store's owner and its rider may subscribe; anyone else gets FORBIDDEN.
+   */
+  orderStatusChanged: Dashboard;
+  /**
+   * Live feed for owners: every new and changed order (kitchen ticket) of the calling owner's
+   * stores, or of one of them with `storeId`.
+   */
+  ticketsChanged: Dashboard;
+};
+
+
+export type SubscriptionDeliveryAvailableArgs = {
+  afterChangeId?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type SubscriptionMyOrdersChangedArgs = {
+  afterChangeId?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type SubscriptionOrderStatusChangedArgs = {
+  afterChangeId?: InputMaybe<Scalars['Int']['input']>;
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionTicketsChangedArgs = {
+  afterChangeId?: InputMaybe<Scalars['Int']['input']>;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -232,12 +285,13 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   Dashboard: ResolverTypeWrapper<DashboardRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DashboardItem: ResolverTypeWrapper<DashboardItem>;
   DashboardStatus: DashboardStatus;
   Order: ResolverTypeWrapper<Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversTypes['Dashboard']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
@@ -245,11 +299,12 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   Dashboard: DashboardRow;
   String: Scalars['String']['output'];
-  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  ID: Scalars['ID']['output'];
   DashboardItem: DashboardItem;
   Order: Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversParentTypes['Dashboard']> } | FederationReferenceTypes['Order'];
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
 }>;
 
@@ -258,12 +313,14 @@ export type DashboardResolvers<ContextType = Context, ParentType extends Resolve
   acceptedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   cancelRequestedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   canceledAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  changeId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   cookingAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['DashboardItem']>, ParentType, ContextType>;
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
   orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   paymentStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pickedUpAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -271,6 +328,7 @@ export type DashboardResolvers<ContextType = Context, ParentType extends Resolve
   refundedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   rejectedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   riderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['DashboardStatus'], ParentType, ContextType>;
   statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   storeId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -298,10 +356,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   myDashboards?: Resolver<Array<ResolversTypes['Dashboard']>, ParentType, ContextType, RequireFields<QueryMyDashboardsArgs, 'first'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  deliveryAvailable?: SubscriptionResolver<ResolversTypes['Dashboard'], "deliveryAvailable", ParentType, ContextType, Partial<SubscriptionDeliveryAvailableArgs>>;
+  myOrdersChanged?: SubscriptionResolver<ResolversTypes['Dashboard'], "myOrdersChanged", ParentType, ContextType, Partial<SubscriptionMyOrdersChangedArgs>>;
+  orderStatusChanged?: SubscriptionResolver<ResolversTypes['Dashboard'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'orderId'>>;
+  ticketsChanged?: SubscriptionResolver<ResolversTypes['Dashboard'], "ticketsChanged", ParentType, ContextType, Partial<SubscriptionTicketsChangedArgs>>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Dashboard?: DashboardResolvers<ContextType>;
   DashboardItem?: DashboardItemResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 

@@ -1,0 +1,556 @@
+import { randomUUID } from 'node:crypto';
+import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apollo/gateway';
+import { type Schema, Supergraph } from '@apollo/federation-internals';
+import { QueryPlanner } from '@apollo/query-planner';
+import { type Caller, ErrorCode, logger, PushIterator, signCallerHeaders } from '@baemin/platform';
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
+import type { RouterContext } from '../routerContext.js';
+import { SubgraphDataSource } from '../SubgraphDataSource.js';
+import {
+  AUDIENCE_KEYS,
+  EVENT_SOURCE,
+  type PlannedSubscription,
+  planSubscription,
+  RESUME_VARIABLE,
+} from './planSubscription.js';
+import { type Audience, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './subscriptionPolicy.js';
+import { UpstreamPool } from './UpstreamPool.js';
+
+/** Stable error codes of live subscriptions (a public contract, like every extensions.code). */
+export const SubscriptionErrorCode = {
+  /** The supergraph changed; subscribe again. */
+  SCHEMA_RELOAD: 'SUBSCRIPTION_SCHEMA_RELOAD',
+  /** The owning subgraph stayed unreachable past the give-up time; subscribe again later. */
+  UPSTREAM_UNAVAILABLE: 'SUBSCRIPTION_UPSTREAM_UNAVAILABLE',
+  /** The router is shutting down. */
+  SHUTTING_DOWN: 'SUBSCRIPTION_SHUTTING_DOWN',
+} as const;
+
+export interface SubscriptionEngineOptions {
+  supergraphSdl: string;
+  /** Base URL (`http://host:port`) of each subgraph. */
+  subgraphUrls: Record<string, string>;
+  internalSecret: string;
+  subgraphTimeoutMs: number;
+  /** Give up on an unreachable upstream after this long, ending its watchers with an error. Default 30 s. */
+  upstreamGiveUpMs?: number;
+  /** Client keep-alive towards subgraphs in ms. Default 10 s. */
+  upstreamKeepAliveMs?: number;
+}
+
+export interface SubscriptionStats {
+  /** Client subscriptions (one per client subscribe). */
+  watchers: number;
+  /** Distinct (operation, variables, caller) groups: each event is completed once per group. */
+  groups: number;
+  /** Upstream subscriptions to subgraphs (identical client subscriptions share one). */
+  upstreams: number;
+  /** Upstream subscriptions by root field. */
+  upstreamsByField: Record<string, number>;
+  /** Open WebSocket connections to subgraphs. */
+  upstreamConnections: number;
+  /** Events received from upstream since start. */
+  eventsReceived: number;
+  /** Upstream re-subscriptions after a lost connection. */
+  resumes: number;
+}
+
+type Result = ExecutionResult;
+
+interface Watcher {
+  group: WatcherGroup;
+  out: PushIterator<Result>;
+  /** Highest sequence delivered per order: nothing older or repeated is ever sent. */
+  delivered: Map<string, number>;
+}
+
+/** Watchers that see the same thing: same upstream, same client operation and variables, same caller. */
+interface WatcherGroup {
+  key: string;
+  upstream: UpstreamSubscription;
+  caller: Caller;
+  document: DocumentNode;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  plan: PlannedSubscription;
+  watchers: Set<Watcher>;
+  /** The last completed event (changeId + result), reused for watchers that join later. */
+  last: { changeId: number; orderId: string; sequence: number; result: Result } | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function audienceOf(data: Record<string, unknown> | null | undefined, responseKey: string): Audience | null {
+  const payload = data?.[responseKey] as Record<string, unknown> | null | undefined;
+  if (!payload) return null;
+  const a = {
+    orderId: payload[AUDIENCE_KEYS.orderId],
+    customerId: payload[AUDIENCE_KEYS.customerId],
+    ownerId: payload[AUDIENCE_KEYS.ownerId],
+    riderId: payload[AUDIENCE_KEYS.riderId] ?? null,
+    sequence: payload[AUDIENCE_KEYS.sequence],
+    changeId: payload[AUDIENCE_KEYS.changeId],
+  };
+  if (typeof a.orderId !== 'string' || typeof a.sequence !== 'number' || typeof a.changeId !== 'number')
+    return null;
+  return a as Audience;
+}
+
+/**
+ * Federated subscriptions for @apollo/gateway, which plans but cannot execute them. Like the
+ * Apollo Router: the subscription goes to the owning subgraph (over graphql-ws), and every event
+ * is completed with entity fetches to the other subgraphs, planned by the gateway's query
+ * planner and run by its executor. Beyond it:
+ * - identical subscriptions share one upstream subscription (dedup), and each event is
+ *   completed once per group of identical watchers;
+ * - per-client authorization of every event (the upstream runs as the router);
+ * - no silent gaps: events carry a per-order sequence and a change feed position; after a lost
+ *   connection the upstream resumes from the last position, and watchers never get a stale or
+ *   repeated event.
+ */
+export class SubscriptionEngine {
+  private supergraph!: Supergraph;
+  private apiSchema!: Schema;
+  private graphqlApiSchema!: GraphQLSchema;
+  private supergraphSchema!: GraphQLSchema;
+  private planner!: QueryPlanner;
+  private readonly services: ServiceMap;
+  private readonly pool: UpstreamPool;
+  private readonly upstreams = new Map<string, UpstreamSubscription>();
+  private watcherCount = 0;
+  readonly counters = { eventsReceived: 0, resumes: 0 };
+  private readonly giveUpMs: number;
+
+  constructor(private readonly options: SubscriptionEngineOptions) {
+    this.load(options.supergraphSdl);
+    this.services = Object.create(null) as ServiceMap;
+    for (const [name, base] of Object.entries(options.subgraphUrls)) {
+      this.services[name] = new SubgraphDataSource(
+        name,
+        `${base}/graphql`,
+        options.subgraphTimeoutMs,
+        options.internalSecret,
+      );
+    }
+    this.pool = new UpstreamPool(options.subgraphUrls, options.internalSecret, options.upstreamKeepAliveMs);
+    this.giveUpMs = options.upstreamGiveUpMs ?? 30_000;
+  }
+
+  private load(sdl: string) {
+    this.supergraph = Supergraph.build(sdl);
+    this.apiSchema = this.supergraph.apiSchema();
+    this.graphqlApiSchema = this.apiSchema.toGraphQLJSSchema();
+    this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
+    this.planner = new QueryPlanner(this.supergraph);
+  }
+
+  /** The client-facing schema subscriptions are validated against. */
+  get schema(): GraphQLSchema {
+    return this.graphqlApiSchema;
+  }
+
+  stats(): SubscriptionStats {
+    let groups = 0;
+    const upstreamsByField: Record<string, number> = {};
+    for (const u of this.upstreams.values()) {
+      groups += u.groups.size;
+      upstreamsByField[u.fieldName] = (upstreamsByField[u.fieldName] ?? 0) + 1;
+    }
+    return {
+      watchers: this.watcherCount,
+      groups,
+      upstreams: this.upstreams.size,
+      upstreamsByField,
+      upstreamConnections: this.pool.openConnections,
+      eventsReceived: this.counters.eventsReceived,
+      resumes: this.counters.resumes,
+    };
+  }
+
+  /**
+   * Checks a subscription (policy, plan) and returns a function that starts it, or the errors to
+   * refuse it with. Split so graphql-ws can answer refusals with an `error` message.
+   */
+  prepare(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+    caller: Caller | null,
+  ): { start: () => AsyncIterableIterator<Result> } | { errors: GraphQLError[] } {
+    let plan: PlannedSubscription;
+    try {
+      plan = planSubscription(this.supergraph, this.planner, document, operationName, variables);
+    } catch (err) {
+      return { errors: [err instanceof GraphQLError ? err : new GraphQLError((err as Error).message)] };
+    }
+    const policy = SUBSCRIPTION_POLICIES[plan.fieldName];
+    if (!policy) {
+      return {
+        errors: [
+          new GraphQLError(`No authorization policy for ${plan.fieldName}`, {
+            extensions: { code: ErrorCode.FORBIDDEN },
+          }),
+        ],
+      };
+    }
+    if (!caller) {
+      return {
+        errors: [
+          new GraphQLError('Sign in first: send a token in the connection params', {
+            extensions: { code: ErrorCode.UNAUTHENTICATED },
+          }),
+        ],
+      };
+    }
+    if (!policy.roles.includes(caller.role)) {
+      return {
+        errors: [
+          new GraphQLError(`${plan.fieldName} is for ${policy.roles.join(', ')}`, {
+            extensions: { code: ErrorCode.FORBIDDEN },
+          }),
+        ],
+      };
+    }
+    return { start: () => this.attach(plan, policy, document, operationName, variables, caller) };
+  }
+
+  private attach(
+    plan: PlannedSubscription,
+    policy: SubscriptionPolicy,
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+    caller: Caller,
+  ): AsyncIterableIterator<Result> {
+    const upstreamKey = `${plan.serviceName}\n${plan.upstreamQuery}\n${stableJson(plan.upstreamVariables)}\n${plan.initialAfterChangeId ?? ''}`;
+    let upstream = this.upstreams.get(upstreamKey);
+    if (!upstream) {
+      upstream = new UpstreamSubscription(this, upstreamKey, plan, policy);
+      this.upstreams.set(upstreamKey, upstream);
+      upstream.start();
+    }
+    const groupKey = `${print(document)}\n${operationName ?? ''}\n${stableJson(variables)}\n${caller.role}:${caller.id}`;
+    let group = upstream.groups.get(groupKey);
+    if (!group) {
+      group = {
+        key: groupKey,
+        upstream,
+        caller,
+        document,
+        operationName,
+        variables,
+        plan,
+        watchers: new Set(),
+        last: null,
+      };
+      upstream.groups.set(groupKey, group);
+    }
+    const g = group;
+    const u = upstream;
+    const watcher: Watcher = {
+      group: g,
+      delivered: new Map(),
+      out: new PushIterator<Result>(() => {
+        this.watcherCount--;
+        g.watchers.delete(watcher);
+        if (g.watchers.size === 0) u.groups.delete(g.key);
+        if (u.groups.size === 0) this.dropUpstream(u);
+      }),
+    };
+    this.watcherCount++;
+    g.watchers.add(watcher);
+    // A new watcher of one order first gets its current state: the last event this upstream saw.
+    if (policy.kind === 'order') u.replayLatestTo(g, watcher);
+    return watcher.out;
+  }
+
+  private dropUpstream(u: UpstreamSubscription) {
+    if (this.upstreams.get(u.key) === u) this.upstreams.delete(u.key);
+    u.stop();
+  }
+
+  /** Completes one event for one group: the event as the primary fetch, then the planner's `rest`. */
+  async complete(group: WatcherGroup, eventData: Record<string, unknown>): Promise<Result> {
+    const services: ServiceMap = Object.create(this.services);
+    services[EVENT_SOURCE] = {
+      process: async () => ({ data: eventData }),
+    } as unknown as ServiceMap[string];
+    const requestId = randomUUID();
+    const context: RouterContext = {
+      caller: group.caller,
+      requestId,
+      // Signed per event: a subscription outlives the signature's validity window.
+      subgraphHeaders: {
+        ...signCallerHeaders(group.caller, this.options.internalSecret),
+        'x-request-id': requestId,
+      },
+    };
+    const operationContext = buildOperationContext({
+      schema: this.graphqlApiSchema,
+      operationDocument: group.document,
+      operationName: group.operationName,
+    });
+    const requestContext = {
+      request: {
+        query: print(group.document),
+        variables: group.variables,
+        operationName: group.operationName,
+      },
+      context,
+      logger,
+      metrics: {},
+      cache: undefined,
+    };
+    const result = await executeQueryPlan(
+      group.plan.eventPlan,
+      services,
+      requestContext as unknown as Parameters<typeof executeQueryPlan>[2],
+      operationContext,
+      this.supergraphSchema,
+      this.apiSchema,
+    );
+    return {
+      data: (result.data ?? null) as Result['data'],
+      ...(result.errors?.length ? { errors: result.errors as GraphQLError[] } : {}),
+    };
+  }
+
+  client(serviceName: string) {
+    return this.pool.client(serviceName);
+  }
+
+  get giveUpAfterMs(): number {
+    return this.giveUpMs;
+  }
+
+  /** Ends every active subscription with `code` (schema reload, shutdown). */
+  endAll(code: string, message: string): void {
+    const error = new GraphQLError(message, { extensions: { code } });
+    for (const u of [...this.upstreams.values()]) u.failAll(error);
+    this.upstreams.clear();
+  }
+
+  /** New supergraph: active subscriptions end with SUBSCRIPTION_SCHEMA_RELOAD (their plans are stale). */
+  reload(sdl: string): void {
+    this.load(sdl);
+    this.endAll(SubscriptionErrorCode.SCHEMA_RELOAD, 'The supergraph changed; subscribe again');
+  }
+
+  /** Test/ops hook: drops every upstream connection (they resume from their last position). */
+  async dropUpstreamConnections(): Promise<void> {
+    await this.pool.terminateAll();
+  }
+
+  async close(): Promise<void> {
+    this.endAll(SubscriptionErrorCode.SHUTTING_DOWN, 'The router is shutting down; reconnect');
+    await this.pool.dispose();
+  }
+}
+
+/**
+ * One subscription to a subgraph, shared by every group that needs it. It re-subscribes after a
+ * lost connection, resuming after the last change feed position it received.
+ */
+class UpstreamSubscription {
+  readonly groups = new Map<string, WatcherGroup>();
+  private stopped = false;
+  private unsubscribe: (() => void) | null = null;
+  private lastChangeId: number | null;
+  /** The latest event, for watchers of one order that join later. */
+  private latest: { audience: Audience; data: Record<string, unknown> } | null = null;
+  /** Events are completed and delivered strictly one after another. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly engine: SubscriptionEngine,
+    readonly key: string,
+    private readonly plan: PlannedSubscription,
+    private readonly policy: SubscriptionPolicy,
+  ) {
+    this.lastChangeId = plan.initialAfterChangeId;
+  }
+
+  get fieldName(): string {
+    return this.plan.fieldName;
+  }
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  private async run(): Promise<void> {
+    let failingSince: number | null = null;
+    let attempt = 0;
+    while (!this.stopped) {
+      const outcome = await new Promise<
+        { kind: 'complete' } | { kind: 'errors'; errors: GraphQLError[] } | { kind: 'lost' }
+      >((resolve) => {
+        const variables = { ...this.plan.upstreamVariables, [RESUME_VARIABLE]: this.lastChangeId };
+        this.unsubscribe = this.engine.client(this.plan.serviceName).subscribe(
+          { query: this.plan.upstreamQuery, variables },
+          {
+            next: (result) => {
+              failingSince = null;
+              attempt = 0;
+              this.onEvent(result as Result);
+            },
+            error: (err) => {
+              // An array of GraphQL errors is the subgraph refusing the subscription; anything
+              // else (a close event, a network error) is a lost connection.
+              if (Array.isArray(err)) resolve({ kind: 'errors', errors: err.map(toGraphQLError) });
+              else resolve({ kind: 'lost' });
+            },
+            complete: () => resolve({ kind: 'complete' }),
+          },
+        );
+      });
+      this.unsubscribe = null;
+      if (this.stopped) return;
+      if (outcome.kind === 'errors') {
+        await this.queue;
+        this.failAll(outcome.errors[0] ?? new GraphQLError('Subscription refused'));
+        return;
+      }
+      if (outcome.kind === 'complete') {
+        await this.queue;
+        this.endAll();
+        return;
+      }
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > this.engine.giveUpAfterMs) {
+        await this.queue;
+        this.failAll(
+          new GraphQLError(
+            `Live updates from ${this.plan.serviceName} are unavailable; subscribe again later`,
+            {
+              extensions: {
+                code: SubscriptionErrorCode.UPSTREAM_UNAVAILABLE,
+                serviceName: this.plan.serviceName,
+              },
+            },
+          ),
+        );
+        return;
+      }
+      attempt++;
+      this.engine.counters.resumes++;
+      logger.warn('upstream subscription lost; resuming', {
+        subgraph: this.plan.serviceName,
+        field: this.plan.fieldName,
+        afterChangeId: this.lastChangeId,
+        attempt,
+      });
+      await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 6)));
+    }
+  }
+
+  private onEvent(result: Result): void {
+    this.engine.counters.eventsReceived++;
+    const data = (result.data ?? null) as Record<string, unknown> | null;
+    const audience = audienceOf(data, this.plan.responseKey);
+    if (!data || !audience) {
+      logger.warn('upstream event without data', {
+        field: this.plan.fieldName,
+        errors: result.errors?.map((e) => e.message),
+      });
+      return;
+    }
+    if (this.lastChangeId === null || audience.changeId > this.lastChangeId)
+      this.lastChangeId = audience.changeId;
+    if (this.policy.kind === 'order') this.latest = { audience, data };
+    const groups = [...this.groups.values()];
+    this.queue = this.queue
+      .then(() => this.deliver(groups, audience, data))
+      .catch((err) => {
+        logger.error('delivering a subscription event failed', { error: (err as Error).message });
+      });
+  }
+
+  private async deliver(
+    groups: WatcherGroup[],
+    audience: Audience,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await Promise.all(
+      groups.map(async (group) => {
+        if (group.watchers.size === 0) return;
+        if (!this.policy.allows(group.caller, audience)) {
+          if (this.policy.kind === 'order') {
+            const refused = new GraphQLError('This order is not yours to watch', {
+              extensions: { code: ErrorCode.FORBIDDEN },
+            });
+            for (const w of [...group.watchers]) endWith(w, refused);
+          }
+          return;
+        }
+        // Watchers that already have this change (or a later one) get nothing: never stale, never twice.
+        const needed = [...group.watchers].filter(
+          (w) => (w.delivered.get(audience.orderId) ?? 0) < audience.sequence,
+        );
+        if (needed.length === 0) return;
+        const result =
+          group.last?.changeId === audience.changeId
+            ? group.last.result
+            : await this.engine.complete(group, data);
+        group.last = {
+          changeId: audience.changeId,
+          orderId: audience.orderId,
+          sequence: audience.sequence,
+          result,
+        };
+        for (const w of needed) {
+          if ((w.delivered.get(audience.orderId) ?? 0) >= audience.sequence) continue;
+          w.delivered.set(audience.orderId, audience.sequence);
+          w.out.push(result);
+        }
+      }),
+    );
+  }
+
+  /** Gives a newly joined watcher the order's current state, if this upstream has seen it. */
+  replayLatestTo(group: WatcherGroup, _watcher: Watcher): void {
+    const latest = this.latest;
+    if (!latest) return;
+    this.queue = this.queue
+      .then(() => this.deliver([group], latest.audience, latest.data))
+      .catch(() => undefined);
+  }
+
+  failAll(error: GraphQLError): void {
+    this.stop();
+    for (const group of this.groups.values()) for (const w of [...group.watchers]) endWith(w, error);
+  }
+
+  private endAll(): void {
+    this.stop();
+    for (const group of this.groups.values()) for (const w of [...group.watchers]) w.out.end();
+  }
+}
+
+/** Sends a final result carrying the error, then completes: the client learns why, the socket stays up. */
+function endWith(w: Watcher, error: GraphQLError): void {
+  w.out.push({ errors: [error] } as Result);
+  w.out.end();
+}
+
+function toGraphQLError(e: unknown): GraphQLError {
+  if (e instanceof GraphQLError) return e;
+  const f = e as { message?: string; extensions?: Record<string, unknown> };
+  return new GraphQLError(f?.message ?? 'Subscription error', { extensions: f?.extensions });
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}

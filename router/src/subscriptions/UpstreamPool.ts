@@ -1,0 +1,69 @@
+import { type Caller, logger, signCallerHeaders } from '@baemin/platform';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** The identity the router uses upstream: one subscription serves many clients, so it is not theirs. */
+export const ROUTER_CALLER: Caller = { id: 'router', role: 'service' };
+
+/**
+ * One graphql-ws connection per subgraph, multiplexing every upstream subscription to it.
+ * Connections are lazy (opened by the first subscription, closed shortly after the last one) and
+ * never retried by graphql-ws itself: each {@link UpstreamSubscription} re-subscribes on its own,
+ * with the change feed position it resumes from, which graphql-ws' own retry cannot know.
+ */
+export class UpstreamPool {
+  private readonly clients = new Map<string, Client>();
+  private readonly connected = new Set<string>();
+
+  constructor(
+    private readonly subgraphUrls: Record<string, string>,
+    private readonly internalSecret: string,
+    /** Client keep-alive ping interval in ms; a connection whose pong is late is closed. Default 10 s. */
+    private readonly keepAliveMs = 10_000,
+  ) {}
+
+  /** Open upstream WebSocket connections. */
+  get openConnections(): number {
+    return this.connected.size;
+  }
+
+  client(serviceName: string): Client {
+    let client = this.clients.get(serviceName);
+    if (client) return client;
+    const base = this.subgraphUrls[serviceName];
+    if (!base) throw new Error(`no URL for subgraph ${serviceName}`);
+    const url = `${base.replace(/^http/, 'ws')}/graphql`;
+    client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      lazy: true,
+      lazyCloseTimeout: 1000,
+      retryAttempts: 0,
+      keepAlive: this.keepAliveMs,
+      // Signed afresh for every connection (signatures expire).
+      connectionParams: () => signCallerHeaders(ROUTER_CALLER, this.internalSecret),
+      on: {
+        connected: () => {
+          this.connected.add(serviceName);
+          logger.debug('upstream connected', { subgraph: serviceName });
+        },
+        closed: () => {
+          this.connected.delete(serviceName);
+          logger.debug('upstream connection closed', { subgraph: serviceName });
+        },
+      },
+    });
+    this.clients.set(serviceName, client);
+    return client;
+  }
+
+  /** Closes every upstream connection (tests use it to simulate a dropped connection). */
+  async terminateAll(): Promise<void> {
+    for (const client of this.clients.values()) client.terminate();
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.dispose()));
+    this.clients.clear();
+  }
+}

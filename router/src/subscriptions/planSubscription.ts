@@ -1,0 +1,139 @@
+import { type Operation, operationFromDocument, type Supergraph } from '@apollo/federation-internals';
+import type { FetchNode, PlanNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import {
+  type ArgumentNode,
+  type DocumentNode,
+  type FieldNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  print,
+  type ValueNode,
+  valueFromASTUntyped,
+} from 'graphql';
+
+/** Name of the synthetic service that hands each upstream event to the query plan executor. */
+export const EVENT_SOURCE = '__subscription_event__';
+/** Variable the router adds to resume an upstream subscription after a lost connection. */
+export const RESUME_VARIABLE = '__afterChangeId';
+/** Response keys the router adds to the upstream selection; stripped by result shaping. */
+export const AUDIENCE_KEYS = {
+  orderId: '__audience_orderId',
+  customerId: '__audience_customerId',
+  ownerId: '__audience_ownerId',
+  riderId: '__audience_riderId',
+  sequence: '__audience_sequence',
+  changeId: '__audience_changeId',
+} as const;
+
+export interface PlannedSubscription {
+  /** Root Subscription field (e.g. `orderStatusChanged`). */
+  fieldName: string;
+  /** Subgraph that owns the field. */
+  serviceName: string;
+  /** The operation sent upstream: the planner's primary fetch plus audience fields and the resume argument. */
+  upstreamQuery: string;
+  /** Variables of the client the upstream operation uses. */
+  upstreamVariables: Record<string, unknown>;
+  /** Client's own `afterChangeId`, if it gave one: where the first upstream subscription starts. */
+  initialAfterChangeId: number | null;
+  /** Response key of the root field in upstream results. */
+  responseKey: string;
+  /**
+   * Plan completing one event: a fetch from {@link EVENT_SOURCE} (the event), then the planner's
+   * `rest` (entity fetches to other subgraphs).
+   */
+  eventPlan: QueryPlan;
+}
+
+const field = (name: string, alias?: string): FieldNode => ({
+  kind: Kind.FIELD,
+  name: { kind: Kind.NAME, value: name },
+  ...(alias ? { alias: { kind: Kind.NAME, value: alias } } : {}),
+});
+
+/**
+ * Plans a client subscription with the gateway's query planner and prepares its two halves:
+ * the upstream subscription to the owning subgraph (shared by identical subscriptions) and the
+ * per-event plan that completes each event with the other subgraphs' fields.
+ */
+export function planSubscription(
+  supergraph: Supergraph,
+  planner: QueryPlanner,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): PlannedSubscription {
+  const operation: Operation = operationFromDocument(supergraph.apiSchema(), document, { operationName });
+  const plan = planner.buildQueryPlan(operation);
+  const node = plan.node;
+  if (!node || node.kind !== 'Subscription') {
+    throw new GraphQLError('Expected a subscription operation', { extensions: { code: 'BAD_REQUEST' } });
+  }
+  const primary = node.primary;
+  const upstreamDoc = parse(primary.operation);
+  const op = upstreamDoc.definitions[0] as OperationDefinitionNode;
+  const root = op.selectionSet.selections[0];
+  if (!root || root.kind !== Kind.FIELD || op.selectionSet.selections.length !== 1) {
+    throw new GraphQLError('A subscription selects exactly one root field', {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+  }
+  const fieldName = root.name.value;
+  const responseKey = root.alias?.value ?? fieldName;
+
+  // The client's own afterChangeId (literal or variable) starts the first upstream subscription;
+  // after that the router owns the argument, to resume where it left off.
+  let initialAfterChangeId: number | null = null;
+  const args: ArgumentNode[] = [];
+  for (const arg of root.arguments ?? []) {
+    if (arg.name.value === 'afterChangeId') {
+      const v = valueFromASTUntyped(arg.value as ValueNode, variables);
+      initialAfterChangeId = typeof v === 'number' ? v : null;
+    } else {
+      args.push(arg);
+    }
+  }
+  args.push({
+    kind: Kind.ARGUMENT,
+    name: { kind: Kind.NAME, value: 'afterChangeId' },
+    value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
+  });
+  const audience: FieldNode[] = Object.entries(AUDIENCE_KEYS).map(([name, alias]) => field(name, alias));
+  const rewrittenRoot: FieldNode = {
+    ...root,
+    arguments: args,
+    selectionSet: {
+      kind: Kind.SELECTION_SET,
+      selections: [...(root.selectionSet?.selections ?? []), ...audience],
+    },
+  };
+  const rewrittenOp: OperationDefinitionNode = {
+    ...op,
+    variableDefinitions: [
+      ...(op.variableDefinitions ?? []).filter((d) => d.variable.name.value !== RESUME_VARIABLE),
+      {
+        kind: Kind.VARIABLE_DEFINITION,
+        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
+        type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'Int' } },
+      },
+    ],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: [rewrittenRoot] },
+  };
+  const upstreamVariables: Record<string, unknown> = {};
+  for (const name of primary.variableUsages ?? []) {
+    if (name in variables) upstreamVariables[name] = variables[name];
+  }
+  const eventFetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
+  const eventNode: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
+  return {
+    fieldName,
+    serviceName: primary.serviceName,
+    upstreamQuery: print({ kind: Kind.DOCUMENT, definitions: [rewrittenOp] }),
+    upstreamVariables,
+    initialAfterChangeId,
+    responseKey,
+    eventPlan: { kind: 'QueryPlan', node: eventNode },
+  };
+}

@@ -1,0 +1,87 @@
+import type { Caller } from '@baemin/platform';
+import { domainError, ErrorCode } from '@baemin/platform';
+import type { DashboardRow } from './db/schema.js';
+import type { SubscriptionResolvers } from './generated/resolvers-types.js';
+import type { LiveFeed } from './LiveFeed.js';
+
+const isRole = (caller: Caller | null, ...roles: Caller['role'][]) => !!caller && roles.includes(caller.role);
+
+function requireRole(caller: Caller | null, ...roles: Caller['role'][]): void {
+  if (!isRole(caller, ...roles, 'service')) {
+    throw domainError(ErrorCode.FORBIDDEN, `This feed is for ${roles.join(' and ')}s`);
+  }
+}
+
+function checkAfter(afterChangeId: number | null | undefined): number | null {
+  if (afterChangeId === null || afterChangeId === undefined) return null;
+  if (!Number.isInteger(afterChangeId) || afterChangeId < 0) {
+    throw domainError(ErrorCode.BAD_USER_INPUT, 'afterChangeId must be a non-negative integer', {
+      argumentName: 'afterChangeId',
+    });
+  }
+  return afterChangeId;
+}
+
+/** Whether a person may watch this order: its customer, its store's owner, its rider. */
+export function mayWatch(caller: Caller, row: DashboardRow): boolean {
+  if (caller.role === 'customer') return row.customerId === caller.id;
+  if (caller.role === 'owner') return row.ownerId === caller.id;
+  if (caller.role === 'rider') return row.riderId === caller.id;
+  return caller.role === 'service';
+}
+
+/**
+ * The Subscription resolvers. The router subscribes with the service identity (one upstream
+ * subscription shared by every client watching the same thing) and authorizes each event per
+ * client; a person calling the subgraph directly is authorized here.
+ */
+export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
+  const resolve = (row: DashboardRow) => row;
+  return {
+    orderStatusChanged: {
+      subscribe: (_p, { orderId, afterChangeId }, { caller }) =>
+        feed.stream(caller, {
+          orderId,
+          afterChangeId: checkAfter(afterChangeId),
+          matches: (row) => row.orderId === orderId,
+          allowed: mayWatch,
+        }),
+      resolve,
+    },
+    ticketsChanged: {
+      subscribe: (_p, { storeId, afterChangeId }, { caller }) => {
+        requireRole(caller, 'owner');
+        return feed.stream(caller, {
+          afterChangeId: checkAfter(afterChangeId),
+          matches: (row) => !storeId || row.storeId === storeId,
+          allowed: (c, row) => row.ownerId === c.id,
+        });
+      },
+      resolve,
+    },
+    deliveryAvailable: {
+      subscribe: (_p, { afterChangeId }, { caller }) => {
+        requireRole(caller, 'rider');
+        return feed.stream(caller, {
+          afterChangeId: checkAfter(afterChangeId),
+          // The change that made the order READY (a later payment change keeps status READY but
+          // has a rider-less row too; riders see the order once more at worst, never miss it).
+          matches: (row) => row.status === 'READY' && row.riderId === null,
+          allowed: () => true,
+        });
+      },
+      resolve,
+    },
+    myOrdersChanged: {
+      subscribe: (_p, { afterChangeId }, { caller }) => {
+        requireRole(caller, 'customer');
+        return feed.stream(caller, {
+          afterChangeId: checkAfter(afterChangeId),
+          matches: () => true,
+          allowed: (c, row) => row.customerId === c.id,
+        });
+      },
+      resolve,
+    },
+  } as SubscriptionResolvers;
+}
