@@ -58,7 +58,7 @@ export interface RunningRouter {
   /** Live subscriptions (graphql-ws on the same `/graphql` path). */
   subscriptions: SubscriptionEngine;
   /** Subscription counts, as served at `/internal/subscriptions`. */
-  subscriptionStats(): SubscriptionStats & { clientConnections: number };
+  subscriptionStats(): SubscriptionStats & { clientConnections: number; rssBytes: number };
   /**
    * Serves a new supergraph: queries use it at once; active subscriptions end with
    * SUBSCRIPTION_SCHEMA_RELOAD. Called when the supergraph file changes (ROUTER_WATCH_SUPERGRAPH).
@@ -154,6 +154,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
   const subscriptionStats = () => ({
     ...subscriptions.stats(),
     clientConnections: wsServer?.connections() ?? 0,
+    rssBytes: process.memoryUsage().rss,
   });
   const http = await startHttpService({
     name: 'router',

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 
 export interface LiveServer {
   /** Open WebSocket connections and active subscriptions (leak checks, metrics). */
-  stats(): { connections: number; subscriptions: number };
+  stats(): { connections: number; subscriptions: number; rssBytes: number };
   close(): Promise<void>;
 }
 
@@ -50,7 +50,11 @@ export function attachLiveServer(
     12_000,
   );
   return {
-    stats: () => ({ connections: wss.clients.size, subscriptions: activeSubscriptions() }),
+    stats: () => ({
+      connections: wss.clients.size,
+      subscriptions: activeSubscriptions(),
+      rssBytes: process.memoryUsage().rss,
+    }),
     close: async () => {
       // 1001 Going Away: clients (the router) reconnect and resume from their last change.
       for (const client of wss.clients) client.close(1001, 'Going away');

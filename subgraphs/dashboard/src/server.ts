@@ -28,7 +28,7 @@ export interface RunningDashboard extends RunningSubgraph<typeof schema> {
   store: DashboardStore;
   live: LiveFeed;
   /** graphql-ws connection and subscription counts. */
-  liveStats(): { connections: number; subscriptions: number };
+  liveStats(): { connections: number; subscriptions: number; rssBytes: number };
 }
 
 /** Boots the dashboard context: the CQRS read model, built only from events. It publishes nothing. */
@@ -61,7 +61,7 @@ export async function start(
           // Counts for leak checks and metrics (no business data).
           '/internal/live': (_req, res) => {
             res.setHeader('content-type', 'application/json');
-            res.end(JSON.stringify(liveServer?.stats() ?? { connections: 0, subscriptions: 0 }));
+            res.end(JSON.stringify(liveServer?.stats() ?? { connections: 0, subscriptions: 0, rssBytes: 0 }));
           },
         },
         afterListen: (http, schema) => {
@@ -95,6 +95,6 @@ export async function start(
     changes,
     store: store!,
     live: live!,
-    liveStats: () => liveServer?.stats() ?? { connections: 0, subscriptions: 0 },
+    liveStats: () => liveServer?.stats() ?? { connections: 0, subscriptions: 0, rssBytes: 0 },
   };
 }
