@@ -326,6 +326,10 @@ Place an order as alice (store-1, menu-1-1):
 Watch its dashboard (repeat as the owner accepts, cooks and the rider delivers):
   ${curl('ALICE', '{ myDashboards { orderId status storeName total paymentStatus riderId placedAt updatedAt } }')}
 
+Live status (graphql-ws on the same URL: ws://localhost:${routerPort}/graphql, token in the
+connection params as { "authorization": "Bearer <token>" }; Sandbox speaks it too):
+  subscription { orderStatusChanged(orderId: "<id>") { status sequence order { items { menuItem { name } } payment { status } } } }
+
 Ctrl-C stops everything.
 `;
 }
