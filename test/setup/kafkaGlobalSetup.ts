@@ -11,8 +11,14 @@ const TEST_PORT = process.env.E2E_KAFKA_PORT ?? '39092';
  * printed loudly rather than skipped silently) and stop it afterwards if we started it.
  */
 export default function setup(project: TestProject) {
-  if (process.env.KAFKA_BROKERS) {
-    project.provide('kafkaBrokers', process.env.KAFKA_BROKERS);
+  // TEST_KAFKA_BROKERS carries the broker to the next project's setup (each project runs this).
+  const given = process.env.KAFKA_BROKERS || process.env.TEST_KAFKA_BROKERS;
+  // Tests get the broker only through inject('kafkaBrokers'): a KAFKA_BROKERS inherited by test
+  // workers would silently switch every in-process service under test to Kafka.
+  delete process.env.KAFKA_BROKERS;
+  if (given) {
+    process.env.TEST_KAFKA_BROKERS = given;
+    project.provide('kafkaBrokers', given);
     return;
   }
   if (process.env.E2E_KAFKA === '0') {
@@ -40,7 +46,7 @@ export default function setup(project: TestProject) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const brokers = `127.0.0.1:${TEST_PORT}`;
-  process.env.KAFKA_BROKERS = brokers;
+  process.env.TEST_KAFKA_BROKERS = brokers;
   project.provide('kafkaBrokers', brokers);
   return () => {
     if (!wasRunning) execFileSync('bash', ['scripts/kafka.sh', 'stop'], { cwd: ROOT, env, stdio: 'ignore' });
