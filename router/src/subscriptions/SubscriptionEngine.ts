@@ -78,6 +78,9 @@ interface WatcherGroup {
   last: { changeId: number; orderId: string; sequence: number; result: Result } | null;
 }
 
+/** Orders whose last delivered sequence a feed watcher remembers. */
+const MAX_TRACKED_ORDERS = 10_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function audienceOf(data: Record<string, unknown> | null | undefined, responseKey: string): Audience | null {
@@ -506,7 +509,10 @@ class UpstreamSubscription {
         };
         for (const w of needed) {
           if ((w.delivered.get(audience.orderId) ?? 0) >= audience.sequence) continue;
+          w.delivered.delete(audience.orderId);
           w.delivered.set(audience.orderId, audience.sequence);
+          // Feeds see many orders: forget the least recently updated ones (they are long finished).
+          if (w.delivered.size > MAX_TRACKED_ORDERS) w.delivered.delete(w.delivered.keys().next().value!);
           w.out.push(result);
         }
       }),
