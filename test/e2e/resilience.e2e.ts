@@ -12,6 +12,7 @@ import {
   waitForOrderStatus,
   waitForTicket,
 } from '../harness/flows.js';
+import { consumerKilledBetweenHandleAndCommit } from '../harness/consumerCrash.js';
 import { SUBGRAPH_NAMES, TestSystem, waitFor } from '../harness/TestSystem.js';
 import { transports } from '../harness/transports.js';
 
@@ -232,4 +233,12 @@ describe.each(transports())('failure handling on $name', (transport) => {
       );
     }
   });
+
+  // On Kafka the same scenario runs in test/e2e/kafka.e2e.ts (with a plain kafkajs reader).
+  it.runIf(transport.name === 'embedded')(
+    'a consumer SIGKILLed after committing its effect, before the offset commit: the redelivery changes nothing',
+    async () => {
+      await consumerKilledBetweenHandleAndCommit(sys);
+    },
+  );
 });

@@ -89,9 +89,15 @@ export class TestSystem {
   static async start(options: TestSystemOptions = {}): Promise<TestSystem> {
     const system = new TestSystem(options);
     for (const name of ALL) system.ports[name] = await freePort();
-    await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
-    await system.startService('router', { waitReady: false });
-    await Promise.all(ALL.map((n) => system.waitReady(n)));
+    try {
+      await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
+      await system.startService('router', { waitReady: false });
+      await Promise.all(ALL.map((n) => system.waitReady(n)));
+    } catch (err) {
+      // The caller never gets the system to close: stop what did start rather than orphan it.
+      await system.close();
+      throw err;
+    }
     return system;
   }
 
@@ -129,12 +135,16 @@ export class TestSystem {
     return env;
   }
 
-  async startService(name: ServiceName, { waitReady = true } = {}): Promise<void> {
+  /** `env`: extra environment for this start only (fault injection, for example). */
+  async startService(
+    name: ServiceName,
+    { waitReady = true, env = {} }: { waitReady?: boolean; env?: Record<string, string> } = {},
+  ): Promise<void> {
     if (this.procs.has(name)) throw new Error(`${name} is already running`);
     const entry = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: ROOT,
-      env: this.env(name),
+      env: { ...this.env(name), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = this.output.get(name) ?? [];
@@ -169,8 +179,9 @@ export class TestSystem {
     }
   }
 
-  logs(name: ServiceName): string {
-    return (this.output.get(name) ?? []).join('').slice(-8000);
+  /** The service's recent output (all its starts), at most the last `maxChars` characters. */
+  logs(name: ServiceName, maxChars = 8000): string {
+    return (this.output.get(name) ?? []).join('').slice(-maxChars);
   }
 
   isRunning(name: ServiceName): boolean {

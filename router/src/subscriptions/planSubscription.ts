@@ -68,7 +68,7 @@ export function planSubscription(
   const operation: Operation = operationFromDocument(supergraph.apiSchema(), document, { operationName });
   const plan = planner.buildQueryPlan(operation);
   const node = plan.node;
-  if (!node || node.kind !== 'Subscription') {
+  if (node?.kind !== 'Subscription') {
     throw new GraphQLError('Expected a subscription operation', { extensions: { code: 'BAD_REQUEST' } });
   }
   const primary = node.primary;

@@ -152,7 +152,9 @@ export class KafkaEventBus implements EventBus {
     if (missing.length === 0) return;
     // Returns false instead of throwing when another process created them first.
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait retries only LEADER_NOT_AVAILABLE, but a KRaft broker answers
+      // UNKNOWN_TOPIC_OR_PARTITION until it has applied the new topic: waitForLeaders below.
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         ...t,
         configEntries: [
@@ -164,6 +166,12 @@ export class KafkaEventBus implements EventBus {
         ],
       })),
     });
+    // Also when another process (services start in parallel) created them first: a subscribe or
+    // send before the broker knows the topic fails with UNKNOWN_TOPIC_OR_PARTITION.
+    await waitForLeaders(
+      admin,
+      missing.map((t) => t.topic),
+    );
   }
 
   async publish(records: OutgoingRecord[]): Promise<void> {
@@ -536,6 +544,28 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 function headerValue(value: IHeaders[string]): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
+}
+
+/** Polls the topics' metadata until every partition has a leader (default at most 15 s). */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      const ready = meta.topics.filter(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready.length === topics.length) return;
+    } catch (err) {
+      lastError = err; // UNKNOWN_TOPIC_OR_PARTITION until the broker has the new topic's metadata
+    }
+    if (Date.now() > deadline) {
+      const reason = lastError ? `: ${(lastError as Error).message}` : '';
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms${reason}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

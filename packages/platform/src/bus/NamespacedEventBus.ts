@@ -1,4 +1,18 @@
-import type { ConsumerHandle, EventBus, OutgoingRecord, SubscribeOptions, TopicSpec } from './EventBus.js';
+import type {
+  ConsumerHandle,
+  DeliveredRecord,
+  EventBus,
+  OutgoingRecord,
+  SubscribeOptions,
+  TopicSpec,
+} from './EventBus.js';
+import type { ReadTopicOptions } from './KafkaEventBus.js';
+
+/** The read methods of the concrete transports (tools only; not part of EventBus). */
+type ReadableBus = EventBus & {
+  readTopic?: (topic: string, options?: ReadTopicOptions) => Promise<DeliveredRecord[]>;
+  read?: (topic: string, fromOffset?: number, limit?: number) => DeliveredRecord[];
+};
 
 /**
  * Prefixes every topic and consumer group with `<namespace>.` so several deployments (staging and
@@ -41,13 +55,28 @@ export class NamespacedEventBus implements EventBus {
       ...options,
       group: this.wrap(options.group),
       topics: options.topics.map((t) => this.wrap(t)),
-      handler: (record) => {
-        const headers = record.headers['dlq-source-topic']
-          ? { ...record.headers, 'dlq-source-topic': this.unwrap(record.headers['dlq-source-topic']) }
-          : record.headers;
-        return options.handler({ ...record, topic: this.unwrap(record.topic), headers });
-      },
+      handler: (record) => options.handler(this.unwrapRecord(record)),
     });
+  }
+
+  /**
+   * Reads a topic of this namespace (tools: DLQ inspection and replay) through the inner bus's
+   * `readTopic` (Kafka) or `read` (embedded log). Records carry the plain names, as in subscribe.
+   */
+  async readTopic(topic: string, options: ReadTopicOptions = {}): Promise<DeliveredRecord[]> {
+    const inner = this.inner as ReadableBus;
+    const name = this.wrap(topic);
+    let records: DeliveredRecord[];
+    if (inner.readTopic) records = await inner.readTopic(name, options);
+    else if (inner.read) records = inner.read(name, 0, options.limit ?? 1000);
+    else throw new Error(`${inner.kind} bus cannot read topics`);
+    return records.map((r) => this.unwrapRecord(r));
+  }
+
+  private unwrapRecord(record: DeliveredRecord): DeliveredRecord {
+    const source = record.headers['dlq-source-topic'];
+    const headers = source ? { ...record.headers, 'dlq-source-topic': this.unwrap(source) } : record.headers;
+    return { ...record, topic: this.unwrap(record.topic), headers };
   }
 
   async resetGroup(group: string, topics: string[]): Promise<void> {

@@ -35,11 +35,18 @@ export interface EventConsumerOptions<S extends Record<string, unknown>> {
  * Idempotent consumer: the inbox row (consumer, event id) is inserted in the same transaction as
  * the handler's effect, so a redelivered event changes nothing. The bus commits the offset only
  * after this returns.
+ *
+ * Fault injection (tests only): with env FAULT_KILL_AFTER_HANDLE=<event type>, the process kills
+ * itself with SIGKILL right after committing the transaction of a newly handled event of that type
+ * (effect + inbox row committed, outbox not yet woken, offset not yet committed): the crash window
+ * that at-least-once delivery plus the inbox must absorb. Unset (the default), nothing happens.
  */
 export async function startEventConsumer<S extends Record<string, unknown>>(
   options: EventConsumerOptions<S>,
 ): Promise<ConsumerHandle> {
   const { bus, database, group, handlers } = options;
+  const killAfter = process.env.FAULT_KILL_AFTER_HANDLE || null;
+  if (killAfter) logger.warn('fault injection armed: SIGKILL after handling', { group, type: killAfter });
   return bus.subscribe({
     group,
     topics: options.topics,
@@ -65,6 +72,16 @@ export async function startEventConsumer<S extends Record<string, unknown>>(
         await handler(tx, envelope, record);
         return true;
       });
+      if (handled && envelope.type === killAfter) {
+        logger.warn('fault injection: SIGKILL after commit, before the offset commit', {
+          group,
+          eventId: envelope.id,
+          type: envelope.type,
+        });
+        process.kill(process.pid, 'SIGKILL');
+        // Never reached in practice; guarantees nothing after this point (the offset commit) runs.
+        await new Promise<never>(() => {});
+      }
       if (handled) {
         options.outbox?.notify();
         options.afterCommit?.(envelope);
