@@ -1,0 +1,135 @@
+/**
+ * Test support for one subgraph in-process: real SQLite in a temp folder, the real embedded event
+ * log, and real HTTP with caller headers signed the way the router signs them. Test code only
+ * (exported as `@baemin/platform/testing`), never imported by services.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Caller } from '../auth/Caller.js';
+import { DEV_INTERNAL_SECRET, signCallerHeaders } from '../auth/internalIdentity.js';
+import { EmbeddedEventBus } from '../bus/EmbeddedEventBus.js';
+import type { EventBus } from '../bus/EventBus.js';
+import { createEnvelope, type EventEnvelope } from '../events/EventEnvelope.js';
+
+process.env.LOG_LEVEL ??= 'error';
+
+/** Responses and payloads in tests are checked shape by shape with expect(), so they stay loosely typed. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Loose = any;
+
+/** The internal secret subgraphs under test run with (their default), used to sign test requests. */
+export const SECRET = DEV_INTERNAL_SECRET;
+/** A service identity (what the order context uses towards payment). */
+export const service: Caller = { id: 'order', role: 'service' };
+
+export { createEnvelope, EmbeddedEventBus };
+
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `probe` returns a truthy value; throws after `timeoutMs` (default 10 s). */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** {@link waitFor} with positional arguments. */
+export const waitUntil = <T>(fn: () => T | Promise<T>, timeoutMs = 4000, what = 'condition') =>
+  waitFor(fn as () => Promise<T | undefined | null | false>, { timeoutMs, what });
+
+export interface GqlResult<T = Record<string, Loose>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+export const codeOf = (r: Pick<GqlResult, 'errors'>) => r.errors?.[0]?.extensions?.code;
+
+/** Calls a subgraph over real HTTP as `caller`, with headers signed the way the router signs them. */
+export async function gql<T = Record<string, Loose>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  caller: Caller | null = null,
+): Promise<GqlResult<T>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signCallerHeaders(caller, SECRET) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, ...((await res.json()) as object) };
+}
+
+/** POSTs JSON to an internal route, signed as `caller` (default: a service). */
+export async function post(
+  url: string,
+  path: string,
+  body: unknown,
+  caller: Caller | null = service,
+  init: { raw?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(init.headers ?? signCallerHeaders(caller, SECRET)) },
+    body: init.raw ?? JSON.stringify(body),
+    signal: init.signal,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** GET /ready status code. */
+export async function readyStatus(url: string): Promise<number> {
+  return (await fetch(`${url}/ready`)).status;
+}
+
+/** Publishes a new event (fresh envelope) keyed by the order id. */
+export async function publish<P>(
+  bus: EventBus,
+  topic: string,
+  producer: string,
+  type: string,
+  orderId: string,
+  payload: P,
+): Promise<EventEnvelope<P>> {
+  const envelope = createEnvelope(producer, { type, correlationId: orderId, payload });
+  await bus.publish([{ topic, key: orderId, envelope }]);
+  return envelope;
+}
+
+/** Publishes an existing envelope again (a redelivery, or a prepared event). */
+export async function republish(bus: EventBus, topic: string, envelope: EventEnvelope): Promise<void> {
+  await bus.publish([{ topic, key: envelope.correlationId, envelope }]);
+}
+
+/** Events of one order on a topic, as stored on the embedded log. */
+export function eventsOf(bus: EventBus, topic: string, orderId: string): EventEnvelope[] {
+  return (bus as EmbeddedEventBus)
+    .read(topic, 0, 100_000)
+    .filter((r) => r.key === orderId)
+    .map((r) => r.envelope);
+}
+
+/** Every envelope on `topic`, optionally only those of one correlation id, in log order per key. */
+export function eventsOn(
+  bus: EmbeddedEventBus,
+  topic: string,
+  correlationId?: string,
+): EventEnvelope<Loose>[] {
+  return bus
+    .read(topic, 0, 100_000)
+    .map((r) => r.envelope)
+    .filter((e) => correlationId === undefined || e.correlationId === correlationId);
+}
