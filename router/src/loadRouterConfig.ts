@@ -12,6 +12,11 @@ export interface RouterConfig extends ServiceConfig {
   landingPage: boolean;
   /** Reload the supergraph when its file changes (ROUTER_WATCH_SUPERGRAPH, default true). */
   watchSupergraph: boolean;
+  /**
+   * How long a subscription's subgraph may stay unreachable before its clients get
+   * SUBSCRIPTION_UPSTREAM_UNAVAILABLE (ROUTER_SUBSCRIPTION_GIVE_UP_MS, default 30000).
+   */
+  subscriptionGiveUpMs: number;
   /** ROUTER_MAX_BODY_BYTES; default 1 MiB (larger bodies get 413). */
   maxBodyBytes: number;
   /**
@@ -47,6 +52,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     introspection: envBool(env, 'ROUTER_INTROSPECTION', !production),
     landingPage: !production,
     watchSupergraph: envBool(env, 'ROUTER_WATCH_SUPERGRAPH', true),
+    subscriptionGiveUpMs: envInt(env, 'ROUTER_SUBSCRIPTION_GIVE_UP_MS', 30_000),
     maxBodyBytes: envInt(env, 'ROUTER_MAX_BODY_BYTES', 1024 * 1024),
     maxTokens: envInt(env, 'ROUTER_MAX_TOKENS', 15_000),
     limits: {

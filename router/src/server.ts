@@ -149,6 +149,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     subgraphUrls,
     internalSecret: config.internalSecret,
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    upstreamGiveUpMs: config.subscriptionGiveUpMs,
   });
   let wsServer: SubscriptionServer | null = null;
   const subscriptionStats = () => ({

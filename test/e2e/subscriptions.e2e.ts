@@ -281,3 +281,33 @@ describe('live order status through the router (graphql-ws)', () => {
     expect(again.results[0]!.data!.orderStatusChanged.status).toBe('PLACED');
   });
 });
+
+describe('a subgraph that stays down', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await TestSystem.start({ env: { ROUTER_SUBSCRIPTION_GIVE_UP_MS: '3000' } });
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
+
+  it('ends its subscriptions with SUBSCRIPTION_UPSTREAM_UNAVAILABLE instead of leaving clients hanging', async () => {
+    const order = await placeOrder(sys, 'nari');
+    const c = liveClient(sys.routerUrl, sys.token('customer', 'nari'));
+    try {
+      const sub = subscribe<Watched>(c, WATCH, { id: order.id });
+      await waitFor(() => sub.results.length > 0, { what: 'current state' });
+      await sys.stopService('dashboard', 'SIGKILL');
+      const end = await sub.done;
+      expect(end.completed).toBe(true);
+      expect(sub.results.at(-1)?.errors?.[0]?.extensions?.code).toBe('SUBSCRIPTION_UPSTREAM_UNAVAILABLE');
+      const stats = (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+        upstreams: number;
+        watchers: number;
+      };
+      expect(stats).toMatchObject({ upstreams: 0, watchers: 0 });
+    } finally {
+      await c.dispose();
+    }
+  });
+});
