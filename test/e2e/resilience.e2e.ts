@@ -13,6 +13,7 @@ import {
   waitForTicket,
 } from '../harness/flows.js';
 import { consumerKilledBetweenHandleAndCommit } from '../harness/consumerCrash.js';
+import { signCallerHeaders } from '../../packages/platform/src/index.js';
 import { SUBGRAPH_NAMES, TestSystem, waitFor } from '../harness/TestSystem.js';
 import { transports } from '../harness/transports.js';
 
@@ -20,7 +21,11 @@ describe.each(transports())('failure handling on $name', (transport) => {
   let sys: TestSystem;
 
   beforeAll(async () => {
-    sys = await TestSystem.start({ kafkaBrokers: transport.kafkaBrokers });
+    sys = await TestSystem.start({
+      kafkaBrokers: transport.kafkaBrokers,
+      // Unconfirmed captures are checked after 1.5 s (5 min in production) so the orphan test is quick.
+      env: { PAYMENT_ORPHAN_AFTER_MS: '1500', PAYMENT_SWEEP_INTERVAL_MS: '300' },
+    });
   });
   afterAll(async () => {
     await sys?.close();
@@ -241,4 +246,31 @@ describe.each(transports())('failure handling on $name', (transport) => {
       await consumerKilledBetweenHandleAndCommit(sys);
     },
   );
+
+  it('a capture whose order was never written (order died in between) is refunded; real orders are not', async () => {
+    const real = await placeOrder(sys, 'ghost');
+    // What placeOrder does first, without the order ever being written: a charge and nothing else.
+    const orphanId = `orphan-${Date.now()}`;
+    const res = await fetch(`${sys.url('payment')}/internal/payments/capture`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...signCallerHeaders({ id: 'order', role: 'service' }, sys.env('payment').INTERNAL_SECRET!),
+      },
+      body: JSON.stringify({
+        orderId: orphanId,
+        customerId: 'ghost',
+        storeId: DEMO.store,
+        ownerId: DEMO.owner,
+        amount: 9000,
+      }),
+    });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await paymentStatus(sys, 'ghost', orphanId))?.status === 'REFUNDED', {
+      what: 'orphan refunded',
+      timeoutMs: 30_000,
+    });
+    // The real order's payment is older than the orphan threshold by now, and stays captured.
+    expect((await paymentStatus(sys, 'ghost', real.id))?.status).toBe('CAPTURED');
+  });
 });

@@ -7,10 +7,13 @@ import {
   sendJson,
   startSubgraph,
   Topics,
+  UntrustedCallerError,
+  verifyCallerHeaders,
 } from '@baemin/platform';
+import { eq } from 'drizzle-orm';
 import type { Context } from './context.js';
 import * as schema from './db/schema.js';
-import { catalogStores } from './db/schema.js';
+import { catalogStores, orders } from './db/schema.js';
 import { orderHandlers } from './handlers.js';
 import { OrderService } from './OrderService.js';
 import { PaymentClient, type PaymentClientOptions } from './PaymentClient.js';
@@ -55,6 +58,27 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
           '/internal/payment-breaker': (req, res) => {
             if (req.method !== 'GET') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
             sendJson(res, 200, payment.status());
+          },
+          // Payment asks this before refunding a capture that no OrderPlaced ever confirmed
+          // (an order process that died between capture and insert). Services only.
+          '/internal/order-exists': async (req, res) => {
+            try {
+              if (verifyCallerHeaders(req.headers, config.internalSecret)?.role !== 'service') {
+                return sendJson(res, 403, { error: { code: 'FORBIDDEN', message: 'services only' } });
+              }
+            } catch (err) {
+              if (!(err instanceof UntrustedCallerError)) throw err;
+              return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: err.message } });
+            }
+            const id = new URL(req.url ?? '/', 'http://localhost').searchParams.get('id');
+            if (!id || id.length > 100)
+              return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'id required' } });
+            const [row] = await database.reader
+              .select({ id: orders.id })
+              .from(orders)
+              .where(eq(orders.id, id))
+              .limit(1);
+            sendJson(res, 200, { exists: !!row });
           },
         },
         readiness: [

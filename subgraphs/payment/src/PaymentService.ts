@@ -55,6 +55,7 @@ export class PaymentService {
         capturedAt: new Date().toISOString(),
         refundedAt: null,
         refundReason: null,
+        confirmedAt: null,
       };
       await tx.insert(payments).values(row);
       await this.outbox.add<PaymentPayload>(tx, {

@@ -6,7 +6,9 @@ import {
   type OrderStatusPayload,
   type Outbox,
 } from '@baemin/platform';
+import { and, eq, isNull } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
+import { payments } from './db/schema.js';
 import { refundInTx } from './PaymentService.js';
 
 type Schema = typeof schema;
@@ -24,6 +26,13 @@ export function paymentHandlers(outbox: Outbox): Partial<Record<string, EventHan
       if (!result) logger.warn('no payment to refund', { orderId, event: envelope.type });
     };
   return {
+    // The order exists: its capture is no orphan (see OrphanSweeper).
+    [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
+      await tx
+        .update(payments)
+        .set({ confirmedAt: envelope.occurredAt })
+        .where(and(eq(payments.orderId, envelope.payload.orderId), isNull(payments.confirmedAt)));
+    },
     [OrderEvents.OrderRejected]: refundOn('Order rejected by the store'),
     [OrderEvents.OrderCanceled]: refundOn('Order canceled'),
   };

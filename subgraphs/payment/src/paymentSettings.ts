@@ -15,6 +15,13 @@ export interface PaymentSettings {
   faultMode: FaultMode;
   /** PAYMENT_FAULT_DELAY_MS: how long `slow` mode waits before answering. Default 5000. */
   faultDelayMs: number;
+  /**
+   * PAYMENT_ORPHAN_AFTER_MS: a capture still unconfirmed by the order context after this long is
+   * checked with it and refunded if the order does not exist. Default 300000 (5 min).
+   */
+  orphanAfterMs: number;
+  /** PAYMENT_SWEEP_INTERVAL_MS: how often the orphan sweeper runs. Default 60000. */
+  sweepIntervalMs: number;
 }
 
 export const DEFAULT_PAYMENT_LIMIT_WON = 1_000_000;
@@ -29,5 +36,7 @@ export function loadPaymentSettings(env: NodeJS.ProcessEnv = process.env): Payme
     limitWon: envInt(env, 'PAYMENT_LIMIT_WON', DEFAULT_PAYMENT_LIMIT_WON),
     faultMode: mode,
     faultDelayMs: envInt(env, 'PAYMENT_FAULT_DELAY_MS', DEFAULT_FAULT_DELAY_MS),
+    orphanAfterMs: envInt(env, 'PAYMENT_ORPHAN_AFTER_MS', 300_000),
+    sweepIntervalMs: envInt(env, 'PAYMENT_SWEEP_INTERVAL_MS', 60_000),
   };
 }

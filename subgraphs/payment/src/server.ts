@@ -9,6 +9,7 @@ import {
 } from '@baemin/platform';
 import * as schema from './db/schema.js';
 import { FaultInjector } from './FaultInjector.js';
+import { OrphanSweeper } from './OrphanSweeper.js';
 import { paymentHandlers } from './handlers.js';
 import { internalRoutes } from './internalRoutes.js';
 import { PaymentService } from './PaymentService.js';
@@ -23,6 +24,7 @@ export type PaymentStartOptions = Partial<ServiceConfig> & {
 
 export interface RunningPayment extends RunningSubgraph<typeof schema> {
   faults: FaultInjector;
+  orphans: OrphanSweeper;
 }
 
 /** Boots the payment context: payments, capture/refund routes, and the refund consumer on order.events. */
@@ -31,6 +33,7 @@ export async function start(overrides: PaymentStartOptions = {}): Promise<Runnin
   const config: ServiceConfig = { ...loadServiceConfig('payment'), ...configOverrides };
   const settings: PaymentSettings = { ...loadPaymentSettings(), ...settingOverrides };
   const faults = new FaultInjector(settings.faultMode, settings.faultDelayMs);
+  let orphans: OrphanSweeper | undefined;
   const running = await startSubgraph({
     config,
     packageDir: fileURLToPath(new URL('..', import.meta.url)),
@@ -40,12 +43,23 @@ export async function start(overrides: PaymentStartOptions = {}): Promise<Runnin
     build: ({ database, outbox }) => {
       if (!outbox) throw new Error('payment publishes to its own topic; the outbox is required');
       const payments = new PaymentService(database, outbox, settings.limitWon);
+      const sweeper = new OrphanSweeper({
+        database,
+        outbox,
+        orderUrl: config.urls.order,
+        internalSecret: config.internalSecret,
+        orphanAfterMs: settings.orphanAfterMs,
+        intervalMs: settings.sweepIntervalMs,
+      });
+      orphans = sweeper;
       return {
+        afterListen: () => sweeper.start(),
+        onClose: () => sweeper.stop(),
         resolvers: paymentResolvers(payments),
         consumers: [{ group: 'payment', topics: [Topics.order], handlers: paymentHandlers(outbox) }],
         routes: internalRoutes({ internalSecret: config.internalSecret, payments, faults }),
       };
     },
   });
-  return { ...running, faults };
+  return { ...running, faults, orphans: orphans! };
 }

@@ -39,14 +39,22 @@ const setFault = (body: unknown) => post(s.url, '/internal/fault', body);
 
 describe('settings', () => {
   it('reads PAYMENT_* from the environment with documented defaults', () => {
-    expect(loadPaymentSettings({})).toEqual({ limitWon: 1_000_000, faultMode: 'none', faultDelayMs: 5000 });
+    expect(loadPaymentSettings({})).toEqual({
+      limitWon: 1_000_000,
+      faultMode: 'none',
+      faultDelayMs: 5000,
+      orphanAfterMs: 300_000,
+      sweepIntervalMs: 60_000,
+    });
     expect(
       loadPaymentSettings({
         PAYMENT_LIMIT_WON: '10',
         PAYMENT_FAULT_MODE: 'slow',
         PAYMENT_FAULT_DELAY_MS: '7',
+        PAYMENT_ORPHAN_AFTER_MS: '8',
+        PAYMENT_SWEEP_INTERVAL_MS: '9',
       }),
-    ).toEqual({ limitWon: 10, faultMode: 'slow', faultDelayMs: 7 });
+    ).toEqual({ limitWon: 10, faultMode: 'slow', faultDelayMs: 7, orphanAfterMs: 8, sweepIntervalMs: 9 });
     expect(() => loadPaymentSettings({ PAYMENT_FAULT_MODE: 'broken' })).toThrow(/PAYMENT_FAULT_MODE/);
   });
 });

@@ -19,6 +19,11 @@ export const payments = sqliteTable('payments', {
   capturedAt: text('captured_at').notNull(),
   refundedAt: text('refunded_at'),
   refundReason: text('refund_reason'),
+  /**
+   * When the order context confirmed the order exists (its OrderPlaced arrived, or the orphan
+   * sweeper asked). A capture never confirmed is refunded by {@link OrphanSweeper}.
+   */
+  confirmedAt: text('confirmed_at'),
 });
 
 export type PaymentRow = typeof payments.$inferSelect;
