@@ -84,17 +84,18 @@ export class EmbeddedEventBus implements EventBus {
     })();
   }
 
+  /** Partition counts never change once a topic exists, so each process asks the log once. */
+  private readonly partitionCounts = new Map<string, number>();
+
   private partitionsOf(topic: string): number {
-    const row = this.db.prepare('SELECT partitions FROM topics WHERE name = ?').get(topic) as
-      | { partitions: number }
-      | undefined;
-    if (row) return row.partitions;
+    const known = this.partitionCounts.get(topic);
+    if (known !== undefined) return known;
     // Like Kafka with auto-create disabled we would fail; the embedded log is friendlier and
     // creates the topic, so a producer never loses an event to a missing topic.
-    this.db
-      .prepare('INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)')
-      .run(topic, this.partitions);
-    return this.partitions;
+    this.db.prepare('INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)').run(topic, this.partitions);
+    const row = this.db.prepare('SELECT partitions FROM topics WHERE name = ?').get(topic) as { partitions: number };
+    this.partitionCounts.set(topic, row.partitions);
+    return row.partitions;
   }
 
   async publish(records: OutgoingRecord[]): Promise<void> {

@@ -30,7 +30,6 @@ export class Database<S extends Record<string, unknown>> {
   readonly reader: BetterSQLite3Database<S>;
   private readonly readerSqlite: BetterSqlite3.Database;
   private tail: Promise<unknown> = Promise.resolve();
-  private inTransaction = false;
 
   constructor(options: OpenDatabaseOptions<S>) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -55,7 +54,6 @@ export class Database<S extends Record<string, unknown>> {
   transaction<T>(fn: (tx: BetterSQLite3Database<S>) => Promise<T>): Promise<T> {
     return this.enqueue(async (): Promise<T> => {
       this.sqlite.exec('BEGIN IMMEDIATE');
-      this.inTransaction = true;
       try {
         const result = await fn(this.db);
         this.sqlite.exec('COMMIT');
@@ -63,8 +61,6 @@ export class Database<S extends Record<string, unknown>> {
       } catch (err) {
         if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
         throw err;
-      } finally {
-        this.inTransaction = false;
       }
     });
   }
@@ -78,11 +74,6 @@ export class Database<S extends Record<string, unknown>> {
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
-  }
-
-  /** True while a transaction is open (reads in that window see uncommitted state). */
-  get busy(): boolean {
-    return this.inTransaction;
   }
 
   isHealthy(): boolean {

@@ -1,4 +1,4 @@
-import { and, asc, between, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, between, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Database } from '../db/Database.js';
 import type { EventBus } from '../bus/EventBus.js';
@@ -89,15 +89,6 @@ export class Outbox {
     await this.loop;
   }
 
-  /** Rows not yet acknowledged by the bus. */
-  async backlog(): Promise<number> {
-    const rows = await this.database.reader
-      .select({ p: outbox.position })
-      .from(outbox)
-      .where(isNull(outbox.publishedAt));
-    return rows.length;
-  }
-
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -185,20 +176,5 @@ export class Outbox {
     void this.database.exclusive((db) =>
       db.delete(outbox).where(and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, cutoff))),
     );
-  }
-
-  /** For tests and tooling: the envelope ids still waiting. */
-  async unpublishedIds(): Promise<string[]> {
-    const rows = await this.database.reader
-      .select({ id: outbox.eventId })
-      .from(outbox)
-      .where(isNull(outbox.publishedAt));
-    return rows.map((r) => r.id);
-  }
-
-  /** For tooling: the row of one event. */
-  async find(eventId: string) {
-    const [row] = await this.database.reader.select().from(outbox).where(eq(outbox.eventId, eventId));
-    return row;
   }
 }
