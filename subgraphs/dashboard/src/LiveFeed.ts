@@ -2,6 +2,7 @@ import { type Caller, forbidden, PushIterator, unauthenticated } from '@baemin/p
 import { and, asc, eq, gt, lt } from 'drizzle-orm';
 import type { Database } from '@baemin/platform';
 import type { DashboardChanges } from './DashboardChanges.js';
+import type { DashboardStore } from './DashboardStore.js';
 import { type DashboardRow, dashboardChanges } from './db/schema.js';
 import type * as schema from './db/schema.js';
 
@@ -34,6 +35,7 @@ export class LiveFeed {
   constructor(
     private readonly database: Database<Schema>,
     private readonly changes: DashboardChanges,
+    private readonly store: DashboardStore,
   ) {}
 
   /** Open live streams (subscriptions) in this process. */
@@ -73,31 +75,24 @@ export class LiveFeed {
   }
 
   private backlog(spec: StreamSpec): DashboardRow[] {
-    const reader = this.database.reader;
     const after = spec.afterChangeId;
-    if (after === undefined || after === null) {
-      if (!spec.orderId) return [];
-      const current = reader
-        .select({ snapshot: dashboardChanges.snapshot })
-        .from(dashboardChanges)
-        .where(eq(dashboardChanges.orderId, spec.orderId))
-        .orderBy(asc(dashboardChanges.position))
-        .all()
-        .at(-1);
-      return current ? [JSON.parse(current.snapshot) as DashboardRow] : [];
-    }
+    const current = () => {
+      const row = spec.orderId ? this.store.find(spec.orderId) : undefined;
+      return row ? [row] : [];
+    };
+    if (after === undefined || after === null) return current();
     const where = spec.orderId
       ? and(eq(dashboardChanges.orderId, spec.orderId), gt(dashboardChanges.position, after))
       : gt(dashboardChanges.position, after);
-    const rows = reader
-      .select({ snapshot: dashboardChanges.snapshot })
+    const rows = this.database.reader
+      .select({ position: dashboardChanges.position, snapshot: dashboardChanges.snapshot })
       .from(dashboardChanges)
       .where(where)
       .orderBy(asc(dashboardChanges.position))
       .limit(MAX_REPLAY + 1)
       .all()
-      .map((r) => JSON.parse(r.snapshot) as DashboardRow);
-    if (rows.length > MAX_REPLAY && spec.orderId) return rows.slice(-1);
+      .map((r) => ({ ...(JSON.parse(r.snapshot) as DashboardRow), changeId: r.position }));
+    if (rows.length > MAX_REPLAY && spec.orderId) return current();
     return rows.slice(0, MAX_REPLAY);
   }
 

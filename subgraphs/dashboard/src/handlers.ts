@@ -80,13 +80,13 @@ const later = (a: string, b: string) => (a > b ? a : b);
 
 /**
  * The projection: every handler runs in the consumer's transaction (with the inbox row), so a
- * redelivered event is ignored before it gets here. `onChanged(eventId, orderId)` is told which
+ * redelivered event is ignored before it gets here. `notify(eventId, row)` is told which
  * events changed a row, so the subgraph notifies watchers only of real changes, after commit.
  */
-export function dashboardHandlers(notify: (eventId: string, orderId: string) => void): Handlers {
+export function dashboardHandlers(notify: (eventId: string, row: DashboardRow) => void): Handlers {
   const onChanged = async (tx: Tx<Schema>, eventId: string, orderId: string) => {
-    await recordChange(tx, orderId);
-    notify(eventId, orderId);
+    const row = await recordChange(tx, orderId);
+    if (row) notify(eventId, row);
   };
   const statusHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
     if (await applyStatus(tx, envelope)) await onChanged(tx, envelope.id, envelope.payload.orderId);
@@ -119,23 +119,26 @@ export function dashboardHandlers(notify: (eventId: string, orderId: string) => 
  * Bumps the row's change counter and appends its new snapshot to the change feed, in the same
  * transaction as the change itself.
  */
-async function recordChange(tx: Tx<Schema>, orderId: string): Promise<void> {
+async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardRow | undefined> {
   const [row] = await tx
     .update(dashboards)
     .set({ sequence: sql`${dashboards.sequence} + 1` })
     .where(eq(dashboards.orderId, orderId))
     .returning();
-  if (!row) return;
+  if (!row) return undefined;
+  // The snapshot leaves out its own position: readers take changeId from the feed's `position`.
+  const { changeId: _position, ...snapshot } = row;
   const [change] = await tx
     .insert(dashboardChanges)
-    .values({ orderId, sequence: row.sequence, snapshot: '', changedAt: new Date().toISOString() })
+    .values({
+      orderId,
+      sequence: row.sequence,
+      snapshot: JSON.stringify(snapshot),
+      changedAt: new Date().toISOString(),
+    })
     .returning({ position: dashboardChanges.position });
-  const snapshot: DashboardRow = { ...row, changeId: change!.position };
-  await tx
-    .update(dashboardChanges)
-    .set({ snapshot: JSON.stringify(snapshot) })
-    .where(eq(dashboardChanges.position, change!.position));
   await tx.update(dashboards).set({ changeId: change!.position }).where(eq(dashboards.orderId, orderId));
+  return { ...row, changeId: change!.position };
 }
 
 function checkStatusPayload(p: OrderStatusPayload, type: string): void {

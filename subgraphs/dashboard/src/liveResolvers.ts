@@ -2,6 +2,7 @@ import type { Caller } from '@baemin/platform';
 import { domainError, ErrorCode } from '@baemin/platform';
 import type { DashboardRow } from './db/schema.js';
 import type { SubscriptionResolvers } from './generated/resolvers-types.js';
+import { canSeeDashboard } from './DashboardStore.js';
 import type { LiveFeed } from './LiveFeed.js';
 
 const isRole = (caller: Caller | null, ...roles: Caller['role'][]) => !!caller && roles.includes(caller.role);
@@ -22,14 +23,6 @@ function checkAfter(afterChangeId: number | null | undefined): number | null {
   return afterChangeId;
 }
 
-/** Whether a person may watch this order: its customer, its store's owner, its rider. */
-export function mayWatch(caller: Caller, row: DashboardRow): boolean {
-  if (caller.role === 'customer') return row.customerId === caller.id;
-  if (caller.role === 'owner') return row.ownerId === caller.id;
-  if (caller.role === 'rider') return row.riderId === caller.id;
-  return caller.role === 'service';
-}
-
 /**
  * The Subscription resolvers. The router subscribes with the service identity (one upstream
  * subscription shared by every client watching the same thing) and authorizes each event per
@@ -44,7 +37,8 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
           orderId,
           afterChangeId: checkAfter(afterChangeId),
           matches: (row) => row.orderId === orderId,
-          allowed: mayWatch,
+          // Services (the router) pass LiveFeed's own check; people see what their dashboard shows.
+          allowed: canSeeDashboard,
         }),
       resolve,
     },

@@ -14,6 +14,7 @@ import { LiveFeed } from './LiveFeed.js';
 import { liveResolvers } from './liveResolvers.js';
 import { attachLiveServer, type LiveServer } from './liveServer.js';
 import * as schema from './db/schema.js';
+import type { DashboardRow } from './db/schema.js';
 import { dashboardHandlers } from './handlers.js';
 import { dashboardResolvers } from './resolvers.js';
 
@@ -51,10 +52,10 @@ export async function start(
     build: ({ database }) => {
       const reads = new DashboardStore(database);
       store = reads;
-      const feed = new LiveFeed(database, changes);
+      const feed = new LiveFeed(database, changes, reads);
       live = feed;
-      // Events whose transaction changed a row, by event id; read (and forgotten) after commit.
-      const changed = new Map<string, string>();
+      // Rows changed by an event's transaction, by event id: published (and forgotten) after commit.
+      const changed = new Map<string, DashboardRow>();
       return {
         resolvers: { ...dashboardResolvers(reads), Subscription: liveResolvers(feed) },
         routes: {
@@ -77,13 +78,12 @@ export async function start(
           {
             group: DASHBOARD_GROUP,
             topics: DASHBOARD_TOPICS,
-            handlers: dashboardHandlers((eventId, orderId) => changed.set(eventId, orderId)),
+            handlers: dashboardHandlers((eventId, row) => changed.set(eventId, row)),
             afterCommit: (envelope) => {
-              const orderId = changed.get(envelope.id);
-              if (orderId === undefined) return;
+              const row = changed.get(envelope.id);
+              if (!row) return;
               changed.delete(envelope.id);
-              const row = reads.find(orderId);
-              if (row) changes.publish({ orderId, version: row.version, row });
+              changes.publish({ orderId: row.orderId, version: row.version, row });
             },
           },
         ],
