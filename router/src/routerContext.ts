@@ -36,13 +36,31 @@ export function createRouterContext(
   const caller = authenticate(first(headers.authorization), secrets.jwtSecret);
   const given = first(headers['x-request-id']);
   const requestId = given && SANE_ID.test(given) ? given : randomUUID();
-  const subgraphHeaders: Record<string, string> = {
-    ...signCallerHeaders(caller, secrets.internalSecret),
-    'x-request-id': requestId,
-  };
+  const trace: Record<string, string> = {};
   for (const name of FORWARDED) {
     const value = first(headers[name]);
-    if (value && value.length <= 512) subgraphHeaders[name] = value;
+    if (value && value.length <= 512) trace[name] = value;
   }
-  return { caller, requestId, subgraphHeaders };
+  return contextForCaller(caller, secrets.internalSecret, requestId, trace);
+}
+
+/**
+ * The context of one operation by `caller`: identity signed now (signatures expire, so long-lived
+ * subscriptions sign per event), the request id, and any extra headers for the subgraphs.
+ */
+export function contextForCaller(
+  caller: Caller | null,
+  internalSecret: string,
+  requestId: string = randomUUID(),
+  extraHeaders: Record<string, string> = {},
+): RouterContext {
+  return {
+    caller,
+    requestId,
+    subgraphHeaders: {
+      ...signCallerHeaders(caller, internalSecret),
+      'x-request-id': requestId,
+      ...extraHeaders,
+    },
+  };
 }

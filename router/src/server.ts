@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync, watch } from 'node:fs';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
@@ -11,14 +10,13 @@ import {
   type HttpService,
   logger,
   sendJson,
-  signCallerHeaders,
   startHttpService,
 } from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
 import { formatRouterError } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
-import { createRouterContext, type RouterContext } from './routerContext.js';
+import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
 import { subgraphReadiness } from './subgraphReadiness.js';
 import {
@@ -106,6 +104,8 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
 
   let currentSdl = supergraphSdl;
   let updateGateway: ((sdl: string) => void) | null = null;
+  // One data source per subgraph, shared by the gateway and the subscription engine.
+  const dataSources: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     // The hook form of a static supergraph: it lets reloadSupergraph() swap it at run time.
     supergraphSdl: async ({ update }) => {
@@ -113,13 +113,15 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
       return { supergraphSdl };
     },
     logger: apolloLogger,
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource(
+    buildService: ({ name, url }) => {
+      dataSources[name] ??= new SubgraphDataSource(
         name,
         subgraphUrls[name] ? `${subgraphUrls[name]}/graphql` : (url ?? ''),
         config.subgraphTimeoutMs,
         config.internalSecret,
-      ),
+      );
+      return dataSources[name];
+    },
   });
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -148,7 +150,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     supergraphSdl,
     subgraphUrls,
     internalSecret: config.internalSecret,
-    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    dataSources,
     upstreamGiveUpMs: config.subscriptionGiveUpMs,
   });
   let wsServer: SubscriptionServer | null = null;
@@ -177,14 +179,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     },
     readiness: subgraphReadiness(subgraphUrls, config.readinessTimeoutMs),
   });
-  const contextFor = (caller: Caller | null): RouterContext => {
-    const requestId = randomUUID();
-    return {
-      caller,
-      requestId,
-      subgraphHeaders: { ...signCallerHeaders(caller, config.internalSecret), 'x-request-id': requestId },
-    };
-  };
+  const contextFor = (caller: Caller | null) => contextForCaller(caller, config.internalSecret);
   wsServer = attachSubscriptionServer({
     server: http.server,
     engine: subscriptions,

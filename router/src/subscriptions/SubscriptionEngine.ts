@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apollo/gateway';
+import {
+  buildOperationContext,
+  executeQueryPlan,
+  type GraphQLDataSource,
+  type ServiceMap,
+} from '@apollo/gateway';
 import { type Schema, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
-import { type Caller, ErrorCode, logger, PushIterator, signCallerHeaders } from '@baemin/platform';
+import { type Caller, ErrorCode, logger, PushIterator } from '@baemin/platform';
 import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
-import type { RouterContext } from '../routerContext.js';
-import { SubgraphDataSource } from '../SubgraphDataSource.js';
+import { contextForCaller, type RouterContext } from '../routerContext.js';
 import {
   AUDIENCE_KEYS,
   EVENT_SOURCE,
@@ -31,7 +34,8 @@ export interface SubscriptionEngineOptions {
   /** Base URL (`http://host:port`) of each subgraph. */
   subgraphUrls: Record<string, string>;
   internalSecret: string;
-  subgraphTimeoutMs: number;
+  /** The gateway's data source of each subgraph (entity fetches go through the same ones). */
+  dataSources: Record<string, GraphQLDataSource<RouterContext>>;
   /** Give up on an unreachable upstream after this long, ending its watchers with an error. Default 30 s. */
   upstreamGiveUpMs?: number;
   /** Client keep-alive towards subgraphs in ms. Default 10 s. */
@@ -69,10 +73,13 @@ interface WatcherGroup {
   key: string;
   upstream: UpstreamSubscription;
   caller: Caller;
-  document: DocumentNode;
+  /** The client's operation, printed once: the group key and each event's request. */
+  query: string;
   operationName: string | undefined;
   variables: Record<string, unknown>;
   plan: PlannedSubscription;
+  /** Built once per group, not per event. */
+  operationContext: ReturnType<typeof buildOperationContext>;
   watchers: Set<Watcher>;
   /** The last completed event (changeId + result), reused for watchers that join later. */
   last: { changeId: number; orderId: string; sequence: number; result: Result } | null;
@@ -126,15 +133,7 @@ export class SubscriptionEngine {
 
   constructor(private readonly options: SubscriptionEngineOptions) {
     this.load(options.supergraphSdl);
-    this.services = Object.create(null) as ServiceMap;
-    for (const [name, base] of Object.entries(options.subgraphUrls)) {
-      this.services[name] = new SubgraphDataSource(
-        name,
-        `${base}/graphql`,
-        options.subgraphTimeoutMs,
-        options.internalSecret,
-      );
-    }
+    this.services = Object.assign(Object.create(null), options.dataSources) as ServiceMap;
     this.pool = new UpstreamPool(options.subgraphUrls, options.internalSecret, options.upstreamKeepAliveMs);
     this.giveUpMs = options.upstreamGiveUpMs ?? 30_000;
   }
@@ -232,17 +231,23 @@ export class SubscriptionEngine {
       this.upstreams.set(upstreamKey, upstream);
       upstream.start();
     }
-    const groupKey = `${print(document)}\n${operationName ?? ''}\n${stableJson(variables)}\n${caller.role}:${caller.id}`;
+    const query = print(document);
+    const groupKey = `${query}\n${operationName ?? ''}\n${stableJson(variables)}\n${caller.role}:${caller.id}`;
     let group = upstream.groups.get(groupKey);
     if (!group) {
       group = {
         key: groupKey,
         upstream,
         caller,
-        document,
+        query,
         operationName,
         variables,
         plan,
+        operationContext: buildOperationContext({
+          schema: this.graphqlApiSchema,
+          operationDocument: document,
+          operationName,
+        }),
         watchers: new Set(),
         last: null,
       };
@@ -278,28 +283,10 @@ export class SubscriptionEngine {
     services[EVENT_SOURCE] = {
       process: async () => ({ data: eventData }),
     } as unknown as ServiceMap[string];
-    const requestId = randomUUID();
-    const context: RouterContext = {
-      caller: group.caller,
-      requestId,
-      // Signed per event: a subscription outlives the signature's validity window.
-      subgraphHeaders: {
-        ...signCallerHeaders(group.caller, this.options.internalSecret),
-        'x-request-id': requestId,
-      },
-    };
-    const operationContext = buildOperationContext({
-      schema: this.graphqlApiSchema,
-      operationDocument: group.document,
-      operationName: group.operationName,
-    });
     const requestContext = {
-      request: {
-        query: print(group.document),
-        variables: group.variables,
-        operationName: group.operationName,
-      },
-      context,
+      request: { query: group.query, variables: group.variables, operationName: group.operationName },
+      // Signed per event: a subscription outlives the signature's validity window.
+      context: contextForCaller(group.caller, this.options.internalSecret),
       logger,
       metrics: {},
       cache: undefined,
@@ -308,7 +295,7 @@ export class SubscriptionEngine {
       group.plan.eventPlan,
       services,
       requestContext as unknown as Parameters<typeof executeQueryPlan>[2],
-      operationContext,
+      group.operationContext,
       this.supergraphSchema,
       this.apiSchema,
     );
