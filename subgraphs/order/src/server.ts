@@ -8,7 +8,7 @@ import {
   startSubgraph,
   Topics,
   UntrustedCallerError,
-  verifyCallerHeaders,
+  verifyServiceCaller,
 } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import type { Context } from './context.js';
@@ -63,9 +63,7 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
           // (an order process that died between capture and insert). Services only.
           '/internal/order-exists': async (req, res) => {
             try {
-              if (verifyCallerHeaders(req.headers, config.internalSecret)?.role !== 'service') {
-                return sendJson(res, 403, { error: { code: 'FORBIDDEN', message: 'services only' } });
-              }
+              verifyServiceCaller(req.headers, config.internalSecret);
             } catch (err) {
               if (!(err instanceof UntrustedCallerError)) throw err;
               return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: err.message } });

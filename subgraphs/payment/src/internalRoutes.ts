@@ -7,7 +7,7 @@ import {
   readBody,
   sendJson,
   UntrustedCallerError,
-  verifyCallerHeaders,
+  verifyServiceCaller,
 } from '@baemin/platform';
 import type { PaymentRow } from './db/schema.js';
 import { type FaultInjector, MAX_FAULT_DELAY_MS } from './FaultInjector.js';
@@ -117,17 +117,12 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
 }
 
 function requireService(req: IncomingMessage, secret: string): Caller {
-  let caller: Caller | null;
   try {
-    caller = verifyCallerHeaders(req.headers, secret);
+    return verifyServiceCaller(req.headers, secret);
   } catch (err) {
     if (err instanceof UntrustedCallerError) throw new HttpError(401, 'UNAUTHENTICATED', err.message);
     throw err;
   }
-  if (caller?.role !== 'service') {
-    throw new HttpError(401, 'UNAUTHENTICATED', 'Internal routes require a signed service identity');
-  }
-  return caller;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

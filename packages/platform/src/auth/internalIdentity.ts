@@ -68,3 +68,17 @@ export function verifyCallerHeaders(
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * The caller of an internal (service-to-service) route: a signed identity with the `service`
+ * role. Anything else (unsigned, forged, expired, or a person's identity) is an UntrustedCallerError.
+ */
+export function verifyServiceCaller(
+  headers: IncomingHttpHeaders | Record<string, string | undefined>,
+  secret: string,
+): Caller {
+  const caller = verifyCallerHeaders(headers, secret);
+  if (caller?.role !== 'service')
+    throw new UntrustedCallerError('Internal routes require a signed service identity');
+  return caller;
+}

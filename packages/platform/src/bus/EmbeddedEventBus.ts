@@ -92,8 +92,12 @@ export class EmbeddedEventBus implements EventBus {
     if (known !== undefined) return known;
     // Like Kafka with auto-create disabled we would fail; the embedded log is friendlier and
     // creates the topic, so a producer never loses an event to a missing topic.
-    this.db.prepare('INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)').run(topic, this.partitions);
-    const row = this.db.prepare('SELECT partitions FROM topics WHERE name = ?').get(topic) as { partitions: number };
+    this.db
+      .prepare('INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)')
+      .run(topic, this.partitions);
+    const row = this.db.prepare('SELECT partitions FROM topics WHERE name = ?').get(topic) as {
+      partitions: number;
+    };
     this.partitionCounts.set(topic, row.partitions);
     return row.partitions;
   }
