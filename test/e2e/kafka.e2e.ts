@@ -19,6 +19,7 @@ import {
   waitForDashboard,
   waitForOrderStatus,
   waitForTicket,
+  waitForRefund,
 } from '../harness/flows.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 import { queryServiceDb, readKafkaTopics, readSystemTopics } from '../harness/topics.js';
@@ -209,9 +210,7 @@ describe.runIf(brokers)('whole system on Kafka', () => {
         sys.token('customer', 'sam'),
       );
       await waitForOrderStatus(sys, 'sam', b.id, 'CANCELED');
-      await waitFor(async () => (await paymentStatus(sys, 'sam', b.id))?.status === 'REFUNDED', {
-        what: 'refund',
-      });
+      await waitForRefund(sys, 'sam', b.id);
       c = await placeOrder(sys, 'sam');
     } finally {
       await sys.startService('dashboard');

@@ -11,6 +11,8 @@ import {
   waitForDashboard,
   waitForOrderStatus,
   waitForTicket,
+  attempt,
+  waitForRefund,
 } from '../harness/flows.js';
 import { consumerKilledBetweenHandleAndCommit } from '../harness/consumerCrash.js';
 import { signCallerHeaders } from '../../packages/platform/src/index.js';
@@ -103,31 +105,10 @@ describe.each(transports())('failure handling on $name', (transport) => {
     const q = `query($id: ID!) { order(id: $id) { id status } }`;
     // Another customer can neither read nor cancel it.
     expectCode(await sys.gql(q, { id: order.id }, sys.token('customer', 'bob')), 'FORBIDDEN');
-    expectCode(
-      await sys.gql(
-        `mutation($id: ID!) { cancelOrder(orderId: $id) { status } }`,
-        { id: order.id },
-        sys.token('customer', 'bob'),
-      ),
-      'FORBIDDEN',
-    );
+    expectCode(await attempt(sys, 'cancelOrder', order.id, 'customer', 'bob'), 'FORBIDDEN');
     // Another store's owner cannot act on its ticket; a customer cannot act as an owner.
-    expectCode(
-      await sys.gql(
-        `mutation($id: ID!) { acceptOrder(orderId: $id) { status } }`,
-        { id: order.id },
-        sys.token('owner', DEMO.otherOwner),
-      ),
-      'FORBIDDEN',
-    );
-    expectCode(
-      await sys.gql(
-        `mutation($id: ID!) { acceptOrder(orderId: $id) { status } }`,
-        { id: order.id },
-        sys.token('customer', 'alice'),
-      ),
-      'FORBIDDEN',
-    );
+    expectCode(await attempt(sys, 'acceptOrder', order.id, 'owner', DEMO.otherOwner), 'FORBIDDEN');
+    expectCode(await attempt(sys, 'acceptOrder', order.id, 'customer', 'alice'), 'FORBIDDEN');
     expect(await ticketStatus(sys, DEMO.owner, order.id)).toBe('AWAITING_ACCEPTANCE');
     // No token: placing an order needs one; a bad token is refused at the router.
     expectCode(
@@ -160,25 +141,10 @@ describe.each(transports())('failure handling on $name', (transport) => {
     await ownerDoes(sys, 'acceptOrder', order.id);
     await ownerDoes(sys, 'startCooking', order.id);
     await ownerDoes(sys, 'markReady', order.id);
-    await waitFor(
-      async () =>
-        (
-          await sys.gql(
-            `mutation($id: ID!) { pickUp(orderId: $id) { status } }`,
-            { id: order.id },
-            sys.token('rider', 'rider-1'),
-          )
-        ).data,
-      { what: 'pickup' },
-    );
-    expectCode(
-      await sys.gql(
-        `mutation($id: ID!) { completeDelivery(orderId: $id) { status } }`,
-        { id: order.id },
-        sys.token('rider', 'rider-2'),
-      ),
-      'FORBIDDEN',
-    );
+    await waitFor(async () => (await attempt(sys, 'pickUp', order.id, 'rider', 'rider-1')).data, {
+      what: 'pickup',
+    });
+    expectCode(await attempt(sys, 'completeDelivery', order.id, 'rider', 'rider-2'), 'FORBIDDEN');
     expectCode(await sys.gql(q, { id: order.id }, sys.token('rider', 'rider-2')), 'FORBIDDEN');
     // The dashboard is private too.
     const dash = await sys.gql<{ dashboard: unknown }>(
@@ -211,9 +177,7 @@ describe.each(transports())('failure handling on $name', (transport) => {
     await waitForOrderStatus(sys, 'min', placed[0]!.id, 'ACCEPTED');
     await waitForOrderStatus(sys, 'min', placed[1]!.id, 'COOKING');
     await waitForOrderStatus(sys, 'min', canceled.id, 'CANCELED');
-    await waitFor(async () => (await paymentStatus(sys, 'min', canceled.id))?.status === 'REFUNDED', {
-      what: 'refund after restart',
-    });
+    await waitForRefund(sys, 'min', canceled.id);
     await waitForOrderStatus(sys, 'min', placed[3]!.id, 'PLACED');
     // Every order goes on to the end after the restart.
     await driveToDelivered(sys, 'min', placed[3]!.id);
@@ -266,10 +230,7 @@ describe.each(transports())('failure handling on $name', (transport) => {
       }),
     });
     expect(res.status).toBe(200);
-    await waitFor(async () => (await paymentStatus(sys, 'ghost', orphanId))?.status === 'REFUNDED', {
-      what: 'orphan refunded',
-      timeoutMs: 30_000,
-    });
+    await waitForRefund(sys, 'ghost', orphanId, 30_000);
     // The real order's payment is older than the orphan threshold by now, and stays captured.
     expect((await paymentStatus(sys, 'ghost', real.id))?.status).toBe('CAPTURED');
   });

@@ -2,7 +2,14 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, driveToDelivered, placeOrder, waitForOrderStatus, waitForTicket } from '../harness/flows.js';
+import {
+  DEMO,
+  driveToDelivered,
+  placeOrder,
+  waitForOrderStatus,
+  waitForTicket,
+  attempt,
+} from '../harness/flows.js';
 import { type LiveSubscription, liveClient, subscribe } from '../harness/LiveClient.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 
@@ -228,17 +235,9 @@ describe('live order status through the router (graphql-ws)', () => {
     await drop();
     for (const [i, o] of orders.entries()) {
       await waitForOrderStatus(sys, `w${i}`, o.id, 'READY');
-      await waitFor(
-        async () =>
-          (
-            await sys.gql(
-              `mutation($id: ID!) { pickUp(orderId: $id) { status } }`,
-              { id: o.id },
-              sys.token('rider', 'rider-1'),
-            )
-          ).data,
-        { what: 'pickup' },
-      );
+      await waitFor(async () => (await attempt(sys, 'pickUp', o.id, 'rider', 'rider-1')).data, {
+        what: 'pickup',
+      });
       await sys.ok(
         `mutation($id: ID!) { completeDelivery(orderId: $id) { status } }`,
         { id: o.id },

@@ -211,3 +211,26 @@ export async function driveToDelivered(
   expect((await riderDoes(sys, 'completeDelivery', orderId, rider)).status).toBe('DELIVERED');
   await waitForOrderStatus(sys, customer, orderId, 'DELIVERED');
 }
+
+/** Sends `mutation { <name>(orderId) { status } }` as role/sub and returns the raw response (errors included). */
+export function attempt(
+  sys: TestSystem,
+  mutation: string,
+  orderId: string,
+  role: 'customer' | 'owner' | 'rider',
+  sub: string,
+) {
+  return sys.gql<Record<string, { status: string }>>(
+    `mutation($id: ID!) { ${mutation}(orderId: $id) { status } }`,
+    { id: orderId },
+    sys.token(role, sub),
+  );
+}
+
+/** Waits until the order's payment has been refunded (seen by its customer). */
+export async function waitForRefund(sys: TestSystem, customer: string, orderId: string, timeoutMs = 30_000) {
+  await waitFor(async () => (await paymentStatus(sys, customer, orderId))?.status === 'REFUNDED', {
+    what: `refund of ${orderId}`,
+    timeoutMs,
+  });
+}
