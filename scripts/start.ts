@@ -309,7 +309,7 @@ export function banner(routerPort: number, secret?: string): string {
   return `
 The system is ready.
 
-  GraphQL endpoint:  ${endpoint}   (open it in a browser for Apollo Sandbox)
+  GraphQL endpoint:  ${endpoint}   (a browser gets Apollo Sandbox, loaded from Apollo's CDN)
 
 Tokens (12 h; send as "Authorization: Bearer <token>"):
   export ALICE=${tokens.alice}    # customer alice
@@ -327,7 +327,7 @@ Watch its dashboard (repeat as the owner accepts, cooks and the rider delivers):
   ${curl('ALICE', '{ myDashboards { orderId status storeName total paymentStatus riderId placedAt updatedAt } }')}
 
 Live status (graphql-ws on the same URL: ws://localhost:${routerPort}/graphql, token in the
-connection params as { "authorization": "Bearer <token>" }; Sandbox speaks it too):
+connection params as { "authorization": "Bearer <token>" }):
   subscription { orderStatusChanged(orderId: "<id>") { status sequence order { items { menuItem { name } } payment { status } } } }
 
 Ctrl-C stops everything.
