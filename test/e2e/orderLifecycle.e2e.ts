@@ -16,6 +16,7 @@ import {
   waitForRefund,
 } from '../harness/flows.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
+import { waitForConsumersCaughtUp } from '../harness/topics.js';
 import { transports } from '../harness/transports.js';
 
 describe.each(transports())('order lifecycle through the router on $name', (transport) => {
@@ -303,8 +304,8 @@ describe.each(transports())('order lifecycle through the router on $name', (tran
         'PaymentCaptured',
       ]),
     );
-    // Give every consumer time to see the copies, then check nothing moved.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Every consumer has handled the copies (offsets past them); nothing moved.
+    await waitForConsumersCaughtUp(sys);
     const after = await sys.ok<{ order: { status: string; version: number } }>(
       `query($id: ID!) { order(id: $id) { status version } }`,
       { id: order.id },
@@ -329,7 +330,7 @@ describe.each(transports())('order lifecycle through the router on $name', (tran
     await waitForRefund(sys, 'hana', order.id);
     const again = await redeliverOrderEvents(sys, order.id);
     expect(again.filter((e) => e.type === 'PaymentRefunded')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForConsumersCaughtUp(sys);
     const final = await sys.ok<{ order: { status: string; version: number } }>(
       `query($id: ID!) { order(id: $id) { status version } }`,
       { id: order.id },

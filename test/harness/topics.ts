@@ -138,3 +138,84 @@ export function queryServiceDb<T>(
     db.close();
   }
 }
+
+/** Which topics each context's consumer group reads (docs/saga.md, "Who owns what"). */
+const CONSUMED: Record<string, string[]> = {
+  order: ['store.events', 'delivery.events'],
+  store: ['order.events'],
+  payment: ['order.events'],
+  delivery: ['store.events'],
+  dashboard: ['order.events', 'payment.events', 'delivery.events'],
+};
+
+/** For every consumer group and partition: committed offset and end of the log. */
+async function consumerLag(sys: TestSystem): Promise<{ where: string; committed: number; end: number }[]> {
+  const env = sys.env('order');
+  const lag: { where: string; committed: number; end: number }[] = [];
+  if (env.KAFKA_BROKERS) {
+    const admin = new Kafka({
+      brokers: env.KAFKA_BROKERS.split(','),
+      clientId: 'e2e-lag',
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      for (const [group, topics] of Object.entries(CONSUMED)) {
+        const names = topics.map((t) => `${sys.namespace}.${t}`);
+        const committed = await admin.fetchOffsets({ groupId: `${sys.namespace}.${group}`, topics: names });
+        for (const name of names) {
+          const ends = await admin.fetchTopicOffsets(name);
+          const byPartition = committed.find((c) => c.topic === name)?.partitions ?? [];
+          for (const { partition, high } of ends) {
+            const offset = Number(byPartition.find((p) => p.partition === partition)?.offset ?? -1);
+            lag.push({
+              where: `${group} ${name}/${partition}`,
+              committed: Math.max(0, offset),
+              end: Number(high),
+            });
+          }
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    return lag;
+  }
+  const db = new Database(join(sys.dataDir, 'eventlog.db'), { readonly: true, fileMustExist: true });
+  try {
+    for (const [group, topics] of Object.entries(CONSUMED)) {
+      for (const topic of topics) {
+        const ends = db
+          .prepare('SELECT partition, MAX(offset) + 1 AS end FROM records WHERE topic = ? GROUP BY partition')
+          .all(topic) as { partition: number; end: number }[];
+        for (const { partition, end } of ends) {
+          const row = db
+            .prepare('SELECT next_offset FROM group_offsets WHERE grp = ? AND topic = ? AND partition = ?')
+            .get(group, topic, partition) as { next_offset: number } | undefined;
+          lag.push({ where: `${group} ${topic}/${partition}`, committed: row?.next_offset ?? 0, end });
+        }
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return lag;
+}
+
+/**
+ * Waits until every context has consumed (and committed) everything on the topics it reads, so a
+ * test that says "nothing changed" knows the events it cares about were handled, not still queued.
+ */
+export async function waitForConsumersCaughtUp(sys: TestSystem, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const behind = (await consumerLag(sys)).filter((l) => l.committed < l.end);
+    if (behind.length === 0) return;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(
+        `consumers still behind: ${behind.map((b) => `${b.where} ${b.committed}/${b.end}`).join(', ')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
