@@ -4,16 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signJwt } from '../../packages/platform/src/auth/jwt.js';
+import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.js';
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
 
-export type ServiceName = 'order' | 'store' | 'payment' | 'delivery' | 'dashboard' | 'router';
-export const SUBGRAPH_NAMES: Exclude<ServiceName, 'router'>[] = [
-  'store',
-  'order',
-  'payment',
-  'delivery',
-  'dashboard',
-];
+export type { ServiceName };
+/** The five subgraphs, as the platform lists them. */
+export const SUBGRAPH_NAMES = SUBGRAPHS;
 const ALL: ServiceName[] = [...SUBGRAPH_NAMES, 'router'];
 
 const ROOT = new URL('../..', import.meta.url).pathname;
