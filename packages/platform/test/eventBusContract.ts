@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentEventError } from '../src/bus/deliverWithRetry.js';
 import type { DeliveredRecord, EventBus } from '../src/bus/EventBus.js';
 import { createEnvelope } from '../src/events/EventEnvelope.js';
 
@@ -210,7 +211,7 @@ export function describeEventBusContract(name: string, factory: BusFactory): voi
       expect(second).toEqual([2, 3]);
     });
 
-    it('dead-letters a poison record after maxAttempts and moves on', async () => {
+    it('dead-letters a record failing permanently after maxAttempts and moves on', async () => {
       const topic = `contract-dlq-${randomUUID().slice(0, 8)}`;
       await producer.ensureTopics([{ name: topic, partitions: 1 }]);
       await producer.publish(
@@ -222,7 +223,7 @@ export function describeEventBusContract(name: string, factory: BusFactory): voi
         topics: [topic],
         maxAttempts: 2,
         handler: async (r) => {
-          if (r.envelope.type === 'Poison') throw new Error('cannot handle poison');
+          if (r.envelope.type === 'Poison') throw new PermanentEventError('cannot handle poison');
           done.push((r.envelope.payload as { n: number }).n);
         },
       });

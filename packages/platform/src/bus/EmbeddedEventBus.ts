@@ -7,6 +7,7 @@ import { logger } from '../logger.js';
 import { deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
 import {
   type ConsumerHandle,
+  type ConsumerStatus,
   type DeliveredRecord,
   dlqTopic,
   type EventBus,
@@ -23,8 +24,46 @@ export interface EmbeddedEventBusOptions {
   defaultPartitions?: number;
   /** How often an idle consumer checks for new records, in ms. Default 10. */
   pollIntervalMs?: number;
-  /** A group member that stops renewing loses its lease after this many ms. Default 5000. */
+  /**
+   * A group member that stops renewing loses its lease after this many ms. The holder renews every
+   * third of it, also while a handler runs, so only a paused or dead member loses it. Default 5000.
+   */
   leaseMs?: number;
+  /** How long a statement waits for another process's write lock before SQLITE_BUSY. Default 10000. */
+  busyTimeoutMs?: number;
+  /** First delay before a failed consumer loop restarts, doubled per failure up to 30 s. Default 200. */
+  restartDelayMs?: number;
+  /**
+   * `synchronous` pragma of the log file. FULL (default): a commit the outbox or an offset relies
+   * on survives an OS crash or power loss, not only a process crash. NORMAL: faster, see bench/README.md.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Largest record value accepted, in bytes (as Kafka's max.message.bytes, default ~1 MiB). A larger
+   * record fails the whole publish with {@link RecordTooLargeError}. Default 1048576.
+   */
+  maxRecordBytes?: number;
+}
+
+/** The log refuses a record for good (no retry helps): the outbox parks it. */
+export class RecordTooLargeError extends Error {
+  override name = 'RecordTooLargeError';
+  readonly permanent = true;
+}
+
+/** A second member of a group writes to another database than the group's owner (see SubscribeOptions.storeId). */
+export class GroupOwnedElsewhereError extends Error {
+  override name = 'GroupOwnedElsewhereError';
+}
+
+/** The group's lease moved to another member (this one was paused or too slow): its commit is refused. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+/** resetGroup was called while a member holds the group. */
+export class GroupInUseError extends Error {
+  override name = 'GroupInUseError';
 }
 
 interface RecordRow {
@@ -38,8 +77,9 @@ interface RecordRow {
 /**
  * A durable, multi-process event log in one SQLite file (WAL), shaped like Kafka: topics with
  * partitions, keyed records, per-group committed offsets. It needs no server: every service
- * process opens the same file. A group has one active member at a time (a lease, taken over at once
- * when the holder's process is gone), which gives per-key ordering and at-least-once delivery.
+ * process opens the same file. A group has one active member at a time (a lease with a generation,
+ * renewed by its holder while it works and taken over only once it expired; commits are fenced by
+ * the generation), which gives per-key ordering and at-least-once delivery.
  */
 export class EmbeddedEventBus implements EventBus {
   readonly kind = 'embedded' as const;
@@ -48,15 +88,23 @@ export class EmbeddedEventBus implements EventBus {
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
   private readonly path: string;
+  private readonly busyTimeoutMs: number;
+  private readonly synchronous: 'FULL' | 'NORMAL';
+  private readonly restartDelayMs: number;
+  private readonly maxRecordBytes: number;
   private readonly consumers = new Set<EmbeddedConsumer>();
   private closed = false;
 
   constructor(options: EmbeddedEventBusOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
     this.path = options.path;
-    this.db = new Database(options.path, { timeout: 10_000 });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+    this.synchronous = options.synchronous ?? 'FULL';
+    this.restartDelayMs = options.restartDelayMs ?? 200;
+    this.maxRecordBytes = options.maxRecordBytes ?? 1_048_576;
+    this.db = new Database(options.path, { timeout: this.busyTimeoutMs });
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`synchronous = ${this.synchronous}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS records (
@@ -68,7 +116,13 @@ export class EmbeddedEventBus implements EventBus {
         PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS group_leases (
         grp TEXT PRIMARY KEY, member TEXT NOT NULL, pid INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS group_owners (
+        grp TEXT PRIMARY KEY, store_id TEXT NOT NULL, since INTEGER NOT NULL);
     `);
+    // Logs created before lease generations existed get the column (0 = no holder yet).
+    const leaseColumns = this.db.prepare('PRAGMA table_info(group_leases)').all() as { name: string }[];
+    if (!leaseColumns.some((c) => c.name === 'generation'))
+      this.db.exec('ALTER TABLE group_leases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
     this.partitions = options.defaultPartitions ?? 4;
     this.pollIntervalMs = options.pollIntervalMs ?? 10;
     this.leaseMs = options.leaseMs ?? 5000;
@@ -105,6 +159,15 @@ export class EmbeddedEventBus implements EventBus {
   async publish(records: OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new Error('event bus closed');
     if (records.length === 0) return;
+    const values = records.map((r) => encodeEnvelope(r.envelope));
+    values.forEach((value, i) => {
+      const bytes = Buffer.byteLength(value);
+      if (bytes > this.maxRecordBytes) {
+        throw new RecordTooLargeError(
+          `record ${records[i]!.envelope.id} is ${bytes} bytes, more than the log accepts (${this.maxRecordBytes})`,
+        );
+      }
+    });
     const nextOffset = this.db.prepare(
       'SELECT COALESCE(MAX(offset) + 1, 0) AS next FROM records WHERE topic = ? AND partition = ?',
     );
@@ -114,7 +177,7 @@ export class EmbeddedEventBus implements EventBus {
     // IMMEDIATE takes the write lock up front so two processes never compute the same offset.
     this.db
       .transaction(() => {
-        for (const r of records) {
+        records.forEach((r, i) => {
           const partition = partitionFor(r.key, this.partitionsOf(r.topic));
           const { next } = nextOffset.get(r.topic, partition) as { next: number };
           const headers = { ...envelopeHeaders(r.envelope), ...(r.extraHeaders ?? {}) };
@@ -124,10 +187,10 @@ export class EmbeddedEventBus implements EventBus {
             next,
             r.key,
             JSON.stringify(headers),
-            encodeEnvelope(r.envelope),
+            values[i],
             Date.now(),
           );
-        }
+        });
       })
       .immediate();
   }
@@ -136,9 +199,21 @@ export class EmbeddedEventBus implements EventBus {
     await this.ensureTopics(options.topics.map((name) => ({ name })));
     // Each consumer reads through its own connection: SQLite's data_version only moves for commits
     // made by *other* connections, and this process's own publishes must wake it too.
-    const db = new Database(this.path, { timeout: 10_000 });
+    const db = new Database(this.path, { timeout: this.busyTimeoutMs });
     db.pragma('journal_mode = WAL');
-    const consumer = new EmbeddedConsumer(this, db, options, this.pollIntervalMs, this.leaseMs);
+    db.pragma(`synchronous = ${this.synchronous}`);
+    const consumer = new EmbeddedConsumer(this, db, options, {
+      pollIntervalMs: this.pollIntervalMs,
+      leaseMs: this.leaseMs,
+      restartDelayMs: this.restartDelayMs,
+    });
+    try {
+      // Refused at once (the service does not start) rather than in the background loop.
+      consumer.claimGroup();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.consumers.add(consumer);
     consumer.start();
     return {
@@ -146,6 +221,7 @@ export class EmbeddedEventBus implements EventBus {
         await consumer.stop();
         this.consumers.delete(consumer);
       },
+      status: () => consumer.status(),
     };
   }
 
@@ -163,12 +239,48 @@ export class EmbeddedEventBus implements EventBus {
     return this.partitionsOf(topic);
   }
 
-  /** Moves a group back to the beginning of `topics` (replays, rebuilds): deletes its committed offsets. */
+  /**
+   * Moves a group back to the beginning of `topics` (replays, rebuilds): deletes its committed
+   * offsets and its database owner (a replay may go into a new database). Refused with
+   * {@link GroupInUseError} while a member holds the group's lease: a running consumer would keep
+   * consuming into the read model being wiped. A member that died lets go when its lease expires.
+   */
   async resetGroup(group: string, topics: string[]): Promise<void> {
     const del = this.db.prepare('DELETE FROM group_offsets WHERE grp = ? AND topic = ?');
-    this.db.transaction(() => {
-      for (const t of topics) del.run(group, t);
-    })();
+    this.db
+      .transaction(() => {
+        const lease = this.db
+          .prepare('SELECT member, expires_at FROM group_leases WHERE grp = ?')
+          .get(group) as { member: string; expires_at: number } | undefined;
+        if (lease && lease.expires_at >= Date.now()) {
+          throw new GroupInUseError(
+            `consumer group ${group} has a live member (lease held for another ${lease.expires_at - Date.now()} ms): stop it first`,
+          );
+        }
+        for (const t of topics) del.run(group, t);
+        this.db.prepare('DELETE FROM group_owners WHERE grp = ?').run(group);
+      })
+      .immediate();
+  }
+
+  /** Records not yet committed by `group` on `topics` (health). */
+  lagOf(group: string, topics: string[], db: Database.Database = this.db): number {
+    const ends = db.prepare(
+      'SELECT partition, MAX(offset) + 1 AS end FROM records WHERE topic = ? GROUP BY partition',
+    );
+    const committed = db.prepare('SELECT partition, next_offset FROM group_offsets WHERE grp = ? AND topic = ?');
+    let lag = 0;
+    for (const topic of topics) {
+      const done = new Map(
+        (committed.all(group, topic) as { partition: number; next_offset: number }[]).map((r) => [
+          r.partition,
+          r.next_offset,
+        ]),
+      );
+      for (const r of ends.all(topic) as { partition: number; end: number }[])
+        lag += Math.max(0, r.end - (done.get(r.partition) ?? 0));
+    }
+    return lag;
   }
 
   /** Reads records of a topic (inspection tools, DLQ replay). */
@@ -178,14 +290,10 @@ export class EmbeddedEventBus implements EventBus {
         'SELECT partition, offset, key, headers, value FROM records WHERE topic = ? AND offset >= ? ORDER BY partition, offset LIMIT ?',
       )
       .all(topic, fromOffset, limit) as RecordRow[];
-    return rows.map((row) => ({
-      topic,
-      partition: row.partition,
-      offset: String(row.offset),
-      key: row.key,
-      headers: JSON.parse(row.headers) as Record<string, string>,
-      envelope: decodeEnvelope(row.value),
-    }));
+    return rows.map((row) => {
+      const { malformed: _malformed, ...record } = decodeRow(topic, row);
+      return record;
+    });
   }
 
   async close(): Promise<void> {
@@ -196,43 +304,135 @@ export class EmbeddedEventBus implements EventBus {
   }
 }
 
+
+/** A row as a record; a row whose headers or value do not parse is wrapped as a MalformedMessage. */
+function decodeRow(topic: string, row: RecordRow): DeliveredRecord & { malformed?: Error } {
+  const base = { topic, partition: row.partition, offset: String(row.offset), key: row.key };
+  try {
+    const headers = JSON.parse(row.headers) as Record<string, string>;
+    if (typeof headers !== 'object' || headers === null) throw new Error('headers are not a JSON object');
+    return { ...base, headers, envelope: decodeEnvelope(row.value) };
+  } catch (err) {
+    return { ...base, headers: {}, envelope: malformedEnvelope(row.value, row.key), malformed: err as Error };
+  }
+}
+
+interface ConsumerTiming {
+  pollIntervalMs: number;
+  leaseMs: number;
+  restartDelayMs: number;
+}
+
+/**
+ * One subscription. The loop is supervised: any failure outside the handler (SQLITE_BUSY past the
+ * busy timeout, an I/O error, a failed dead-letter publish) is logged, reported by status() and
+ * the loop restarts after a backoff, from the committed offsets.
+ */
 class EmbeddedConsumer {
   private readonly member = randomUUID();
   private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lastDataVersion = -1;
-  private holdsLease = false;
-  private leaseRenewedAt = 0;
+  /** Generation of the lease we hold; null when we hold none. */
+  private generation: number | null = null;
+  /** Until when the lease we hold is valid, as last written by us. */
+  private leaseValidUntil = 0;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private state: ConsumerStatus['state'] = 'running';
+  private restarts = 0;
+  private failures = 0;
+  private lastError: string | null = null;
+  private deadLettered = 0;
+  private lastLag: number | null = null;
 
   constructor(
     private readonly bus: EmbeddedEventBus,
     private readonly db: Database.Database,
     private readonly options: SubscribeOptions,
-    private readonly pollIntervalMs: number,
-    private readonly leaseMs: number,
+    private readonly timing: ConsumerTiming,
   ) {}
 
   start() {
-    this.loop = this.run().catch((err) => {
-      logger.error('embedded consumer crashed', { group: this.options.group, error: (err as Error).message });
-    });
+    this.loop = this.supervise();
+    // Renewal runs beside the loop, so a long handler (or a long retry) never outlasts the lease.
+    this.renewTimer = setInterval(() => this.renew(), Math.max(10, Math.floor(this.timing.leaseMs / 3)));
+    this.renewTimer.unref();
   }
 
   async stop() {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    if (this.holdsLease) {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.state = 'stopped';
+    try {
+      this.lastLag = this.bus.lagOf(this.options.group, this.options.topics, this.db);
+    } catch {
+      // keep the last figure
+    }
+    if (this.generation !== null) {
       try {
         this.db
-          .prepare('DELETE FROM group_leases WHERE grp = ? AND member = ?')
-          .run(this.options.group, this.member);
+          .prepare('DELETE FROM group_leases WHERE grp = ? AND member = ? AND generation = ?')
+          .run(this.options.group, this.member, this.generation);
       } catch {
         // the database may already be closed during shutdown; the lease then simply expires
       }
+      this.generation = null;
     }
     this.db.close();
+  }
+
+  async status(): Promise<ConsumerStatus> {
+    if (this.state !== 'stopped') {
+      try {
+        this.lastLag = this.bus.lagOf(this.options.group, this.options.topics, this.db);
+      } catch {
+        // the log is locked or failing: report the last known lag
+      }
+    }
+    return {
+      group: this.options.group,
+      topics: this.options.topics,
+      state: this.state,
+      active: this.holdsLease(),
+      lag: this.lastLag,
+      restarts: this.restarts,
+      deadLettered: this.deadLettered,
+      lastError: this.lastError,
+    };
+  }
+
+  /**
+   * Records which database this group's effects go to, or refuses: a second member writing to a
+   * different database would split the group's events between two stores.
+   */
+  claimGroup() {
+    const storeId = this.options.storeId;
+    if (!storeId) return;
+    const grp = this.options.group;
+    this.db
+      .transaction(() => {
+        const owner = this.db.prepare('SELECT store_id FROM group_owners WHERE grp = ?').get(grp) as
+          | { store_id: string }
+          | undefined;
+        if (owner && owner.store_id !== storeId) {
+          throw new GroupOwnedElsewhereError(
+            `consumer group ${grp} belongs to another database (${owner.store_id}); this member writes to ${storeId}. ` +
+              'Replicas on separate SQLite files would split its events: run one member, or reset the group to move it.',
+          );
+        }
+        if (!owner)
+          this.db
+            .prepare('INSERT INTO group_owners (grp, store_id, since) VALUES (?, ?, ?)')
+            .run(grp, storeId, Date.now());
+      })
+      .immediate();
+  }
+
+  private holdsLease(): boolean {
+    return this.generation !== null && Date.now() < this.leaseValidUntil;
   }
 
   private sleep(ms: number) {
@@ -249,34 +449,120 @@ class EmbeddedConsumer {
     });
   }
 
-  /** Takes or renews the group's lease. A holder whose process is gone is replaced at once. */
+  /**
+   * Takes the group's lease when it is free or expired. Liveness is the lease's expiry alone (a PID
+   * says nothing across PID namespaces or hosts). Each new holder gets the next generation, which
+   * fences the commits of any previous holder.
+   */
   private acquireLease(): boolean {
     const now = Date.now();
-    if (this.holdsLease && now - this.leaseRenewedAt < this.leaseMs / 3) return true;
     const grp = this.options.group;
-    const won = this.db
+    const generation = this.db
       .transaction(() => {
         const row = this.db
-          .prepare('SELECT member, pid, expires_at FROM group_leases WHERE grp = ?')
-          .get(grp) as { member: string; pid: number; expires_at: number } | undefined;
-        const free =
-          !row ||
-          row.member === this.member ||
-          row.expires_at < now ||
-          (row.pid !== process.pid && !isAlive(row.pid));
-        if (!free) return false;
+          .prepare('SELECT member, expires_at, generation FROM group_leases WHERE grp = ?')
+          .get(grp) as { member: string; expires_at: number; generation: number } | undefined;
+        if (row && row.member !== this.member && row.expires_at >= now) return null;
+        const next = row && row.member === this.member ? row.generation : (row?.generation ?? 0) + 1;
         this.db
           .prepare(
-            'INSERT INTO group_leases (grp, member, pid, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (grp) DO UPDATE SET member = excluded.member, pid = excluded.pid, expires_at = excluded.expires_at',
+            'INSERT INTO group_leases (grp, member, pid, expires_at, generation) VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp) DO UPDATE SET member = excluded.member, pid = excluded.pid, expires_at = excluded.expires_at, generation = excluded.generation',
           )
-          .run(grp, this.member, process.pid, now + this.leaseMs);
-        return true;
+          .run(grp, this.member, process.pid, now + this.timing.leaseMs, next);
+        return next;
       })
       .immediate();
-    if (won && !this.holdsLease) logger.debug('lease acquired', { group: grp });
-    this.holdsLease = won;
-    if (won) this.leaseRenewedAt = now;
-    return won;
+    if (generation === null) {
+      this.generation = null;
+      return false;
+    }
+    if (this.generation !== generation) logger.debug('lease acquired', { group: grp, generation });
+    this.generation = generation;
+    this.leaseValidUntil = now + this.timing.leaseMs;
+    return true;
+  }
+
+  /** Extends the lease we hold; finds out when another member took it. Never throws. */
+  private renew() {
+    if (this.generation === null || this.stopping) return;
+    const now = Date.now();
+    try {
+      const changed = this.db
+        .prepare('UPDATE group_leases SET expires_at = ? WHERE grp = ? AND member = ? AND generation = ?')
+        .run(now + this.timing.leaseMs, this.options.group, this.member, this.generation).changes;
+      if (changed === 1) this.leaseValidUntil = now + this.timing.leaseMs;
+      else this.loseLease('taken over by another member');
+    } catch (err) {
+      // BUSY or I/O: the lease is still ours until leaseValidUntil; the next tick tries again.
+      logger.warn('lease renewal failed', { group: this.options.group, error: (err as Error).message });
+    }
+  }
+
+  private loseLease(reason: string) {
+    if (this.generation === null) return;
+    logger.warn('lease lost', { group: this.options.group, generation: this.generation, reason });
+    this.generation = null;
+    this.leaseValidUntil = 0;
+  }
+
+  /**
+   * Commits `next` as the partition's offset if we still hold the lease's generation (else
+   * LeaseLostError: a stale holder never commits) and only forwards: an offset never moves back.
+   */
+  private commit(topic: string, partition: number, next: number) {
+    const grp = this.options.group;
+    const now = Date.now();
+    this.db
+      .transaction(() => {
+        const renewed = this.db
+          .prepare('UPDATE group_leases SET expires_at = ? WHERE grp = ? AND member = ? AND generation = ?')
+          .run(now + this.timing.leaseMs, grp, this.member, this.generation ?? -1).changes;
+        if (renewed !== 1) throw new LeaseLostError(`lease of ${grp} was taken over; commit refused`);
+        this.db
+          .prepare(
+            'INSERT INTO group_offsets (grp, topic, partition, next_offset) VALUES (?, ?, ?, ?) ON CONFLICT (grp, topic, partition) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)',
+          )
+          .run(grp, topic, partition, next);
+      })
+      .immediate();
+    this.leaseValidUntil = now + this.timing.leaseMs;
+  }
+
+  private async supervise() {
+    while (!this.stopping) {
+      try {
+        await this.run();
+      } catch (err) {
+        if (this.stopping) break;
+        if (err instanceof LeaseLostError) {
+          this.loseLease(err.message);
+          continue;
+        }
+        this.failures++;
+        this.restarts++;
+        this.state = 'restarting';
+        this.lastError = (err as Error)?.message ?? String(err);
+        const delay = Math.min(30_000, this.timing.restartDelayMs * 2 ** Math.min(this.failures - 1, 10));
+        logger.error('ALERT embedded consumer failed; restarting', {
+          alert: 'consumer-restarting',
+          group: this.options.group,
+          error: this.lastError,
+          restarts: this.restarts,
+          retryInMs: delay,
+        });
+        await this.sleep(delay);
+        this.lastDataVersion = -1;
+      }
+    }
+  }
+
+  private recovered() {
+    if (this.state === 'restarting') {
+      logger.info('embedded consumer recovered', { group: this.options.group, restarts: this.restarts });
+    }
+    this.state = 'running';
+    this.failures = 0;
+    this.lastError = null;
   }
 
   private async run() {
@@ -287,23 +573,23 @@ class EmbeddedConsumer {
     const committed = this.db.prepare(
       'SELECT next_offset FROM group_offsets WHERE grp = ? AND topic = ? AND partition = ?',
     );
-    const commit = this.db.prepare(
-      'INSERT INTO group_offsets (grp, topic, partition, next_offset) VALUES (?, ?, ?, ?) ON CONFLICT (grp, topic, partition) DO UPDATE SET next_offset = excluded.next_offset',
-    );
+    const stillHolding = () => this.stopping || !this.holdsLease();
     while (!this.stopping) {
-      if (!this.acquireLease()) {
-        await this.sleep(Math.min(1000, this.leaseMs / 5));
+      if (!this.holdsLease() && !this.acquireLease()) {
+        this.recovered();
+        await this.sleep(Math.min(1000, this.timing.leaseMs / 5));
         continue;
       }
       // data_version changes only when another connection commits, so an idle poll costs one pragma.
       const version = this.db.pragma('data_version', { simple: true }) as number;
+      this.recovered();
       if (version === this.lastDataVersion) {
-        await this.sleep(this.pollIntervalMs);
+        await this.sleep(this.timing.pollIntervalMs);
         continue;
       }
       this.lastDataVersion = version;
       let delivered = 0;
-      for (const topic of topics) {
+      pass: for (const topic of topics) {
         const partitions = this.bus.partitionCount(topic);
         for (let partition = 0; partition < partitions && !this.stopping; partition++) {
           const row = committed.get(group, topic, partition) as { next_offset: number } | undefined;
@@ -311,59 +597,39 @@ class EmbeddedConsumer {
           const rows = fetch.all(topic, partition, from) as RecordRow[];
           for (const r of rows) {
             if (this.stopping) return;
-            let record: DeliveredRecord;
-            const headers = JSON.parse(r.headers) as Record<string, string>;
-            try {
-              record = {
-                topic,
-                partition,
-                offset: String(r.offset),
-                key: r.key,
-                headers,
-                envelope: decodeEnvelope(r.value),
-              };
-            } catch (err) {
-              await deadLetter(
+            if (!this.holdsLease()) break pass;
+            const { malformed, ...record } = decodeRow(topic, r);
+            if (malformed) {
+              // A poison record (headers or value unparseable): to the DLQ, never the end of the loop.
+              await deadLetter(this.bus, group, record, malformed);
+              this.deadLettered++;
+            } else {
+              const outcome = await deliverWithRetry(
                 this.bus,
                 group,
+                record,
+                this.options.handler,
                 {
-                  topic,
-                  partition,
-                  offset: String(r.offset),
-                  key: r.key,
-                  envelope: malformedEnvelope(r.value, r.key),
+                  maxAttempts: this.options.maxAttempts,
+                  unknownEntityRetryMs: this.options.unknownEntityRetryMs,
+                  maxDelayMs: this.options.maxRetryDelayMs,
                 },
-                err,
+                { isStopping: stillHolding },
               );
-              commit.run(group, topic, partition, r.offset + 1);
-              continue;
+              if (outcome === 'aborted') {
+                if (this.stopping) return;
+                break pass; // lease lost mid-record: the new holder redelivers it
+              }
+              if (outcome === 'dead-lettered') this.deadLettered++;
             }
-            const outcome = await deliverWithRetry(
-              this.bus,
-              group,
-              record,
-              this.options.handler,
-              { maxAttempts: this.options.maxAttempts ?? 5 },
-              () => this.stopping,
-            );
-            if (outcome === 'aborted') return;
-            commit.run(group, topic, partition, r.offset + 1);
+            this.commit(topic, partition, r.offset + 1);
             delivered++;
           }
           // More than one batch waiting: force another pass without sleeping.
           if (rows.length === 200) this.lastDataVersion = -1;
         }
       }
-      if (delivered > 0) this.lastDataVersion = -1;
+      if (delivered > 0 || !this.holdsLease()) this.lastDataVersion = -1;
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -34,16 +34,51 @@ export interface SubscribeOptions {
   topics: string[];
   /**
    * Called for one record at a time per partition, in offset order. The offset is committed only
-   * after it resolves; a rejection is retried with backoff and finally dead-lettered.
+   * after it resolves. A rejection is retried with backoff; only an error no retry can fix is
+   * dead-lettered (see `classifyFailure` in deliverWithRetry.ts): transient errors wait without limit.
    */
   handler: (record: DeliveredRecord) => Promise<void>;
-  /** Attempts before a record goes to `<topic>.dlq`. Default 5. */
+  /** Attempts before a record failing with a permanent error goes to `<topic>.dlq`. Default 3. */
   maxAttempts?: number;
+  /** How long an `UnknownEntityError` is retried before the DLQ. Default EVENT_UNKNOWN_ENTITY_RETRY_MS or 60000. */
+  unknownEntityRetryMs?: number;
+  /** Longest backoff between two attempts, in ms. Default 5000. */
+  maxRetryDelayMs?: number;
+  /**
+   * Identity of the store the handler writes to (the service database's instance id). The embedded
+   * log records it with the group and refuses a member writing to a different database: two
+   * replicas on their own SQLite files would split the group's events. Unset: no check.
+   */
+  storeId?: string;
+}
+
+/** What /health and /ready report about one subscription. */
+export interface ConsumerStatus {
+  group: string;
+  topics: string[];
+  /**
+   * running: consuming (or standing by while another member holds the group);
+   * restarting: the loop failed outside the handler and restarts after a backoff;
+   * stopped: stop() was called.
+   */
+  state: 'running' | 'restarting' | 'stopped';
+  /** True while this member holds the group (embedded: the lease; Kafka: has joined the group). */
+  active: boolean;
+  /** Records not yet committed by the group (embedded: exact; Kafka: as of the last fetch). Null when unknown. */
+  lag: number | null;
+  /** Loop restarts after a failure outside the handler, since start. */
+  restarts: number;
+  /** Records this member dead-lettered since start. */
+  deadLettered: number;
+  /** The last failure outside the handler, while not yet recovered. */
+  lastError: string | null;
 }
 
 export interface ConsumerHandle {
   /** Stop consuming; in-flight handler completes first. */
   stop(): Promise<void>;
+  /** Where this subscription stands (health). */
+  status(): Promise<ConsumerStatus>;
 }
 
 /**

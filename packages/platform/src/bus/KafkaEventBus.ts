@@ -15,9 +15,10 @@ import {
 import { envInt } from '../config.js';
 import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
-import { deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
+import { type DeliveryHooks, deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
 import {
   type ConsumerHandle,
+  type ConsumerStatus,
   type DeliveredRecord,
   dlqTopic,
   type EventBus,
@@ -223,6 +224,7 @@ export class KafkaEventBus implements EventBus {
         await subscription.stop();
         this.subscriptions.delete(subscription);
       },
+      status: async () => subscription.status(),
     };
   }
 
@@ -381,6 +383,13 @@ class KafkaSubscription {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private starting: Promise<void> | null = null;
+  private state: ConsumerStatus['state'] = 'running';
+  private joined = false;
+  private restarts = 0;
+  private deadLettered = 0;
+  private lastError: string | null = null;
+  /** Per partition: high watermark of the last fetch minus our next offset. */
+  private readonly lag = new Map<string, bigint>();
 
   constructor(
     private readonly bus: KafkaEventBus,
@@ -399,11 +408,28 @@ class KafkaSubscription {
   private async connectAndRun(concurrency: number): Promise<void> {
     const consumer = this.kafka.consumer(this.config);
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.consumer !== consumer) return;
+      this.joined = true;
+      this.state = 'running';
+      this.lastError = null;
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.stopping || this.consumer !== consumer) return;
+      // Reported either way (health): until the group is joined again the consumer does no work.
+      this.joined = false;
+      this.state = 'restarting';
+      this.restarts++;
+      this.lastError = payload.error.message;
+      logger.error('ALERT kafka consumer crashed', {
+        alert: 'consumer-restarting',
+        group: this.options.group,
+        error: payload.error.message,
+        restartedByClient: payload.restart,
+      });
       // Retriable crashes (broker gone, coordinator moved) are restarted by kafkajs itself; anything
       // else leaves the consumer stopped, so start a fresh one after a pause.
-      if (payload.restart || this.stopping) return;
-      logger.error('kafka consumer crashed', { group: this.options.group, error: payload.error.message });
+      if (payload.restart) return;
       this.scheduleRestart(concurrency);
     });
     await consumer.connect();
@@ -434,9 +460,25 @@ class KafkaSubscription {
     }, RESTART_DELAY_MS);
   }
 
+  status(): ConsumerStatus {
+    let lag: bigint | null = null;
+    for (const n of this.lag.values()) lag = (lag ?? 0n) + n;
+    return {
+      group: this.options.group,
+      topics: this.options.topics,
+      state: this.stopping ? 'stopped' : this.state,
+      active: this.joined && !this.stopping,
+      lag: lag === null ? null : Number(lag),
+      restarts: this.restarts,
+      deadLettered: this.deadLettered,
+      lastError: this.lastError,
+    };
+  }
+
   /** Disconnects after the in-flight record; a record aborted by stopping stays uncommitted. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.joined = false;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     // kafkajs ignores a disconnect that arrives while run() is still joining the group.
     await this.starting?.catch(() => {});
@@ -462,19 +504,34 @@ class KafkaSubscription {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const lagKey = `${topic}/${partition}`;
+    const high = BigInt(batch.highWatermark);
+    const first = batch.messages[0];
+    if (first) this.lag.set(lagKey, high - BigInt(first.offset));
+    const gone = () => this.stopping || !isRunning() || isStale();
     for (const message of batch.messages) {
-      if (this.stopping || !isRunning() || isStale()) return;
-      if ((await this.handle(topic, partition, message)) === 'aborted') return;
+      if (gone()) return;
+      // Heartbeats while a record waits between retries keep the session (a failed heartbeat means a
+      // rebalance: isStale() then aborts the record, which the new owner redelivers).
+      const onWait = () => heartbeat().catch(() => undefined);
+      if ((await this.handle(topic, partition, message, { isStopping: gone, onWait })) === 'aborted') return;
       // Only now is the record done. A failed commit throws into kafkajs, which fetches the record
       // again: at least once.
-      const offset = (BigInt(message.offset) + 1n).toString();
+      const next = BigInt(message.offset) + 1n;
+      const offset = next.toString();
       await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
       resolveOffset(message.offset);
+      this.lag.set(lagKey, high > next ? high - next : 0n);
       await heartbeat();
     }
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<'done' | 'aborted'> {
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    hooks: DeliveryHooks,
+  ): Promise<'done' | 'aborted'> {
     const { group } = this.options;
     let record: DeliveredRecord;
     try {
@@ -489,6 +546,7 @@ class KafkaSubscription {
         { topic, partition, offset: message.offset, key, envelope: malformedEnvelope(raw, key, producer) },
         err,
       );
+      this.deadLettered++;
       return 'done';
     }
     const outcome = await deliverWithRetry(
@@ -496,9 +554,14 @@ class KafkaSubscription {
       group,
       record,
       this.options.handler,
-      { maxAttempts: this.options.maxAttempts ?? 5 },
-      () => this.stopping,
+      {
+        maxAttempts: this.options.maxAttempts,
+        unknownEntityRetryMs: this.options.unknownEntityRetryMs,
+        maxDelayMs: this.options.maxRetryDelayMs,
+      },
+      hooks,
     );
+    if (outcome === 'dead-lettered') this.deadLettered++;
     return outcome === 'aborted' ? 'aborted' : 'done';
   }
 }

@@ -1,24 +1,95 @@
-import { type EventEnvelope, envelopeHeaders } from '../events/EventEnvelope.js';
+import { type EventEnvelope, envelopeHeaders, MalformedEventError } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
 import { type DeliveredRecord, dlqTopic, type EventBus } from './EventBus.js';
 
+/**
+ * A handler error that no retry can fix (a payload that fails validation, an event type or
+ * version the consumer cannot read). The record is dead-lettered after `maxAttempts`.
+ */
+export class PermanentEventError extends Error {
+  override name = 'PermanentEventError';
+}
+
+/**
+ * The event names an entity this consumer does not know (yet). It may be early (its creating event
+ * travels on another topic, or another replica's database holds it), so it is retried for
+ * `unknownEntityRetryMs` and only then dead-lettered: never dropped silently.
+ */
+export class UnknownEntityError extends Error {
+  override name = 'UnknownEntityError';
+}
+
+export type FailureClass = 'permanent' | 'unknown-entity' | 'transient';
+
+/**
+ * Decides what a retry can fix. Permanent: {@link PermanentEventError}, {@link MalformedEventError},
+ * any error with `permanent: true`, and the built-in programming errors a retry repeats exactly
+ * (TypeError, RangeError, SyntaxError, ReferenceError). Unknown entity: {@link UnknownEntityError}.
+ * Everything else (SQLITE_BUSY, I/O, disk full, network, a downstream that is restarting, and
+ * anything not recognised) is transient and retried without limit.
+ */
+export function classifyFailure(err: unknown): FailureClass {
+  if (err instanceof UnknownEntityError) return 'unknown-entity';
+  if (err instanceof PermanentEventError || err instanceof MalformedEventError) return 'permanent';
+  if (typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true)
+    return 'permanent';
+  if (
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof SyntaxError ||
+    err instanceof ReferenceError
+  )
+    return 'permanent';
+  return 'transient';
+}
+
 export interface RetryPolicy {
-  /** Default 5. */
+  /** Attempts before a record failing with a permanent error is dead-lettered. Default 3. */
   maxAttempts: number;
   /** First backoff in ms, doubled per attempt. Default 100. */
   baseDelayMs: number;
-  /** Default 5000. */
+  /** Longest backoff between two attempts of a transient failure. Default 5000. */
   maxDelayMs: number;
+  /**
+   * How long an {@link UnknownEntityError} is retried (from the first attempt) before the record is
+   * dead-lettered. Default EVENT_UNKNOWN_ENTITY_RETRY_MS or 60000.
+   */
+  unknownEntityRetryMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000 };
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+  unknownEntityRetryMs: 60_000,
+};
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Dead letters written by this process since it started, per consumer group (alerting, /health). */
+const deadLetterCounts = new Map<string, number>();
+
+/** Dead letters written by this process since it started, per consumer group. */
+export function deadLetterCount(group?: string): number {
+  if (group !== undefined) return deadLetterCounts.get(group) ?? 0;
+  let total = 0;
+  for (const n of deadLetterCounts.values()) total += n;
+  return total;
+}
+
+/** Hooks a transport gives {@link deliverWithRetry}. */
+export interface DeliveryHooks {
+  /** True once the consumer is stopping (or lost its partition): the record is left uncommitted. */
+  isStopping?: () => boolean;
+  /** Called while waiting between attempts (Kafka: heartbeat; embedded: nothing, its lease renews itself). */
+  onWait?: () => Promise<void> | void;
+}
 
 /**
- * Runs the handler until it succeeds; after `maxAttempts` failures the record is written to the
- * topic's dead-letter topic (with the error in its headers) so one poison message cannot block its
- * partition forever. Shared by both transports so they fail the same way.
+ * Runs the handler until it succeeds. Transient failures are retried with exponential backoff
+ * (capped at `maxDelayMs`) without limit: the partition waits, as in Eventuate Tram, so a
+ * restarting downstream or a busy database never sends a record to the DLQ. Only a failure a retry
+ * cannot fix goes to `<topic>.dlq` (see {@link classifyFailure}): a permanent error after
+ * `maxAttempts`, an unknown entity after `unknownEntityRetryMs`. Dead-letters are logged at error
+ * level and counted ({@link deadLetterCount}). Shared by both transports so they fail the same way.
  * Returns when the record may be committed.
  */
 export async function deliverWithRetry(
@@ -27,32 +98,75 @@ export async function deliverWithRetry(
   record: DeliveredRecord,
   handler: (record: DeliveredRecord) => Promise<void>,
   policy: Partial<RetryPolicy> = {},
-  isStopping: () => boolean = () => false,
+  hooks: DeliveryHooks | (() => boolean) = {},
 ): Promise<'handled' | 'dead-lettered' | 'aborted'> {
-  const p = { ...defaultRetryPolicy, ...policy };
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= p.maxAttempts; attempt++) {
+  const p = {
+    ...defaultRetryPolicy,
+    unknownEntityRetryMs: envMs('EVENT_UNKNOWN_ENTITY_RETRY_MS', defaultRetryPolicy.unknownEntityRetryMs),
+    ...stripUndefined(policy),
+  };
+  const h: DeliveryHooks = typeof hooks === 'function' ? { isStopping: hooks } : hooks;
+  const isStopping = h.isStopping ?? (() => false);
+  const started = Date.now();
+  let permanentFailures = 0;
+  for (let attempt = 1; ; attempt++) {
     try {
       await handler(record);
       return 'handled';
     } catch (err) {
-      lastError = err;
+      const kind = classifyFailure(err);
+      if (kind === 'permanent') permanentFailures++;
+      const give =
+        (kind === 'permanent' && permanentFailures >= p.maxAttempts) ||
+        (kind === 'unknown-entity' && Date.now() - started >= p.unknownEntityRetryMs);
       logger.warn('event handler failed', {
         group,
         topic: record.topic,
         offset: record.offset,
         type: record.envelope.type,
         attempt,
-        error: (err as Error).message,
+        failure: kind,
+        error: (err as Error)?.message ?? String(err),
       });
       if (isStopping()) return 'aborted';
-      if (attempt < p.maxAttempts) await sleep(Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1)));
+      if (give) {
+        await deadLetter(bus, group, record, err);
+        return 'dead-lettered';
+      }
+      const delay = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
+      await waitWithHooks(delay, h);
+      if (isStopping()) return 'aborted';
     }
   }
-  await deadLetter(bus, group, record, lastError);
-  return 'dead-lettered';
 }
 
+async function waitWithHooks(ms: number, hooks: DeliveryHooks): Promise<void> {
+  const until = Date.now() + ms;
+  // Short steps so a stop() is noticed and the Kafka session is kept alive during long backoffs.
+  while (Date.now() < until) {
+    await sleep(Math.min(500, until - Date.now()));
+    if (hooks.isStopping?.()) return;
+    await hooks.onWait?.();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+function envMs(key: string, fallback: number): number {
+  const raw = process.env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Writes `record` to `<topic>.dlq` with the error in its headers, logs it at error level (the alert)
+ * and counts it. Throws when the DLQ publish fails: the caller must then not commit the offset.
+ */
 export async function deadLetter(
   bus: Pick<EventBus, 'publish'>,
   group: string,
@@ -60,7 +174,6 @@ export async function deadLetter(
   error: unknown,
 ): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
-  logger.error('event dead-lettered', { group, topic: record.topic, offset: record.offset, error: message });
   await bus.publish([
     {
       topic: dlqTopic(record.topic),
@@ -77,6 +190,18 @@ export async function deadLetter(
       },
     },
   ]);
+  deadLetterCounts.set(group, (deadLetterCounts.get(group) ?? 0) + 1);
+  logger.error('ALERT event dead-lettered', {
+    alert: 'event-dead-lettered',
+    group,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    eventId: record.envelope.id,
+    type: record.envelope.type,
+    error: message,
+    deadLettered: deadLetterCounts.get(group),
+  });
 }
 
 export function headersFor(envelope: EventEnvelope, extra?: Record<string, string>): Record<string, string> {

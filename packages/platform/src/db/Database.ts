@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -10,6 +11,13 @@ export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
   schema: S;
   /** Folder of drizzle-kit migrations, applied at open. */
   migrationsFolder: string;
+  /**
+   * `synchronous` pragma. FULL (default): a committed transaction survives an OS crash or power
+   * loss, which the outbox (an event marked published) and the consumers (an offset committed in
+   * the event log after the effect committed here) rely on across files. NORMAL in WAL mode may
+   * lose the last commits on an OS crash; measured in bench/README.md.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -29,16 +37,27 @@ export class Database<S extends Record<string, unknown>> {
    */
   readonly reader: BetterSQLite3Database<S>;
   private readonly readerSqlite: BetterSqlite3.Database;
+  /** A UUID created with the database file and kept in it (table platform_meta). */
+  readonly instanceId: string;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: OpenDatabaseOptions<S>) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.sqlite = new BetterSqlite3(options.path, { timeout: 10_000 });
     this.sqlite.pragma('journal_mode = WAL');
-    this.sqlite.pragma('synchronous = NORMAL');
+    this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.sqlite.pragma('foreign_keys = ON');
     this.db = drizzle(this.sqlite, { schema: options.schema });
     migrate(this.db, { migrationsFolder: options.migrationsFolder });
+    // Platform bookkeeping outside the drizzle migrations: an id that names this database file
+    // (copied files aside), so the event log can tell two replicas' stores apart.
+    this.sqlite.exec('CREATE TABLE IF NOT EXISTS platform_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.sqlite
+      .prepare("INSERT OR IGNORE INTO platform_meta (key, value) VALUES ('instance-id', ?)")
+      .run(randomUUID());
+    this.instanceId = (
+      this.sqlite.prepare("SELECT value FROM platform_meta WHERE key = 'instance-id'").get() as { value: string }
+    ).value;
     if (options.path === ':memory:') {
       this.readerSqlite = this.sqlite;
     } else {

@@ -50,6 +50,8 @@ export async function startEventConsumer<S extends Record<string, unknown>>(
   return bus.subscribe({
     group,
     topics: options.topics,
+    // The embedded log refuses a second member of this group that writes to another database file.
+    storeId: database.instanceId,
     handler: async (record) => {
       const envelope = record.envelope;
       const handler = handlers[envelope.type];

@@ -1,4 +1,4 @@
-import { and, asc, between, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Database } from '../db/Database.js';
 import type { EventBus } from '../bus/EventBus.js';
@@ -22,25 +22,99 @@ export interface OutboxOptions {
   sweepIntervalMs?: number;
   /** Published rows older than this are deleted. Default 7 days. */
   retentionMs?: number;
+  /** Longest wait between two relay attempts while the bus fails. Default 5000 ms. */
+  maxBackoffMs?: number;
+  /**
+   * A row the bus refuses is parked after this many refusals, if the refusal is permanent (e.g.
+   * too large) or other rows were accepted meanwhile for at least `parkAfterMs`. Default 3.
+   */
+  parkAfterAttempts?: number;
+  /**
+   * A row refused with an error that may be transient (while other rows flow) is parked only once
+   * it has been refused for this long. Default 30000 ms.
+   */
+  parkAfterMs?: number;
 }
+
+/** What /health reports about the relay. */
+export interface OutboxStatus {
+  topic: string;
+  /** Rows not yet published (parked and held ones included). */
+  pending: number;
+  /** Rows moved aside because the bus refuses them (see {@link Outbox.parked}). */
+  parked: number;
+  /** Consecutive failed relay attempts (0 while the bus accepts). */
+  failures: number;
+  lastError: string | null;
+}
+
+/** A row moved aside by the relay. */
+export interface ParkedRow {
+  position: number;
+  eventId: string;
+  key: string;
+  type: string;
+  parkedAt: string;
+  reason: string;
+}
+
+interface Row {
+  position: number;
+  eventId: string;
+  topic: string;
+  key: string;
+  envelope: string;
+  attempts: number;
+}
+
+/** Errors of a publish that no retry fixes: the record itself is refused. */
+export function isPermanentPublishError(err: unknown): boolean {
+  for (let e = err as { permanent?: unknown; retriable?: unknown; type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.permanent === true) return true;
+    if (e.retriable === false && typeof e.type === 'string' && PERMANENT_KAFKA_ERRORS.has(e.type)) return true;
+  }
+  return false;
+}
+
+const PERMANENT_KAFKA_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TOPIC_EXCEPTION',
+]);
 
 /**
  * Transactional outbox and its relay. `add()` writes the event row inside the caller's
  * transaction; `notify()` (called after commit) wakes the relay at once, so the hot path has no
  * polling delay. The relay publishes rows in commit order and retries with exponential backoff
- * while the bus is down; rows are marked published only after the bus acknowledged them
- * (at-least-once: a crash in between republishes, consumers deduplicate).
+ * while the bus is down (a notify() never cuts a backoff short); rows are marked published only
+ * after the bus acknowledged them (at-least-once: a crash in between republishes, consumers
+ * deduplicate).
+ *
+ * A row the bus keeps refusing while it accepts others (or refuses permanently) is parked: moved
+ * aside into `outbox_parked` with an alert, so the rest keeps flowing. Later rows of the same key
+ * are held back (not published, not parked) while an earlier row of that key is parked, so per-key
+ * order holds; {@link release} puts the parked rows back in line.
  */
 export class Outbox {
   private readonly batchSize: number;
   private readonly sweepIntervalMs: number;
   private readonly retentionMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly parkAfterAttempts: number;
+  private readonly parkAfterMs: number;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private pending = false;
   private failures = 0;
+  private lastError: string | null = null;
+  /** While backing off after a failure, notify() only marks work pending. */
+  private backoffUntil = 0;
   private lastCleanup = 0;
+  /** When each refused row (by position) was first refused in this process. */
+  private readonly refusedSince = new Map<number, number>();
 
   constructor(
     private readonly database: AnyDatabase,
@@ -50,6 +124,13 @@ export class Outbox {
     this.batchSize = options.batchSize ?? 200;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1000;
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.parkAfterAttempts = options.parkAfterAttempts ?? 3;
+    this.parkAfterMs = options.parkAfterMs ?? 30_000;
+    // Platform bookkeeping beside the migrated outbox table (no drizzle migration per subgraph).
+    database.sqlite.exec(
+      'CREATE TABLE IF NOT EXISTS outbox_parked (position INTEGER PRIMARY KEY, parked_at TEXT NOT NULL, reason TEXT NOT NULL)',
+    );
   }
 
   get topic(): string {
@@ -73,7 +154,8 @@ export class Outbox {
   /** Wake the relay; call after the transaction that added events committed. */
   notify(): void {
     this.pending = true;
-    this.wakeUp?.();
+    // During a backoff the bus just failed: the new row waits for the backoff like the others.
+    if (Date.now() >= this.backoffUntil) this.wakeUp?.();
   }
 
   start(): void {
@@ -87,6 +169,45 @@ export class Outbox {
     this.running = false;
     this.wakeUp?.();
     await this.loop;
+  }
+
+  async status(): Promise<OutboxStatus> {
+    const count = (where: string) =>
+      (this.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${where}`).get() as { n: number }).n;
+    return {
+      topic: this.options.topic,
+      pending: count('outbox WHERE published_at IS NULL'),
+      parked: count(
+        'outbox_parked p JOIN outbox o ON o.position = p.position WHERE o.published_at IS NULL',
+      ),
+      failures: this.failures,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Rows parked by the relay, oldest first. */
+  parked(): ParkedRow[] {
+    return this.database.sqlite
+      .prepare(
+        `SELECT o.position, o.event_id AS eventId, o.key, o.type, p.parked_at AS parkedAt, p.reason
+         FROM outbox_parked p JOIN outbox o ON o.position = p.position
+         WHERE o.published_at IS NULL ORDER BY o.position`,
+      )
+      .all() as ParkedRow[];
+  }
+
+  /** Puts parked rows (all, or the given positions) back in line, e.g. after fixing the cause. */
+  async release(positions?: number[]): Promise<number> {
+    const changes = await this.database.exclusive(() => {
+      if (!positions) return this.database.sqlite.prepare('DELETE FROM outbox_parked').run().changes;
+      const del = this.database.sqlite.prepare('DELETE FROM outbox_parked WHERE position = ?');
+      let n = 0;
+      for (const p of positions) n += del.run(p).changes;
+      return n;
+    });
+    for (const p of positions ?? [...this.refusedSince.keys()]) this.refusedSince.delete(p);
+    this.notify();
+    return changes;
   }
 
   private wait(ms: number): Promise<void> {
@@ -108,64 +229,157 @@ export class Outbox {
       if (!this.pending) await this.wait(this.sweepIntervalMs);
       if (!this.running) break;
       this.pending = false;
+      let retryLater = false;
       try {
-        const more = await this.relayBatch();
+        const outcome = await this.relayBatch();
         this.failures = 0;
-        if (more) this.pending = true;
-        this.cleanup();
+        this.lastError = null;
+        if (outcome === 'more') this.pending = true;
+        // A refused row not parked yet: try again after a pause, not in a tight loop.
+        retryLater = outcome === 'refused';
       } catch (err) {
         this.failures++;
-        const delay = Math.min(5000, 50 * 2 ** Math.min(this.failures, 7));
+        this.lastError = (err as Error).message;
+        const delay = this.backoff();
         logger.warn('outbox relay failed; will retry', {
           topic: this.options.topic,
           attempt: this.failures,
           retryInMs: delay,
           error: (err as Error).message,
         });
+        retryLater = true;
+      }
+      this.cleanup();
+      if (retryLater && this.running) {
+        const delay = this.failures > 0 ? this.backoff() : Math.min(this.maxBackoffMs, 500);
+        this.backoffUntil = Date.now() + delay;
         this.pending = true;
         await this.wait(delay);
-        // a notify() during the backoff must not skip the delay while the bus is still down
-        this.pending = true;
+        this.backoffUntil = 0;
       }
     }
   }
 
-  /** Publishes one batch in commit order. Returns true when more rows may be waiting. */
-  private async relayBatch(): Promise<boolean> {
+  private backoff(): number {
+    return Math.min(this.maxBackoffMs, 50 * 2 ** Math.min(Math.max(this.failures, 1), 10));
+  }
+
+  /**
+   * Publishes the next rows in commit order, skipping parked rows and the rows held behind them.
+   * 'more': more rows may be waiting; 'refused': a row was refused but others went out.
+   */
+  private async relayBatch(): Promise<'done' | 'more' | 'refused'> {
     // Read under the process's write lock so a transaction still open can never be relayed.
-    const rows = await this.database.exclusive((db) =>
-      db
-        .select()
-        .from(outbox)
-        .where(isNull(outbox.publishedAt))
-        .orderBy(asc(outbox.position))
-        .limit(this.batchSize),
+    const rows = await this.database.exclusive(
+      () =>
+        this.database.sqlite
+          .prepare(
+            `SELECT position, event_id AS eventId, topic, key, envelope, attempts FROM outbox o
+             WHERE published_at IS NULL
+               AND NOT EXISTS (
+                 SELECT 1 FROM outbox_parked p JOIN outbox b ON b.position = p.position
+                 WHERE b.key = o.key AND b.published_at IS NULL AND b.position <= o.position)
+             ORDER BY position LIMIT ?`,
+          )
+          .all(this.batchSize) as Row[],
     );
-    if (rows.length === 0) return false;
+    if (rows.length === 0) return 'done';
     try {
-      await this.bus.publish(
-        rows.map((r) => ({ topic: r.topic, key: r.key, envelope: JSON.parse(r.envelope) as EventEnvelope })),
-      );
+      await this.publish(rows);
     } catch (err) {
-      const positions = rows.map((r) => r.position);
-      await this.database.exclusive((db) =>
-        db
-          .update(outbox)
-          .set({ lastError: (err as Error).message.slice(0, 500), attempts: sql`${outbox.attempts} + 1` })
-          .where(inArray(outbox.position, positions)),
-      );
-      throw err;
+      if (rows.length === 1 && !isPermanentPublishError(err)) {
+        await this.recordFailure(rows, err);
+        // One row only: the bus may simply be down. Park only on a permanent refusal.
+        throw err;
+      }
+      return this.isolate(rows, err);
     }
+    await this.markPublished(rows);
+    return rows.length === this.batchSize ? 'more' : 'done';
+  }
+
+  /**
+   * The batch was refused: publish row by row, in order, to find the row(s) the bus refuses. A
+   * refused row holds back the later rows of its key. When two rows fail before any succeeds, the
+   * bus is down: back off. A row is parked when the refusal is permanent, or the bus accepted other
+   * rows while refusing this one for `parkAfterMs`, after `parkAfterAttempts` refusals.
+   */
+  private async isolate(rows: Row[], batchError: unknown): Promise<'more' | 'refused'> {
+    const held = new Set<string>();
+    const refused: { row: Row; err: unknown }[] = [];
+    let accepted = 0;
+    for (const row of rows) {
+      if (!this.running) break;
+      if (held.has(row.key)) continue;
+      try {
+        await this.publish([row]);
+        await this.markPublished([row]);
+        this.refusedSince.delete(row.position);
+        accepted++;
+      } catch (err) {
+        await this.recordFailure([row], err);
+        refused.push({ row, err });
+        held.add(row.key);
+        if (accepted === 0 && refused.length >= 2 && !refused.every((r) => isPermanentPublishError(r.err)))
+          throw err;
+      }
+    }
+    if (refused.length === 0) return 'more';
+    const now = Date.now();
+    for (const { row, err } of refused) {
+      const since = this.refusedSince.get(row.position) ?? now;
+      this.refusedSince.set(row.position, since);
+      const permanent = isPermanentPublishError(err);
+      const attempts = row.attempts + 1;
+      if (attempts < this.parkAfterAttempts) continue;
+      if (permanent || (accepted > 0 && now - since >= this.parkAfterMs)) await this.park(row, err);
+    }
+    if (accepted === 0 && !refused.some((r) => isPermanentPublishError(r.err))) throw batchError;
+    return 'refused';
+  }
+
+  private async park(row: Row, err: unknown) {
+    const reason = ((err as Error)?.message ?? String(err)).slice(0, 500);
+    await this.database.exclusive(() =>
+      this.database.sqlite
+        .prepare('INSERT OR IGNORE INTO outbox_parked (position, parked_at, reason) VALUES (?, ?, ?)')
+        .run(row.position, new Date().toISOString(), reason),
+    );
+    this.refusedSince.delete(row.position);
+    logger.error('ALERT outbox row parked: the bus refuses it; later rows of its key wait behind it', {
+      alert: 'outbox-row-parked',
+      topic: this.options.topic,
+      position: row.position,
+      eventId: row.eventId,
+      key: row.key,
+      error: reason,
+    });
+  }
+
+  private publish(rows: Row[]): Promise<void> {
+    return this.bus.publish(
+      rows.map((r) => ({ topic: r.topic, key: r.key, envelope: JSON.parse(r.envelope) as EventEnvelope })),
+    );
+  }
+
+  private async recordFailure(rows: Row[], err: unknown) {
+    const positions = rows.map((r) => r.position);
+    await this.database.exclusive((db) =>
+      db
+        .update(outbox)
+        .set({ lastError: ((err as Error)?.message ?? String(err)).slice(0, 500), attempts: sql`${outbox.attempts} + 1` })
+        .where(inArray(outbox.position, positions)),
+    );
+  }
+
+  private async markPublished(rows: Row[]) {
     const now = new Date().toISOString();
-    const last = rows[rows.length - 1]!.position;
-    const first = rows[0]!.position;
     await this.database.exclusive((db) =>
       db
         .update(outbox)
         .set({ publishedAt: now, lastError: null })
-        .where(and(between(outbox.position, first, last), isNull(outbox.publishedAt))),
+        .where(and(inArray(outbox.position, rows.map((r) => r.position)), isNull(outbox.publishedAt))),
     );
-    return rows.length === this.batchSize;
   }
 
   private cleanup(): void {
@@ -173,8 +387,17 @@ export class Outbox {
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
     const cutoff = new Date(now - this.retentionMs).toISOString();
-    void this.database.exclusive((db) =>
-      db.delete(outbox).where(and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, cutoff))),
-    );
+    // Housekeeping only: a failure (database busy or closing) waits for the next round, and must
+    // never surface as an unhandled rejection that ends the process.
+    this.database
+      .exclusive((db) =>
+        db.delete(outbox).where(and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, cutoff))),
+      )
+      .catch((err: unknown) => {
+        logger.warn('outbox cleanup failed; will retry', {
+          topic: this.options.topic,
+          error: (err as Error)?.message ?? String(err),
+        });
+      });
   }
 }
