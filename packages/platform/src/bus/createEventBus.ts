@@ -26,5 +26,7 @@ export async function createEventBus(
   return new EmbeddedEventBus({
     path: config.eventLogPath,
     defaultPartitions: envInt(env, 'EVENTLOG_PARTITIONS', 4),
+    leaseMs: envInt(env, 'EVENTLOG_LEASE_MS', 5000),
+    busyTimeoutMs: envInt(env, 'EVENTLOG_BUSY_TIMEOUT_MS', 10_000),
   });
 }

@@ -20,6 +20,11 @@ export interface HttpServiceOptions {
   /** Exact-path routes, e.g. `{ '/graphql': handler }`. */
   routes: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
+  /**
+   * Extra fields for the `/health` and `/ready` bodies (consumer state and lag, dead letters,
+   * outbox backlog). A failure here is reported as `detailsError`, never as a failed request.
+   */
+  details?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
 export interface HttpService {
@@ -31,16 +36,30 @@ export interface HttpService {
 
 /**
  * The HTTP shell every process shares: its routes plus `/health` (liveness: the event loop
- * answers) and `/ready` (readiness: every dependency check passes, else 503 naming the failures).
+ * answers, 200 with `details`) and `/ready` (readiness: every dependency check passes, else 503
+ * naming the failures, with `details`).
  * Unknown paths get 404 and handler failures a 500 JSON error, never a dropped connection.
  */
 export async function startHttpService(options: HttpServiceOptions): Promise<HttpService> {
   const routes = options.routes;
   const readiness = options.readiness ?? [];
   let closing = false;
+  const details = async (): Promise<Record<string, unknown>> => {
+    if (!options.details) return {};
+    try {
+      return await options.details();
+    } catch (err) {
+      return { detailsError: (err as Error)?.message ?? String(err) };
+    }
+  };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: options.name });
+    if (path === '/health') {
+      void (async () => {
+        sendJson(res, 200, { status: 'ok', service: options.name, ...(await details()) });
+      })();
+      return;
+    }
     if (path === '/ready') {
       void (async () => {
         const failed: string[] = [];
@@ -56,6 +75,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
           status: failed.length ? 'unavailable' : 'ready',
           service: options.name,
           failed,
+          ...(await details()),
         });
       })();
       return;

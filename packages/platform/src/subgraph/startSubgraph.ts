@@ -11,6 +11,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, parse } f
 import type { Caller } from '../auth/Caller.js';
 import { UntrustedCallerError, verifyCallerHeaders } from '../auth/internalIdentity.js';
 import { createEventBus } from '../bus/createEventBus.js';
+import { deadLetterCount } from '../bus/deliverWithRetry.js';
 import type { ConsumerHandle, EventBus } from '../bus/EventBus.js';
 import type { ServiceConfig } from '../config.js';
 import { Database } from '../db/Database.js';
@@ -169,8 +170,21 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     readiness: [
       { name: 'database', check: () => database.isHealthy() },
       { name: 'event-bus', check: () => bus.isHealthy() },
+      // A consumer whose loop failed and is restarting does no work: not ready until it recovered.
+      ...consumers.map((c, i) => ({
+        name: `consumer:${parts.consumers?.[i]?.group ?? i}`,
+        check: async () => (await c.status()).state === 'running',
+      })),
       ...(parts.readiness ?? []),
     ],
+    details: async () => {
+      const consumerStatus = await Promise.all(consumers.map((c) => c.status()));
+      return {
+        consumers: consumerStatus,
+        deadLettered: deadLetterCount(),
+        outbox: outbox ? await outbox.status() : null,
+      };
+    },
   });
   await parts.afterListen?.(http, schema);
   logger.info('subgraph listening', { url: `${http.url}/graphql`, bus: bus.kind });
