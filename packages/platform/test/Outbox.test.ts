@@ -1,0 +1,163 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedEventBus } from '../src/bus/EmbeddedEventBus.js';
+import { Database } from '../src/db/Database.js';
+import { inbox, outbox } from '../src/db/tables.js';
+import { Outbox } from '../src/outbox/Outbox.js';
+
+process.env.LOG_LEVEL ??= 'silent';
+
+/** The outbox relay on a real SQLite store and the real embedded log. */
+const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+const migrations = join(dir, 'drizzle');
+mkdirSync(join(migrations, 'meta'), { recursive: true });
+writeFileSync(
+  join(migrations, 'meta', '_journal.json'),
+  JSON.stringify({
+    version: '7',
+    dialect: 'sqlite',
+    entries: [{ idx: 0, version: '6', when: 1, tag: '0000_outbox', breakpoints: true }],
+  }),
+);
+writeFileSync(
+  join(migrations, '0000_outbox.sql'),
+  `CREATE TABLE outbox (position integer PRIMARY KEY AUTOINCREMENT NOT NULL, event_id text NOT NULL UNIQUE,
+     topic text NOT NULL, key text NOT NULL, type text NOT NULL, envelope text NOT NULL, created_at text NOT NULL,
+     published_at text, attempts integer DEFAULT 0 NOT NULL, last_error text);
+   --> statement-breakpoint
+   CREATE INDEX outbox_unpublished ON outbox (published_at, position);`,
+);
+const schema = { outbox, inbox };
+let n = 0;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+function setup(busOptions: Partial<ConstructorParameters<typeof EmbeddedEventBus>[0]> = {}) {
+  const i = n++;
+  const logPath = join(dir, `log-${i}.db`);
+  const database = new Database({ path: join(dir, `svc-${i}.db`), schema, migrationsFolder: migrations });
+  const bus = new EmbeddedEventBus({ path: logPath, pollIntervalMs: 5, ...busOptions });
+  cleanups.push(async () => {
+    await bus.close().catch(() => undefined);
+    database.close();
+  });
+  return { database, bus, logPath };
+}
+
+async function add(box: Outbox, database: Database<typeof schema>, key: string, payload: unknown) {
+  const env = await database.transaction((tx) => box.add(tx, { type: 'Thing', correlationId: key, payload }));
+  box.notify();
+  return env;
+}
+
+async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Outbox relay', () => {
+  it('parks a record the bus always refuses; other keys flow, later rows of its key wait behind it', async () => {
+    const { database, bus, logPath } = setup({ maxRecordBytes: 4000 });
+    const box = new Outbox(database, bus, { producer: 'test', topic: 'things', maxBackoffMs: 200 });
+    const a1 = await add(box, database, 'a', { n: 1 });
+    const huge = await add(box, database, 'b', { blob: 'x'.repeat(10_000) }); // refused: too large
+    const b2 = await add(box, database, 'b', { n: 2 }); // same key: must not overtake the refused one
+    const c1 = await add(box, database, 'c', { n: 1 });
+    box.start();
+    cleanups.unshift(() => box.stop());
+    const published = () => bus.read('things').map((r) => r.envelope.id);
+    await waitFor(() => box.parked().length === 1, 'the refused record parked');
+    await waitFor(() => published().includes(c1.id), 'the other keys published');
+    expect(published()).toEqual([a1.id, c1.id].filter((id) => published().includes(id)));
+    expect(published()).not.toContain(huge.id);
+    expect(published()).not.toContain(b2.id);
+    expect(box.parked()[0]).toMatchObject({ eventId: huge.id, key: 'b' });
+    expect(box.parked()[0]!.reason).toMatch(/more than the log accepts/);
+    expect(await box.status()).toMatchObject({ parked: 1, pending: 2 });
+    // Later writes keep flowing (other keys) while the parked row sits aside.
+    const c2 = await add(box, database, 'c', { n: 2 });
+    await waitFor(() => published().includes(c2.id), 'a later record of another key');
+    expect(published()).not.toContain(b2.id);
+
+    // After the fix (a log that takes the record), releasing it publishes key b in order.
+    await box.stop();
+    const bigger = new EmbeddedEventBus({ path: logPath, pollIntervalMs: 5 });
+    cleanups.unshift(() => bigger.close());
+    const fixed = new Outbox(database, bigger, { producer: 'test', topic: 'things' });
+    fixed.start();
+    cleanups.unshift(() => fixed.stop());
+    expect(await fixed.release()).toBe(1);
+    await waitFor(() => published().includes(b2.id), 'key b after release');
+    const ids = published();
+    expect(ids.indexOf(huge.id)).toBeLessThan(ids.indexOf(b2.id));
+    expect(await fixed.status()).toMatchObject({ parked: 0, pending: 0 });
+  });
+
+  it('does not cut its backoff short on every new write while the bus is down', async () => {
+    const { database, bus, logPath } = setup({ busyTimeoutMs: 20 });
+    await bus.ensureTopics([{ name: 'things' }]);
+    const box = new Outbox(database, bus, { producer: 'test', topic: 'things', maxBackoffMs: 800 });
+    // The log is unavailable: another process holds its write lock.
+    const locker = new BetterSqlite3(logPath);
+    locker.exec('BEGIN EXCLUSIVE');
+    const first = await add(box, database, 'k0', { n: 0 });
+    box.start();
+    cleanups.unshift(() => box.stop());
+    const until = Date.now() + 2500;
+    let i = 1;
+    while (Date.now() < until) {
+      await add(box, database, `k${i}`, { n: i++ }); // each write notifies the relay
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const [row] = database.sqlite
+      .prepare('SELECT attempts FROM outbox WHERE event_id = ?')
+      .all(first.id) as { attempts: number }[];
+    // Backoff 100, 200, 400, 800, 800 ms...: about 6 rounds in 2.5 s (each round tries the head row
+    // at most twice). A relay woken by every write would have tried it on nearly every write.
+    expect(row!.attempts).toBeGreaterThan(0);
+    expect(row!.attempts).toBeLessThanOrEqual(16);
+    expect(i).toBeGreaterThan(60);
+    locker.exec('COMMIT');
+    locker.close();
+    await waitFor(() => bus.read('things', 0, 10_000).length === i, 'every row once the bus is back');
+  });
+
+  it('survives a failing cleanup without an unhandled rejection', async () => {
+    const { database, bus } = setup();
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      // An old published row whose deletion fails (the trigger stands in for an I/O error).
+      database.sqlite
+        .prepare(
+          "INSERT INTO outbox (event_id, topic, key, type, envelope, created_at, published_at) VALUES ('old', 'things', 'k', 'T', '{}', '2000-01-01T00:00:00Z', '2000-01-01T00:00:00Z')",
+        )
+        .run();
+      database.sqlite.exec(
+        "CREATE TRIGGER fail_delete BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+      );
+      const box = new Outbox(database, bus, { producer: 'test', topic: 'things' });
+      box.start();
+      cleanups.unshift(() => box.stop());
+      const e = await add(box, database, 'k', { n: 1 });
+      await waitFor(() => bus.read('things').some((r) => r.envelope.id === e.id), 'relay after the cleanup');
+      await new Promise((r) => setTimeout(r, 100)); // let a rejection surface, if there is one
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+});
