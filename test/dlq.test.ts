@@ -6,7 +6,11 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedEventBus } from '../packages/platform/src/bus/EmbeddedEventBus.js';
 import type { ConsumerHandle, DeliveredRecord } from '../packages/platform/src/bus/EventBus.js';
-import { deadLetter, malformedEnvelope, PermanentEventError } from '../packages/platform/src/bus/deliverWithRetry.js';
+import {
+  deadLetter,
+  malformedEnvelope,
+  PermanentEventError,
+} from '../packages/platform/src/bus/deliverWithRetry.js';
 import { NamespacedEventBus } from '../packages/platform/src/bus/NamespacedEventBus.js';
 import { createEnvelope } from '../packages/platform/src/events/EventEnvelope.js';
 import {
@@ -63,7 +67,8 @@ describe('dlq tool on the embedded log', () => {
         topics: ['order.events'],
         maxAttempts: 2,
         handler: async (r) => {
-          if (r.envelope.id === poison.id && !fixed) throw new PermanentEventError('refund service misconfigured');
+          if (r.envelope.id === poison.id && !fixed)
+            throw new PermanentEventError('refund service misconfigured');
           delivered.push(r);
         },
       }),

@@ -4,11 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  EmbeddedEventBus,
-  GroupInUseError,
-  GroupOwnedElsewhereError,
-} from '../src/bus/EmbeddedEventBus.js';
+import { EmbeddedEventBus, GroupInUseError, GroupOwnedElsewhereError } from '../src/bus/EmbeddedEventBus.js';
 import type { ConsumerHandle, ConsumerStatus } from '../src/bus/EventBus.js';
 import { deadLetterCount, UnknownEntityError } from '../src/bus/deliverWithRetry.js';
 import { createEnvelope } from '../src/events/EventEnvelope.js';
@@ -32,11 +28,15 @@ function newBus(path: string, extra: Partial<ConstructorParameters<typeof Embedd
   return bus;
 }
 
-async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
   const start = Date.now();
   for (;;) {
     const v = await probe();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -206,7 +206,9 @@ describe('embedded consumer: leases', () => {
     await a.ensureTopics([{ name: 'l', partitions: 1 }]);
     await a.publish([0, 1, 2, 3].map((i) => ({ topic: 'l', key: 'k', envelope: env('k', i) })));
     const handledBy = new Map<string, string[]>();
-    const note = (who: string, id: string) => handledBy.set(id, [...(handledBy.get(id) ?? []), who]);
+    const note = (who: string, id: string) => {
+      handledBy.set(id, [...(handledBy.get(id) ?? []), who]);
+    };
     let slow = true;
     const ha = await a.subscribe({
       group: 'lease',
@@ -214,7 +216,8 @@ describe('embedded consumer: leases', () => {
       handler: async (r) => {
         note('a', r.envelope.id);
         // One record takes 5 leases long: today's lease, renewed only between passes, expires here.
-        if ((r.envelope.payload as { n: number }).n === 1 && slow) await new Promise((res) => setTimeout(res, 2000));
+        if ((r.envelope.payload as { n: number }).n === 1 && slow)
+          await new Promise((res) => setTimeout(res, 2000));
       },
     });
     handles.push(ha);
@@ -256,7 +259,9 @@ describe('embedded consumer: leases', () => {
     await waitFor(() => seen.length === 1, 'the first record in flight');
     // Meanwhile (this member was paused, say) another member took the group and committed further.
     raw
-      .prepare("UPDATE group_leases SET member = 'other', generation = generation + 1, expires_at = ? WHERE grp = 'fence'")
+      .prepare(
+        "UPDATE group_leases SET member = 'other', generation = generation + 1, expires_at = ? WHERE grp = 'fence'",
+      )
       .run(Date.now() + 1500);
     raw
       .prepare("INSERT INTO group_offsets (grp, topic, partition, next_offset) VALUES ('fence', 'f', 0, 2)")
@@ -312,14 +317,24 @@ describe('embedded log: group ownership and resets', () => {
     const path = logPath();
     const bus = newBus(path);
     await bus.ensureTopics([{ name: 'o', partitions: 1 }]);
-    const first = await bus.subscribe({ group: 'owner', topics: ['o'], storeId: 'db-A', handler: async () => {} });
+    const first = await bus.subscribe({
+      group: 'owner',
+      topics: ['o'],
+      storeId: 'db-A',
+      handler: async () => {},
+    });
     handles.push(first);
     const other = newBus(path);
     await expect(
       other.subscribe({ group: 'owner', topics: ['o'], storeId: 'db-B', handler: async () => {} }),
     ).rejects.toBeInstanceOf(GroupOwnedElsewhereError);
     // A replica on the same database is a standby member, not refused.
-    const same = await other.subscribe({ group: 'owner', topics: ['o'], storeId: 'db-A', handler: async () => {} });
+    const same = await other.subscribe({
+      group: 'owner',
+      topics: ['o'],
+      storeId: 'db-A',
+      handler: async () => {},
+    });
     handles.push(same);
     const status: ConsumerStatus = await same.status();
     expect(status.state).toBe('running');

@@ -121,9 +121,9 @@ describe('Outbox relay', () => {
       await add(box, database, `k${i}`, { n: i++ }); // each write notifies the relay
       await new Promise((r) => setTimeout(r, 10));
     }
-    const [row] = database.sqlite
-      .prepare('SELECT attempts FROM outbox WHERE event_id = ?')
-      .all(first.id) as { attempts: number }[];
+    const [row] = database.sqlite.prepare('SELECT attempts FROM outbox WHERE event_id = ?').all(first.id) as {
+      attempts: number;
+    }[];
     // Backoff 100, 200, 400, 800, 800 ms...: about 6 rounds in 2.5 s (each round tries the head row
     // at most twice). A relay woken by every write would have tried it on nearly every write.
     expect(row!.attempts).toBeGreaterThan(0);

@@ -4,12 +4,14 @@ import {
   type EventEnvelope,
   type EventHandler,
   OrderEvents,
+  PermanentEventError,
   type OrderPlacedPayload,
   type OrderStatus,
   type OrderStatusPayload,
   type PaymentPayload,
   PaymentEvents,
   type Tx,
+  UnknownEntityError,
 } from '@baemin/platform';
 import { eq, sql } from 'drizzle-orm';
 import {
@@ -148,7 +150,7 @@ function checkStatusPayload(p: OrderStatusPayload, type: string): void {
     !Number.isInteger(p.version) ||
     typeof p.at !== 'string'
   ) {
-    throw new Error(`malformed ${type} payload`);
+    throw new PermanentEventError(`malformed ${type} payload`);
   }
 }
 
@@ -200,15 +202,16 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
 
 /**
  * A status event applies only when newer than the row (stale and duplicate ones are ignored).
- * Before OrderPlaced it throws, so the bus retries: both travel on order.events with the order
- * id as key, so OrderPlaced is ahead of it and this cannot last.
+ * Before OrderPlaced it throws UnknownEntityError, so the bus retries it (for the unknown-entity
+ * window, then the DLQ): both travel on order.events with the order id as key, so OrderPlaced is
+ * ahead of it and this cannot last.
  */
 async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPayload>): Promise<boolean> {
   const p = envelope.payload;
   checkStatusPayload(p, envelope.type);
   const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
   if (!row) {
-    throw new Error(
+    throw new UnknownEntityError(
       `no dashboard row for order ${p.orderId} yet (${envelope.type} v${p.version} before OrderPlaced)`,
     );
   }
@@ -238,7 +241,7 @@ async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPa
 /** Payment facts are kept by order id; REFUNDED is final (a late CAPTURED copy cannot undo it). */
 async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean> {
   if (typeof p?.orderId !== 'string' || (p.status !== 'CAPTURED' && p.status !== 'REFUNDED')) {
-    throw new Error('malformed payment payload');
+    throw new PermanentEventError('malformed payment payload');
   }
   const [known] = await tx.select().from(dashboardPayments).where(eq(dashboardPayments.orderId, p.orderId));
   if (known?.status === 'REFUNDED') return false;
@@ -273,7 +276,7 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
 
 /** The rider from the delivery context (kept by order id, copied to the row when it exists). */
 async function applyRider(tx: Tx<Schema>, p: DeliveryPayload): Promise<boolean> {
-  if (typeof p?.orderId !== 'string') throw new Error('malformed delivery payload');
+  if (typeof p?.orderId !== 'string') throw new PermanentEventError('malformed delivery payload');
   if (!p.riderId) return false;
   const [known] = await tx
     .select()

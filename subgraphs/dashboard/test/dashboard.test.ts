@@ -8,6 +8,8 @@ import { type RunningDashboard, start } from '../src/server.js';
 import { OrderScript } from './events.js';
 import { gql, publish, republish, sleep, tempDir, waitFor } from './helpers.js';
 
+// An event for an order with no row yet is retried this long before the DLQ (default 60 s).
+process.env.EVENT_UNKNOWN_ENTITY_RETRY_MS = '1000';
 const tmp = tempDir('dashboard-test-');
 let s: RunningDashboard;
 
@@ -234,7 +236,7 @@ describe('projection', () => {
     await sleep(150);
     expect(row(o.orderId)).toBeUndefined();
     await o.placed(0);
-    // The retries (100+200+400+800 ms) hold the partition; then the poison event goes to the DLQ.
+    // The retries hold the partition for EVENT_UNKNOWN_ENTITY_RETRY_MS (1 s here); then the DLQ.
     await waitRow(o.orderId, () => true, 'placed after the dead-lettered event');
     const dead = (s.bus as EmbeddedEventBus).read(`${Topics.order}.dlq`).filter((r) => r.key === o.orderId);
     expect(dead.map((r) => [r.envelope.type, r.headers['dlq-group']])).toEqual([

@@ -8,6 +8,7 @@ import {
   type StoreUpsertedPayload,
   type TicketPayload,
   type Outbox,
+  UnknownEntityError,
 } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -58,12 +59,9 @@ export function orderHandlers(outbox: Outbox): Handlers {
       const orderId = (envelope.payload as { orderId?: string }).orderId ?? envelope.correlationId;
       const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
       if (!order) {
-        logger.warn('event for an unknown order ignored', {
-          orderId,
-          type: envelope.type,
-          eventId: envelope.id,
-        });
-        return;
+        // Never dropped silently: it may be early, or a replica on another database holds the
+        // order. Retried for the unknown-entity window, then dead-lettered with an alert.
+        throw new UnknownEntityError(`unknown order ${orderId} for ${envelope.type} (event ${envelope.id})`);
       }
       const transition = applyOrderEvent(order, toStimulus(envelope as EventEnvelope<never>));
       if (!transition.changed) {

@@ -1,6 +1,7 @@
 import {
   type Caller,
   DeliveryEvents,
+  loadServiceConfig,
   type OrderPlacedPayload,
   type StoreUpsertedPayload,
   StoreEvents,
@@ -8,9 +9,10 @@ import {
 } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start } from '../src/server.js';
 import { catalogMenuItems, catalogStores, orderItems, orders } from '../src/db/schema.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
-import { codeOf, eventsOn, gql, publish, readyStatus, waitFor } from './helpers.js';
+import { codeOf, eventsOn, gql, publish, readyStatus, SECRET, tempDir, waitFor } from './helpers.js';
 import { deliveryEvent, type Harness, startHarness, ticketEvent } from './orderHarness.js';
 
 const alice: Caller = { id: 'alice', role: 'customer' };
@@ -27,6 +29,8 @@ const CANCEL = `mutation($id: ID!) { cancelOrder(orderId: $id) { id status versi
 const GET = `query($id: ID!) { order(id: $id) { id status version statusReason } }`;
 
 let h: Harness;
+// An event for an unknown order is retried this long before the DLQ (default 60 s).
+process.env.EVENT_UNKNOWN_ENTITY_RETRY_MS = '1000';
 
 beforeAll(async () => {
   h = await startHarness();
@@ -386,13 +390,48 @@ describe('status progression from store and delivery events', () => {
     });
   });
 
-  it('ignores events for unknown orders', async () => {
+  it('retries an event for an unknown order for a while, then dead-letters it visibly (never drops it)', async () => {
     const ghost = { id: 'ghost-order', storeId: 'store-1', ownerId: 'owner-1', customerId: 'alice' };
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, ghost, 'ACCEPTED'));
+    const ghostEvent = ticketEvent(StoreEvents.TicketAccepted, ghost, 'ACCEPTED');
+    await publish(h.bus, Topics.store, ghostEvent);
     const o = await placed(alice);
     await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
-    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
+    // EVENT_UNKNOWN_ENTITY_RETRY_MS is 1 s in this file.
+    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED', 15_000);
+    const letters = await waitFor(
+      () => {
+        const found = h.bus.read(`${Topics.store}.dlq`).filter((r) => r.envelope.id === ghostEvent.id);
+        return found.length ? found : undefined;
+      },
+      15_000,
+      'the ghost event dead-lettered',
+    );
+    expect(letters[0]!.headers['dlq-group']).toBe('order');
+    expect(letters[0]!.headers['dlq-error']).toMatch(/unknown order ghost-order/);
     expect(eventsOn(h.bus, Topics.order, 'ghost-order')).toEqual([]);
+  });
+});
+
+describe('replicas', () => {
+  it('refuses a second order service on another database file sharing the event log', async () => {
+    const other = tempDir('order-replica-');
+    try {
+      await expect(
+        start({
+          port: 0,
+          dataDir: other.dir,
+          eventLogPath: h.eventLogPath,
+          internalSecret: SECRET,
+          urls: { ...loadServiceConfig('order').urls, payment: h.stub.url },
+        }),
+      ).rejects.toThrow(/belongs to another database/);
+      // The first replica still works.
+      const o = await placed(alice);
+      await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+      await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
+    } finally {
+      other.cleanup();
+    }
   });
 });
 

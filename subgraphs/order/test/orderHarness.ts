@@ -19,6 +19,7 @@ export interface Harness {
   order: Awaited<ReturnType<typeof start>>;
   stub: PaymentStub;
   bus: EmbeddedEventBus;
+  eventLogPath: string;
   close(): Promise<void>;
 }
 
@@ -46,6 +47,7 @@ export async function startHarness(
     order,
     stub,
     bus,
+    eventLogPath,
     close: async () => {
       await order.close();
       await bus.close();

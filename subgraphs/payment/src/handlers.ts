@@ -1,10 +1,10 @@
 import {
   type EventEnvelope,
   type EventHandler,
-  logger,
   OrderEvents,
   type OrderStatusPayload,
   type Outbox,
+  UnknownEntityError,
 } from '@baemin/platform';
 import { and, eq, isNull } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
@@ -23,7 +23,9 @@ export function paymentHandlers(outbox: Outbox): Partial<Record<string, EventHan
     async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
       const { orderId, reason } = envelope.payload;
       const result = await refundInTx(tx, outbox, orderId, reason ?? fallbackReason, envelope.id);
-      if (!result) logger.warn('no payment to refund', { orderId, event: envelope.type });
+      // No payment at all: never dropped silently (retried for a while, then dead-lettered).
+      if (!result)
+        throw new UnknownEntityError(`no payment to refund for order ${orderId} (${envelope.type})`);
     };
   return {
     // The order exists: its capture is no orphan (see OrphanSweeper).

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   CALLER_HEADER,
   CALLER_SIGNATURE_HEADER,
+  type EmbeddedEventBus,
   OrderEvents,
   type OrderStatusPayload,
   type PaymentPayload,
@@ -14,6 +15,8 @@ import { payments } from '../src/db/schema.js';
 import { type RunningPayment, start } from '../src/server.js';
 import { eventsOf, gql, post, publish, republish, service, tempDir, waitFor } from './helpers.js';
 
+// A refund for an order without a payment is retried this long before the DLQ (default 60 s).
+process.env.EVENT_UNKNOWN_ENTITY_RETRY_MS = '1000';
 const tmp = tempDir('payment-test-');
 let s: RunningPayment;
 
@@ -266,7 +269,7 @@ describe('refund saga step (order.events consumer)', () => {
     );
   });
 
-  it('refunds on OrderRejected with the store reason; ignores orders it never charged', async () => {
+  it('refunds on OrderRejected with the store reason; dead-letters (never drops) a refund for an order it never charged', async () => {
     const order = newOrder(8_000);
     await capture(order);
     await publish(
@@ -288,7 +291,16 @@ describe('refund saga step (order.events consumer)', () => {
     );
     await waitFor(() => rowsOf(order.orderId)[0]?.status === 'REFUNDED', { what: 'refund' });
     expect(rowsOf(order.orderId)[0]!.refundReason).toBe('Out of kimchi');
-    await new Promise((r) => setTimeout(r, 200));
+    // Retried for EVENT_UNKNOWN_ENTITY_RETRY_MS (1 s in this file), then dead-lettered with the reason.
+    await waitFor(
+      () =>
+        (s.bus as EmbeddedEventBus)
+          .read(`${Topics.order}.dlq`)
+          .some(
+            (r) => r.key === stranger.orderId && /no payment to refund/.test(r.headers['dlq-error'] ?? ''),
+          ),
+      { what: 'dead letter', timeoutMs: 15_000 },
+    );
     expect(rowsOf(stranger.orderId)).toEqual([]);
     expect(eventsOf(s.bus, Topics.payment, stranger.orderId)).toEqual([]);
   });

@@ -8,6 +8,7 @@ import {
   type Outbox,
   StoreEvents,
   type TicketStatus,
+  UnknownEntityError,
 } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -127,7 +128,10 @@ export function orderEventHandlers(outbox: Outbox): Partial<Record<string, Event
 
     [OrderEvents.OrderPickedUp]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
       const ticket = await find(tx, envelope.payload.orderId);
-      if (!ticket || !canApply(ticket.status, 'pickUp')) return;
+      // OrderPlaced precedes it on the same partition: a missing ticket lives in another database.
+      if (!ticket)
+        throw new UnknownEntityError(`no ticket for order ${envelope.payload.orderId} (OrderPickedUp)`);
+      if (!canApply(ticket.status, 'pickUp')) return;
       const [row] = await tx
         .update(tickets)
         .set({ status: 'PICKED_UP', updatedAt: new Date().toISOString() })

@@ -181,15 +181,7 @@ export class EmbeddedEventBus implements EventBus {
           const partition = partitionFor(r.key, this.partitionsOf(r.topic));
           const { next } = nextOffset.get(r.topic, partition) as { next: number };
           const headers = { ...envelopeHeaders(r.envelope), ...(r.extraHeaders ?? {}) };
-          insert.run(
-            r.topic,
-            partition,
-            next,
-            r.key,
-            JSON.stringify(headers),
-            values[i],
-            Date.now(),
-          );
+          insert.run(r.topic, partition, next, r.key, JSON.stringify(headers), values[i], Date.now());
         });
       })
       .immediate();
@@ -268,7 +260,9 @@ export class EmbeddedEventBus implements EventBus {
     const ends = db.prepare(
       'SELECT partition, MAX(offset) + 1 AS end FROM records WHERE topic = ? GROUP BY partition',
     );
-    const committed = db.prepare('SELECT partition, next_offset FROM group_offsets WHERE grp = ? AND topic = ?');
+    const committed = db.prepare(
+      'SELECT partition, next_offset FROM group_offsets WHERE grp = ? AND topic = ?',
+    );
     let lag = 0;
     for (const topic of topics) {
       const done = new Map(
@@ -303,7 +297,6 @@ export class EmbeddedEventBus implements EventBus {
     this.db.close();
   }
 }
-
 
 /** A row as a record; a row whose headers or value do not parse is wrapped as a MalformedMessage. */
 function decodeRow(topic: string, row: RecordRow): DeliveredRecord & { malformed?: Error } {

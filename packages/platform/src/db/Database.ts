@@ -56,7 +56,9 @@ export class Database<S extends Record<string, unknown>> {
       .prepare("INSERT OR IGNORE INTO platform_meta (key, value) VALUES ('instance-id', ?)")
       .run(randomUUID());
     this.instanceId = (
-      this.sqlite.prepare("SELECT value FROM platform_meta WHERE key = 'instance-id'").get() as { value: string }
+      this.sqlite.prepare("SELECT value FROM platform_meta WHERE key = 'instance-id'").get() as {
+        value: string;
+      }
     ).value;
     if (options.path === ':memory:') {
       this.readerSqlite = this.sqlite;

@@ -69,9 +69,15 @@ interface Row {
 
 /** Errors of a publish that no retry fixes: the record itself is refused. */
 export function isPermanentPublishError(err: unknown): boolean {
-  for (let e = err as { permanent?: unknown; retriable?: unknown; type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { permanent?: unknown; retriable?: unknown; type?: unknown; cause?: unknown } | undefined,
+      depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.permanent === true) return true;
-    if (e.retriable === false && typeof e.type === 'string' && PERMANENT_KAFKA_ERRORS.has(e.type)) return true;
+    if (e.retriable === false && typeof e.type === 'string' && PERMANENT_KAFKA_ERRORS.has(e.type))
+      return true;
   }
   return false;
 }
@@ -177,9 +183,7 @@ export class Outbox {
     return {
       topic: this.options.topic,
       pending: count('outbox WHERE published_at IS NULL'),
-      parked: count(
-        'outbox_parked p JOIN outbox o ON o.position = p.position WHERE o.published_at IS NULL',
-      ),
+      parked: count('outbox_parked p JOIN outbox o ON o.position = p.position WHERE o.published_at IS NULL'),
       failures: this.failures,
       lastError: this.lastError,
     };
@@ -367,7 +371,10 @@ export class Outbox {
     await this.database.exclusive((db) =>
       db
         .update(outbox)
-        .set({ lastError: ((err as Error)?.message ?? String(err)).slice(0, 500), attempts: sql`${outbox.attempts} + 1` })
+        .set({
+          lastError: ((err as Error)?.message ?? String(err)).slice(0, 500),
+          attempts: sql`${outbox.attempts} + 1`,
+        })
         .where(inArray(outbox.position, positions)),
     );
   }
@@ -378,7 +385,15 @@ export class Outbox {
       db
         .update(outbox)
         .set({ publishedAt: now, lastError: null })
-        .where(and(inArray(outbox.position, rows.map((r) => r.position)), isNull(outbox.publishedAt))),
+        .where(
+          and(
+            inArray(
+              outbox.position,
+              rows.map((r) => r.position),
+            ),
+            isNull(outbox.publishedAt),
+          ),
+        ),
     );
   }
 

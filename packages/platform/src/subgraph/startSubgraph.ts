@@ -132,18 +132,29 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
   await parts.beforeListen?.();
   outbox?.start();
   const consumers: ConsumerHandle[] = [];
-  for (const c of parts.consumers ?? []) {
-    consumers.push(
-      await startEventConsumer({
-        bus,
-        database,
-        group: c.group,
-        topics: c.topics,
-        handlers: c.handlers,
-        outbox: outbox ?? undefined,
-        afterCommit: c.afterCommit,
-      }),
-    );
+  try {
+    for (const c of parts.consumers ?? []) {
+      consumers.push(
+        await startEventConsumer({
+          bus,
+          database,
+          group: c.group,
+          topics: c.topics,
+          handlers: c.handlers,
+          outbox: outbox ?? undefined,
+          afterCommit: c.afterCommit,
+        }),
+      );
+    }
+  } catch (err) {
+    // E.g. the group belongs to another database (a second replica on its own file): do not start.
+    for (const c of consumers) await c.stop().catch(() => undefined);
+    await outbox?.stop();
+    await apollo.stop();
+    await parts.onClose?.();
+    if (ownsBus) await bus.close();
+    database.close();
+    throw err;
   }
 
   const graphql = apolloHttpHandler(apollo, async (req) => {
