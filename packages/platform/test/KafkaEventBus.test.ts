@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConsumerHandle, DeliveredRecord } from '../src/bus/EventBus.js';
+import { PermanentEventError } from '../src/bus/deliverWithRetry.js';
 import { KafkaEventBus } from '../src/bus/KafkaEventBus.js';
 import { partitionFor } from '../src/bus/partitionFor.js';
 import { createEnvelope, encodeEnvelope, envelopeHeaders } from '../src/events/EventEnvelope.js';
@@ -30,6 +31,14 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
+  }
+}
+
+async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
   }
 }
 
@@ -311,7 +320,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       async (r) => {
         if (r.envelope.type === 'Poison') {
           poisonCalls++;
-          throw new Error('cannot handle this');
+          throw new PermanentEventError('cannot handle this');
         }
         handled.push((r.envelope.payload as { n: number }).n);
       },
@@ -352,6 +361,59 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       '3',
     ]);
   }, 60_000);
+
+  it('reports a consumer that crashed (its dead-letter topic is gone) and its recovery in status()', async () => {
+    const topic = `bus-crash-${uid()}`;
+    const group = `g-${uid()}`;
+    await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+    const producer = raw.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'k', value: 'not json' }] });
+    await producer.disconnect();
+    await bus.publish([{ topic, key: 'k', envelope: event('k', 'Fine', { n: 1 }) }]);
+    // Dead-lettering the malformed record fails while <topic>.dlq does not exist (no auto-creation):
+    // the error leaves the handler path and crashes the kafkajs consumer.
+    const admin = raw.admin();
+    await admin.connect();
+    // A bus of its own: no cached metadata for the dead-letter topic.
+    const crashBus = new KafkaEventBus({ brokers, clientId: 'kafka-bus-crash-test', defaultPartitions: 1 });
+    try {
+      await admin.deleteTopics({ topics: [`${topic}.dlq`] });
+      await waitForAsync(
+        async () => !(await admin.listTopics()).includes(`${topic}.dlq`),
+        30_000,
+        'DLQ gone',
+      );
+      await sleep(1000);
+      const handled: number[] = [];
+      const handle = await crashBus.subscribe({
+        group,
+        topics: [topic],
+        handler: async (r) => {
+          handled.push((r.envelope.payload as { n: number }).n);
+        },
+      });
+      handles.push(handle);
+      let seen = await handle.status();
+      const deadline = Date.now() + 60_000;
+      while (!(seen.state === 'restarting' && seen.restarts > 0)) {
+        if (Date.now() > deadline) throw new Error(`no crash reported: ${JSON.stringify(seen)}`);
+        await sleep(100);
+        seen = await handle.status();
+      }
+      expect(seen.active).toBe(false);
+      expect(seen.lastError).toBeTruthy();
+      expect(handled).toEqual([]);
+      await admin.createTopics({ topics: [{ topic: `${topic}.dlq`, numPartitions: 1 }] });
+      await waitFor(() => handled.length === 1, 60_000, 'the record after the malformed one');
+      const after = await handle.status();
+      expect(after).toMatchObject({ state: 'running', active: true, lastError: null, deadLettered: 1 });
+    } finally {
+      await Promise.all(handles.splice(0).map((h) => h.stop()));
+      await crashBus.close();
+      await admin.disconnect();
+    }
+  }, 150_000);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { ServiceConfig } from '../config.js';
 import { envInt } from '../config.js';
+import { synchronousFromEnv } from '../db/Database.js';
 import { EmbeddedEventBus } from './EmbeddedEventBus.js';
 import type { EventBus } from './EventBus.js';
 import { NamespacedEventBus } from './NamespacedEventBus.js';
@@ -28,5 +29,6 @@ export async function createEventBus(
     defaultPartitions: envInt(env, 'EVENTLOG_PARTITIONS', 4),
     leaseMs: envInt(env, 'EVENTLOG_LEASE_MS', 5000),
     busyTimeoutMs: envInt(env, 'EVENTLOG_BUSY_TIMEOUT_MS', 10_000),
+    synchronous: synchronousFromEnv(env),
   });
 }

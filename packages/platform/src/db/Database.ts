@@ -12,7 +12,7 @@ export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
   /** Folder of drizzle-kit migrations, applied at open. */
   migrationsFolder: string;
   /**
-   * `synchronous` pragma. FULL (default): a committed transaction survives an OS crash or power
+   * `synchronous` pragma. Default SQLITE_SYNCHRONOUS or FULL. FULL: a committed transaction survives an OS crash or power
    * loss, which the outbox (an event marked published) and the consumers (an offset committed in
    * the event log after the effect committed here) rely on across files. NORMAL in WAL mode may
    * lose the last commits on an OS crash; measured in bench/README.md.
@@ -45,7 +45,7 @@ export class Database<S extends Record<string, unknown>> {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.sqlite = new BetterSqlite3(options.path, { timeout: 10_000 });
     this.sqlite.pragma('journal_mode = WAL');
-    this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.sqlite.pragma(`synchronous = ${options.synchronous ?? synchronousFromEnv()}`);
     this.sqlite.pragma('foreign_keys = ON');
     this.db = drizzle(this.sqlite, { schema: options.schema });
     migrate(this.db, { migrationsFolder: options.migrationsFolder });
@@ -110,6 +110,14 @@ export class Database<S extends Record<string, unknown>> {
     if (this.readerSqlite !== this.sqlite && this.readerSqlite.open) this.readerSqlite.close();
     if (this.sqlite.open) this.sqlite.close();
   }
+}
+
+/** SQLITE_SYNCHRONOUS=NORMAL trades the OS-crash guarantee for speed (bench/README.md); default FULL. */
+export function synchronousFromEnv(env: NodeJS.ProcessEnv = process.env): 'FULL' | 'NORMAL' {
+  const raw = (env.SQLITE_SYNCHRONOUS ?? 'FULL').toUpperCase();
+  if (raw !== 'FULL' && raw !== 'NORMAL')
+    throw new Error(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${raw}"`);
+  return raw;
 }
 
 export type Tx<S extends Record<string, unknown>> = BetterSQLite3Database<S>;

@@ -1,0 +1,159 @@
+/**
+ * What synchronous=FULL costs against NORMAL (WAL mode), on the path every saga step takes:
+ *
+ *   npx tsx bench/durability.ts [--writes 2000] [--dir .cache/bench-durability]
+ *
+ * For each setting, in the same run and on the same disk: N placeOrder-shaped commits (a state row
+ * and its outbox row in one transaction, one at a time, like N customers), the outbox relay
+ * publishing them to the embedded log, and one consumer group applying each with its inbox row in a
+ * second service database and committing its offset: the same files and pragmas the services use.
+ * Prints commit latency, throughput and the end-to-end time until the consumer applied the last
+ * one, then FULL / NORMAL ratios. The directory must be on a real disk (fsync is the cost measured).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { EmbeddedEventBus } from '../packages/platform/src/bus/EmbeddedEventBus.js';
+import { Database } from '../packages/platform/src/db/Database.js';
+import { inbox, outbox } from '../packages/platform/src/db/tables.js';
+import { startEventConsumer } from '../packages/platform/src/outbox/EventConsumer.js';
+import { Outbox } from '../packages/platform/src/outbox/Outbox.js';
+
+process.env.LOG_LEVEL ??= 'error';
+
+const { values } = parseArgs({
+  options: {
+    writes: { type: 'string', default: '2000' },
+    dir: { type: 'string', default: '.cache/bench-durability' },
+  },
+});
+const writes = Number(values.writes);
+const root = resolve(values.dir);
+
+type Mode = 'NORMAL' | 'FULL';
+const schema = { outbox, inbox };
+
+function migrations(dir: string): string {
+  const folder = join(dir, 'drizzle');
+  mkdirSync(join(folder, 'meta'), { recursive: true });
+  writeFileSync(
+    join(folder, 'meta', '_journal.json'),
+    JSON.stringify({
+      version: '7',
+      dialect: 'sqlite',
+      entries: [{ idx: 0, version: '6', when: 1, tag: '0000_bench', breakpoints: true }],
+    }),
+  );
+  writeFileSync(
+    join(folder, '0000_bench.sql'),
+    `CREATE TABLE outbox (position integer PRIMARY KEY AUTOINCREMENT NOT NULL, event_id text NOT NULL UNIQUE,
+       topic text NOT NULL, key text NOT NULL, type text NOT NULL, envelope text NOT NULL, created_at text NOT NULL,
+       published_at text, attempts integer DEFAULT 0 NOT NULL, last_error text);
+     --> statement-breakpoint
+     CREATE INDEX outbox_unpublished ON outbox (published_at, position);
+     --> statement-breakpoint
+     CREATE TABLE inbox (consumer text NOT NULL, event_id text NOT NULL, event_type text NOT NULL,
+       handled_at text NOT NULL, PRIMARY KEY (consumer, event_id));
+     --> statement-breakpoint
+     CREATE TABLE orders (id text PRIMARY KEY NOT NULL, customer text NOT NULL, total integer NOT NULL,
+       status text NOT NULL, items text NOT NULL);
+     --> statement-breakpoint
+     CREATE TABLE tickets (id text PRIMARY KEY NOT NULL, status text NOT NULL);`,
+  );
+  return folder;
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+async function run(mode: Mode) {
+  const dir = join(root, mode.toLowerCase());
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const folder = migrations(dir);
+  const producerDb = new Database({
+    path: join(dir, 'order.db'),
+    schema,
+    migrationsFolder: folder,
+    synchronous: mode,
+  });
+  const consumerDb = new Database({
+    path: join(dir, 'store.db'),
+    schema,
+    migrationsFolder: folder,
+    synchronous: mode,
+  });
+  const bus = new EmbeddedEventBus({ path: join(dir, 'eventlog.db'), synchronous: mode, pollIntervalMs: 5 });
+  await bus.ensureTopics([{ name: 'order.events' }]);
+  const box = new Outbox(producerDb, bus, { producer: 'order', topic: 'order.events' });
+  let applied = 0;
+  const consumer = await startEventConsumer({
+    bus,
+    database: consumerDb,
+    group: 'store',
+    topics: ['order.events'],
+    handlers: {
+      OrderPlaced: async (tx, envelope) => {
+        tx.run(
+          sql`INSERT INTO tickets (id, status) VALUES (${envelope.correlationId}, 'AWAITING_ACCEPTANCE')`,
+        );
+        applied++;
+      },
+    },
+  });
+  box.start();
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < writes; i++) {
+    const id = `order-${i}`;
+    const t0 = performance.now();
+    await producerDb.transaction(async (tx) => {
+      tx.run(
+        sql`INSERT INTO orders (id, customer, total, status, items) VALUES (${id}, 'alice', 12000, 'PLACED', '[{"menuItemId":"m1","quantity":2}]')`,
+      );
+      await box.add(tx, { type: 'OrderPlaced', correlationId: id, payload: { orderId: id, total: 12000 } });
+    });
+    latencies.push(performance.now() - t0);
+    box.notify();
+  }
+  const written = performance.now() - started;
+  while (applied < writes) await new Promise((r) => setTimeout(r, 5));
+  const endToEnd = performance.now() - started;
+  await consumer.stop();
+  await box.stop();
+  await bus.close();
+  producerDb.close();
+  consumerDb.close();
+  rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return {
+    mode,
+    commitP50: pct(latencies, 0.5),
+    commitP99: pct(latencies, 0.99),
+    writesPerSec: writes / (written / 1000),
+    endToEndMs: endToEnd,
+    appliedPerSec: writes / (endToEnd / 1000),
+  };
+}
+
+const results: Awaited<ReturnType<typeof run>>[] = [];
+// NORMAL first, then FULL, then both again: the second round shows how stable the figures are.
+for (const mode of ['NORMAL', 'FULL', 'NORMAL', 'FULL'] as Mode[]) results.push(await run(mode));
+const f = (n: number, d = 1) => n.toFixed(d);
+console.log(
+  `${writes} placeOrder-shaped commits -> outbox relay -> embedded log -> consumer (inbox + offset), dir ${root}`,
+);
+console.log('mode    commit p50 ms  commit p99 ms  commits/s  end-to-end ms  applied/s');
+for (const r of results) {
+  console.log(
+    `${r.mode.padEnd(7)} ${f(r.commitP50, 2).padStart(13)}  ${f(r.commitP99, 2).padStart(13)}  ${f(r.writesPerSec, 0).padStart(9)}  ${f(r.endToEndMs, 0).padStart(13)}  ${f(r.appliedPerSec, 0).padStart(9)}`,
+  );
+}
+const avg = (mode: Mode, key: 'commitP50' | 'writesPerSec' | 'endToEndMs') => {
+  const rows = results.filter((r) => r.mode === mode);
+  return rows.reduce((s, r) => s + r[key], 0) / rows.length;
+};
+console.log(
+  `FULL / NORMAL: commit p50 x${f(avg('FULL', 'commitP50') / avg('NORMAL', 'commitP50'), 2)}, commits/s x${f(avg('FULL', 'writesPerSec') / avg('NORMAL', 'writesPerSec'), 2)}, end-to-end time x${f(avg('FULL', 'endToEndMs') / avg('NORMAL', 'endToEndMs'), 2)}`,
+);
