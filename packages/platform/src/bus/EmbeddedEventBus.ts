@@ -255,24 +255,20 @@ export class EmbeddedEventBus implements EventBus {
       .immediate();
   }
 
-  /** Records not yet committed by `group` on `topics` (health). */
+  /** Records not yet committed by `group` on `topics` (health). One primary-key probe per partition. */
   lagOf(group: string, topics: string[], db: Database.Database = this.db): number {
-    const ends = db.prepare(
-      'SELECT partition, MAX(offset) + 1 AS end FROM records WHERE topic = ? GROUP BY partition',
-    );
+    const end = db.prepare('SELECT MAX(offset) + 1 AS end FROM records WHERE topic = ? AND partition = ?');
     const committed = db.prepare(
-      'SELECT partition, next_offset FROM group_offsets WHERE grp = ? AND topic = ?',
+      'SELECT next_offset FROM group_offsets WHERE grp = ? AND topic = ? AND partition = ?',
     );
     let lag = 0;
     for (const topic of topics) {
-      const done = new Map(
-        (committed.all(group, topic) as { partition: number; next_offset: number }[]).map((r) => [
-          r.partition,
-          r.next_offset,
-        ]),
-      );
-      for (const r of ends.all(topic) as { partition: number; end: number }[])
-        lag += Math.max(0, r.end - (done.get(r.partition) ?? 0));
+      for (let p = 0; p < this.partitionsOf(topic); p++) {
+        const last = (end.get(topic, p) as { end: number | null }).end ?? 0;
+        const done =
+          (committed.get(group, topic, p) as { next_offset: number } | undefined)?.next_offset ?? 0;
+        lag += Math.max(0, last - done);
+      }
     }
     return lag;
   }
