@@ -530,6 +530,10 @@ class EmbeddedConsumer {
         this.failures++;
         this.restarts++;
         this.state = 'restarting';
+        // Stop renewing while failing: if only this member is in trouble, another one takes the
+        // group once the lease expires. The restart re-acquires it (same generation if untouched).
+        this.generation = null;
+        this.leaseValidUntil = 0;
         this.lastError = (err as Error)?.message ?? String(err);
         const delay = Math.min(30_000, this.timing.restartDelayMs * 2 ** Math.min(this.failures - 1, 10));
         logger.error('ALERT embedded consumer failed; restarting', {
