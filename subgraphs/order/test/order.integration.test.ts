@@ -1,6 +1,8 @@
 import {
   type Caller,
+  createEnvelope,
   DeliveryEvents,
+  PaymentEvents,
   type OrderPlacedPayload,
   type StoreUpsertedPayload,
   StoreEvents,
@@ -9,6 +11,7 @@ import {
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogMenuItems, catalogStores, orderItems, orders } from '../src/db/schema.js';
+import { PAYMENT_REFUNDED_REASON } from '../src/orderStateMachine.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
 import { codeOf, eventsOn, gql, publish, readyStatus, waitFor } from './helpers.js';
 import { deliveryEvent, type Harness, startHarness, ticketEvent } from './orderHarness.js';
@@ -452,9 +455,51 @@ describe('cancelOrder', () => {
     await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCancelRefused, o, 'COOKING', 'cooking'));
     await waitFor(async () => (await statusOf(o.id)).status === 'COOKING');
     await new Promise((r) => setTimeout(r, 300));
-    expect(await statusOf(o.id)).toMatchObject({ status: 'COOKING', version: 3 });
-    expect(orderTypes(o.id)).toEqual(['OrderPlaced', 'OrderCancelRequested', 'OrderCookingStarted']);
+    // The acceptance recorded silently while pending is announced before cooking (issue 16, item 8).
+    expect(await statusOf(o.id)).toMatchObject({ status: 'COOKING', version: 4, announcedProgress: null });
+    expect(orderTypes(o.id)).toEqual([
+      'OrderPlaced',
+      'OrderCancelRequested',
+      'OrderAccepted',
+      'OrderCookingStarted',
+    ]);
     expect(codeOf(await gql(h.order.url, CANCEL, { id: o.id }, alice))).toBe('INVALID_TRANSITION');
+  });
+
+  it('a refunded payment cancels a live order (PaymentRefunded / PaymentVoided); ended orders stay', async () => {
+    const live = await placed(alice);
+    const voided = await placed(alice);
+    const ended = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketRejected, ended, 'REJECTED', 'busy'));
+    await waitFor(async () => (await statusOf(ended.id)).status === 'REJECTED');
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, live, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(live.id)).status === 'ACCEPTED');
+    const paymentEvent = (type: string, o: { id: string; customerId: string }) =>
+      createEnvelope('payment', {
+        type,
+        correlationId: o.id,
+        payload: {
+          paymentId: `p-${o.id}`,
+          orderId: o.id,
+          customerId: o.customerId,
+          amount: 1,
+          status: 'REFUNDED',
+          at: new Date().toISOString(),
+        },
+      });
+    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, live));
+    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentVoided, voided));
+    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, ended));
+    await publish(
+      h.bus,
+      Topics.payment,
+      paymentEvent(PaymentEvents.PaymentRefunded, { id: 'never-placed', customerId: 'x' }),
+    );
+    await waitFor(async () => (await statusOf(live.id)).status === 'CANCELED');
+    await waitFor(async () => (await statusOf(voided.id)).status === 'CANCELED');
+    expect(await statusOf(live.id)).toMatchObject({ version: 3, statusReason: PAYMENT_REFUNDED_REASON });
+    expect(orderTypes(voided.id)).toEqual(['OrderPlaced', 'OrderCanceled']);
+    expect(await statusOf(ended.id)).toMatchObject({ status: 'REJECTED', version: 2 });
   });
 
   it('is only for the customer who placed the order', async () => {

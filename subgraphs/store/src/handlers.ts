@@ -125,6 +125,38 @@ export function orderEventHandlers(outbox: Outbox): Partial<Record<string, Event
       });
     },
 
+    // Normally the ticket is already CANCELED (TicketCanceled caused the OrderCanceled). An order
+    // canceled by the order context alone (its payment was refunded) must not be cooked or handed
+    // over: its ticket is canceled even while cooking. A ready ticket already has a delivery, which
+    // the delivery context cannot cancel yet: logged for an operator.
+    [OrderEvents.OrderCanceled]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
+      const ticket = await find(tx, envelope.payload.orderId);
+      if (!ticket) return;
+      if (ticket.status === 'READY' || ticket.status === 'PICKED_UP') {
+        logger.error('order canceled after its food was ready; the delivery needs an operator', {
+          orderId: ticket.orderId,
+          ticketStatus: ticket.status,
+        });
+        return;
+      }
+      if (
+        ticket.status !== 'AWAITING_ACCEPTANCE' &&
+        ticket.status !== 'ACCEPTED' &&
+        ticket.status !== 'COOKING'
+      )
+        return;
+      const [row] = await tx
+        .update(tickets)
+        .set({
+          status: 'CANCELED',
+          reason: envelope.payload.reason ?? null,
+          updatedAt: new Date().toISOString(),
+        })
+        .where(eq(tickets.orderId, ticket.orderId))
+        .returning();
+      await emit(tx, StoreEvents.TicketCanceled, row!, envelope);
+    },
+
     [OrderEvents.OrderPickedUp]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
       const ticket = await find(tx, envelope.payload.orderId);
       if (!ticket || !canApply(ticket.status, 'pickUp')) return;

@@ -20,6 +20,8 @@ export interface HttpServiceOptions {
   /** Exact-path routes, e.g. `{ '/graphql': handler }`. */
   routes: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
+  /** Extra fields for `/health` (e.g. the order context's saga timeout counts); never fails it. */
+  healthDetails?: () => Record<string, unknown>;
 }
 
 export interface HttpService {
@@ -37,10 +39,18 @@ export interface HttpService {
 export async function startHttpService(options: HttpServiceOptions): Promise<HttpService> {
   const routes = options.routes;
   const readiness = options.readiness ?? [];
+  const healthDetails = () => {
+    try {
+      return options.healthDetails?.() ?? {};
+    } catch (err) {
+      return { detailsError: (err as Error).message };
+    }
+  };
   let closing = false;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: options.name });
+    if (path === '/health')
+      return sendJson(res, 200, { status: 'ok', service: options.name, ...healthDetails() });
     if (path === '/ready') {
       void (async () => {
         const failed: string[] = [];

@@ -60,6 +60,8 @@ export interface SubgraphParts<S extends Record<string, unknown>, C extends Subg
   /** Internal routes (service-to-service), e.g. `/internal/payments/capture`. */
   routes?: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
+  /** Extra fields for `/health` (liveness stays 200 whatever they say). */
+  healthDetails?: () => Record<string, unknown>;
   /** Runs after migrations and before the server listens (seeding). */
   beforeListen?: () => Promise<void>;
   /** Runs after the server listens (e.g. attaching a WebSocket server). */
@@ -171,6 +173,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
       { name: 'event-bus', check: () => bus.isHealthy() },
       ...(parts.readiness ?? []),
     ],
+    healthDetails: parts.healthDetails,
   });
   await parts.afterListen?.(http, schema);
   logger.info('subgraph listening', { url: `${http.url}/graphql`, bus: bus.kind });
