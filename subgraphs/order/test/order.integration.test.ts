@@ -10,8 +10,9 @@ import {
 } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogMenuItems, catalogStores, orderItems, orders } from '../src/db/schema.js';
+import { catalogMenuItems, catalogStores, orderItems, orders, sagaNudges } from '../src/db/schema.js';
 import { PAYMENT_REFUNDED_REASON } from '../src/orderStateMachine.js';
+import { SAGA_TIMEOUT_REASON } from '../src/SagaTimeouts.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
 import { codeOf, eventsOn, gql, publish, readyStatus, waitFor } from './helpers.js';
 import { deliveryEvent, type Harness, startHarness, ticketEvent } from './orderHarness.js';
@@ -526,5 +527,55 @@ describe('order items', () => {
         unitPrice: 19000,
       },
     ]);
+  });
+});
+
+describe('saga timeouts', () => {
+  it('report, re-publish once per period, then compensate once; safe to run again and again', async () => {
+    const stuck = await placed(alice);
+    const answered = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, answered, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(answered.id)).status === 'ACCEPTED');
+    const t = h.order.sagaTimeouts;
+    const minute = 60_000;
+    const placedAt = Date.parse(stuck.placedAt);
+    const nudges = () =>
+      h.order.database.reader.select().from(sagaNudges).where(eq(sagaNudges.orderId, stuck.id)).all();
+    const placedCopies = () => orderTypes(stuck.id).filter((x) => x === 'OrderPlaced').length;
+
+    // Before the timeout (10 min): nothing.
+    await t.check(placedAt + 5 * minute);
+    expect(nudges()).toEqual([]);
+    // After it: reported and re-published, once however often the check runs within the period.
+    const report = await t.check(placedAt + 11 * minute);
+    expect(report.stuckPlaced).toBeGreaterThanOrEqual(1);
+    expect(report.republished).toBeGreaterThanOrEqual(1);
+    await t.check(placedAt + 12 * minute);
+    expect(nudges()).toMatchObject([{ attempts: 1 }]);
+    await waitFor(() => placedCopies() === 2);
+    const [original, copy] = eventsOn(h.bus, Topics.order, stuck.id);
+    expect(copy!.id).not.toBe(original!.id);
+    expect(copy!.payload).toEqual(original!.payload);
+    // The next period: once more.
+    await t.check(placedAt + 22 * minute);
+    expect(nudges()).toMatchObject([{ attempts: 2 }]);
+    // After the second deadline (30 min): canceled with the reason, once.
+    await t.check(placedAt + 31 * minute);
+    await t.check(placedAt + 32 * minute);
+    expect(await statusOf(stuck.id)).toMatchObject({
+      status: 'CANCELED',
+      statusReason: SAGA_TIMEOUT_REASON,
+      version: 2,
+    });
+    await waitFor(() => orderTypes(stuck.id).includes('OrderCanceled'));
+    expect(orderTypes(stuck.id)).toEqual(['OrderPlaced', 'OrderPlaced', 'OrderPlaced', 'OrderCanceled']);
+    // The answered order was never touched.
+    expect(orderTypes(answered.id)).toEqual(['OrderPlaced', 'OrderAccepted']);
+    // /health shows the report.
+    const health = (await (await fetch(`${h.order.url}/health`)).json()) as {
+      sagaTimeouts: { republished: number; compensated: number; lastCheckAt: string };
+    };
+    expect(health.sagaTimeouts.compensated).toBeGreaterThanOrEqual(1);
+    expect(health.sagaTimeouts.lastCheckAt).toBe(new Date(placedAt + 32 * minute).toISOString());
   });
 });
