@@ -36,9 +36,12 @@ export function paymentHandlers(outbox: Outbox): Partial<Record<string, EventHan
         .update(payments)
         .set({ confirmedAt: envelope.occurredAt })
         .where(and(eq(payments.orderId, orderId), isNull(payments.confirmedAt)));
-      if (payment?.status === 'REFUNDED') {
-        // The second line behind the order context's fence: an order that exists with its money
-        // already returned must not be cooked and delivered. The order context cancels it.
+      if (payment?.status === 'REFUNDED' && payment.confirmedAt === null) {
+        // The second line behind the order context's fence: an order that turns up after its
+        // money was returned (refunded before anyone knew the order existed) must not be cooked and
+        // delivered. The order context cancels it. A payment refunded after its order was
+        // confirmed was refunded by the saga itself (or announced by PaymentRefunded): a copy of
+        // OrderPlaced arriving later means nothing.
         logger.error('an order was placed whose payment is already refunded; voiding it', {
           orderId,
           refundReason: payment.refundReason,
