@@ -74,7 +74,8 @@ export class TestSystem {
   readonly namespace: string;
   private readonly procs = new Map<ServiceName, ChildProcess>();
   private readonly options: TestSystemOptions;
-  private readonly output = new Map<ServiceName, string[]>();
+  private readonly output = new Map<string, string[]>();
+  private readonly replicas = new Set<() => Promise<void>>();
 
   private constructor(options: TestSystemOptions) {
     this.options = options;
@@ -176,7 +177,7 @@ export class TestSystem {
   }
 
   /** The service's recent output (all its starts), at most the last `maxChars` characters. */
-  logs(name: ServiceName, maxChars = 8000): string {
+  logs(name: ServiceName | `${ServiceName}-replica`, maxChars = 8000): string {
     return (this.output.get(name) ?? []).join('').slice(-maxChars);
   }
 
@@ -194,6 +195,72 @@ export class TestSystem {
     await exited;
     clearTimeout(timer);
     this.procs.delete(name);
+  }
+
+  /** SIGSTOP: the process stays alive but runs nothing (a VM pause, a long GC) until {@link resumeService}. */
+  pauseService(name: ServiceName): void {
+    const child = this.procs.get(name);
+    if (!child) throw new Error(`${name} is not running`);
+    child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link pauseService}. */
+  resumeService(name: ServiceName): void {
+    this.procs.get(name)?.kill('SIGCONT');
+  }
+
+  /**
+   * Starts a second process of a subgraph on a free port, sharing the data directory and event log
+   * (a replica behind a load balancer). Resolves when it is ready; `close()` stops it (SIGTERM).
+   */
+  async startReplica(
+    name: Exclude<ServiceName, 'router'>,
+    env: Record<string, string> = {},
+  ): Promise<{ url: string; close: () => Promise<void> }> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', `subgraphs/${name}/src/index.ts`], {
+      cwd: ROOT,
+      env: { ...this.env(name), PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const label = `${name}-replica` as const;
+    const lines: string[] = this.output.get(label) ?? [];
+    this.output.set(label, lines);
+    const onData = (chunk: Buffer) => {
+      lines.push(chunk.toString());
+      if (lines.length > 500) lines.splice(0, lines.length - 500);
+      if (this.options.logs ?? process.env.E2E_LOGS === '1') process.stderr.write(`[${label}] ${chunk}`);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    let exited = child.exitCode !== null;
+    const exit = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        exited = true;
+        resolve();
+      }),
+    );
+    const close = async () => {
+      if (!exited) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    };
+    this.replicas.add(close);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(
+        async () => {
+          if (exited) throw new Error(`${label} exited`);
+          return (await fetch(`${url}/ready`)).status === 200;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: `${label} to be ready` },
+      );
+    } catch (err) {
+      await close();
+      throw new Error(`${(err as Error).message}\n--- ${label} output ---\n${this.logs(label)}`);
+    }
+    return { url, close };
   }
 
   async restartService(name: ServiceName, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
@@ -238,6 +305,9 @@ export class TestSystem {
   }
 
   async close(): Promise<void> {
+    // A paused process ignores SIGTERM until it runs again.
+    for (const child of this.procs.values()) child.kill('SIGCONT');
+    await Promise.all([...this.replicas].map((close) => close()));
     await Promise.all([...this.procs.keys()].map((n) => this.stopService(n)));
     if (process.env.E2E_KEEP_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
   }

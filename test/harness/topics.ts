@@ -141,7 +141,7 @@ export function queryServiceDb<T>(
 
 /** Which topics each context's consumer group reads (docs/saga.md, "Who owns what"). */
 const CONSUMED: Record<string, string[]> = {
-  order: ['store.events', 'delivery.events'],
+  order: ['store.events', 'delivery.events', 'payment.events'],
   store: ['order.events'],
   payment: ['order.events'],
   delivery: ['store.events'],

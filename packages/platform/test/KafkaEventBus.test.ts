@@ -285,6 +285,62 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
     expect(await bus.readTopic(`${topic}.dlq`, { timeoutMs: 5000 })).toEqual([]);
   }, 40_000);
 
+  it('a record handled for longer than the session timeout is handled once, with no rebalance', async () => {
+    // The broker's smallest allowed session timeout (group.min.session.timeout.ms, 6 s); the
+    // handler takes 2.5 times that. Without heartbeats during the handler the member is evicted,
+    // its commit refused, and the record handled a second time.
+    const sessionTimeoutMs = 6000;
+    const slowBus = new KafkaEventBus({
+      brokers,
+      clientId: 'kafka-bus-slow',
+      defaultPartitions: 1,
+      sessionTimeoutMs,
+    });
+    const topic = `bus-slow-${uid()}`;
+    const group = `g-slow-${uid()}`;
+    const admin = raw.admin();
+    try {
+      await admin.connect();
+      await slowBus.ensureTopics([{ name: topic }]);
+      const envelope = event('order-slow', 'Slow', { n: 1 });
+      await slowBus.publish([{ topic, key: 'order-slow', envelope }]);
+      const started: number[] = [];
+      const finished: number[] = [];
+      const handle = await slowBus.subscribe({
+        group,
+        topics: [topic],
+        handler: async () => {
+          started.push(Date.now());
+          // Only the first delivery is slow: a redelivery would be quick, and counted.
+          if (started.length === 1) await sleep(sessionTimeoutMs * 2.5);
+          finished.push(Date.now());
+        },
+      });
+      try {
+        await waitFor(() => finished.length >= 1, 60_000, 'the slow handler to finish');
+        // Committed past the record by this member (a refused commit would leave it at -1).
+        const committed = async () =>
+          (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions[0]!.offset;
+        const deadline = Date.now() + 30_000;
+        while ((await committed()) !== '1') {
+          if (Date.now() > deadline) throw new Error(`offset not committed: ${await committed()}`);
+          await sleep(100);
+        }
+        // Still one member, in the generation it joined: nobody took the partition over.
+        const groups = await admin.describeGroups([group]);
+        expect(groups.groups[0]!.state).toBe('Stable');
+        expect(groups.groups[0]!.members).toHaveLength(1);
+        expect(started).toHaveLength(1);
+        expect(finished).toHaveLength(1);
+      } finally {
+        await handle.stop();
+      }
+    } finally {
+      await admin.disconnect();
+      await slowBus.close();
+    }
+  }, 120_000);
+
   it('dead-letters a poison record (and a malformed one) without blocking later records', async () => {
     const topic = `bus-poison-${uid()}`;
     const group = `g-${uid()}`;

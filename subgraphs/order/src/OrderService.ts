@@ -15,11 +15,26 @@ import {
 } from '@baemin/platform';
 import { and, eq, inArray } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
-import { catalogMenuItems, catalogStores, type OrderRow, orderItems, orders } from './db/schema.js';
+import {
+  abandonedOrders,
+  catalogMenuItems,
+  catalogStores,
+  type OrderRow,
+  orderItems,
+  orders,
+} from './db/schema.js';
 import { writeTransition } from './orderEvents.js';
 import { requestCancel } from './orderStateMachine.js';
 import type { PaymentClient } from './PaymentClient.js';
 import { type PlaceOrderInputRaw, validatePlaceOrderInput } from './placeOrderInput.js';
+
+/** Thrown inside placeOrder's transaction when payment's orphan sweeper abandoned the id first. */
+class OrderAbandonedError extends Error {
+  override name = 'OrderAbandonedError';
+}
+
+/** Retry hint for an order abandoned by the orphan sweeper: a new attempt is a new order id. */
+export const ABANDONED_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The order context's commands. placeOrder is the saga's only synchronous step: payment is
@@ -95,6 +110,14 @@ export class OrderService {
             .where(and(eq(orders.customerId, caller.id), eq(orders.idempotencyKey, input.idempotencyKey)));
           if (dup) return { row: dup, duplicate: true };
         }
+        // The fence (docs/saga.md, "Orphan captures"): if payment's sweeper gave up on this id
+        // while we were paused between capture and here, its capture is (being) refunded and
+        // the order must never exist. Same write transaction as the insert, so no interleaving.
+        const [abandoned] = await tx
+          .select({ orderId: abandonedOrders.orderId })
+          .from(abandonedOrders)
+          .where(eq(abandonedOrders.orderId, orderId));
+        if (abandoned) throw new OrderAbandonedError(orderId);
         const now = new Date().toISOString();
         const [row] = await tx
           .insert(orders)
@@ -135,6 +158,16 @@ export class OrderService {
         return { row: row!, duplicate: false };
       });
     } catch (err) {
+      if (err instanceof OrderAbandonedError) {
+        logger.warn('order abandoned by the orphan sweeper before it was written; not placed', { orderId });
+        // The sweeper refunds it; asking again is idempotent and covers a sweeper that died after the fence.
+        void this.payment.refund(orderId, 'order abandoned before it was written');
+        throw domainError(
+          ErrorCode.PAYMENT_UNAVAILABLE,
+          'The order took too long to confirm and was not placed; its payment is refunded. Please place it again',
+          { reason: 'ORDER_ABANDONED', orderId, retryAfterSeconds: ABANDONED_RETRY_AFTER_SECONDS },
+        );
+      }
       logger.error('order not persisted after payment was captured; refunding', {
         orderId,
         error: (err as Error).message,
@@ -162,6 +195,22 @@ export class OrderService {
     });
     this.outbox.notify();
     return row;
+  }
+
+  /**
+   * The orphan sweeper's fence, in one write transaction: an existing order answers `exists`;
+   * otherwise the id is recorded as abandoned (idempotent), so placeOrder can never write it.
+   */
+  async existsOrAbandon(orderId: string, requestedBy: string): Promise<'exists' | 'abandoned'> {
+    return this.database.transaction(async (tx) => {
+      const [row] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId)).limit(1);
+      if (row) return 'exists';
+      await tx
+        .insert(abandonedOrders)
+        .values({ orderId, abandonedAt: new Date().toISOString(), requestedBy })
+        .onConflictDoNothing();
+      return 'abandoned';
+    });
   }
 
   private async findByIdempotencyKey(customerId: string, key: string): Promise<OrderRow | undefined> {

@@ -4,6 +4,8 @@ import {
   type EventEnvelope,
   type EventHandler,
   logger,
+  PaymentEvents,
+  type PaymentPayload,
   StoreEvents,
   type StoreUpsertedPayload,
   type TicketPayload,
@@ -77,7 +79,26 @@ export function orderHandlers(outbox: Outbox): Handlers {
   const ticket = (e: EventEnvelope<never>) => e.payload as TicketPayload;
   const delivery = (e: EventEnvelope<never>) => e.payload as DeliveryPayload;
 
+  // payment.events: a refund of a live order (an ops refund, or a capture voided because the order
+  // was written after its refund) cancels it. Refunds of orders that never existed (orphan captures,
+  // fenced off for good) and of ended orders are the normal case and change nothing.
+  const paymentGone: EventHandler<Schema> = async (tx, envelope) => {
+    const p = envelope.payload as PaymentPayload;
+    const [order] = await tx.select().from(orders).where(eq(orders.id, p.orderId));
+    if (!order) return;
+    const transition = applyOrderEvent(order, { type: 'PaymentRefunded' });
+    if (!transition.changed) {
+      if (order.status === 'DELIVERED')
+        logger.error('a delivered order has a refunded payment', { orderId: order.id, type: envelope.type });
+      return;
+    }
+    logger.warn('canceling an order whose payment was refunded', { orderId: order.id, status: order.status });
+    await writeTransition(tx, outbox, order, transition, envelope.id);
+  };
+
   return {
+    [PaymentEvents.PaymentRefunded]: paymentGone,
+    [PaymentEvents.PaymentVoided]: paymentGone,
     [StoreEvents.StoreUpserted]: async (tx, envelope: EventEnvelope<StoreUpsertedPayload>) => {
       await applyStoreSnapshot(tx, envelope.payload);
     },

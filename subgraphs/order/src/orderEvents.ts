@@ -24,6 +24,7 @@ export async function writeTransition(
     .set({
       status: state.status,
       progress: state.progress,
+      announcedProgress: state.announcedProgress ?? null,
       version: state.version,
       statusReason: state.statusReason,
       riderId: state.riderId,

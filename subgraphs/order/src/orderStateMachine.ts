@@ -40,6 +40,12 @@ export interface OrderState {
   version: number;
   statusReason: string | null;
   riderId: string | null;
+  /**
+   * The last fulfilment status announced on order.events, when `progress` moved past it silently
+   * (TicketAccepted while CANCEL_PENDING); null or absent: the same as `progress`. Leaving
+   * CANCEL_PENDING announces everything from here up to `progress`, so no status is ever skipped.
+   */
+  announcedProgress?: FulfilmentStatus | null;
 }
 
 /** What can happen to an order: events from store.events / delivery.events, and the customer's cancel. */
@@ -52,7 +58,11 @@ export type OrderStimulus =
   | { type: 'TicketRejected'; reason?: string }
   | { type: 'TicketCanceled' }
   | { type: 'TicketCancelRefused'; reason?: string }
-  | { type: 'CancelRequested' };
+  | { type: 'CancelRequested' }
+  /** payment.events: the order's payment was refunded (PaymentRefunded) or voided (PaymentVoided). */
+  | { type: 'PaymentRefunded'; reason?: string }
+  /** The saga timeout (SagaTimeouts): the store never answered a PLACED order. */
+  | { type: 'SagaTimedOut'; reason: string };
 
 const PROGRESS_OF: Readonly<Partial<Record<OrderStimulus['type'], FulfilmentStatus>>> = {
   TicketAccepted: 'ACCEPTED',
@@ -83,6 +93,7 @@ export interface OrderTransition {
 const unchanged = (state: OrderState): OrderTransition => ({ state, events: [], changed: false });
 
 export const DEFAULT_CANCEL_REFUSED_REASON = 'The store could not cancel the order';
+export const PAYMENT_REFUNDED_REASON = 'The payment for this order was refunded';
 
 /**
  * The order state machine of docs/saga.md as a pure function: given the order and what happened,
@@ -103,26 +114,51 @@ export function applyOrderEvent(state: OrderState, stimulus: OrderStimulus): Ord
       if (!rejectable) return unchanged(state);
       const reason = stimulus.reason;
       return step(
-        state,
+        withoutAnnounced(state),
         { type: OrderEvents.OrderRejected, status: 'REJECTED', reason },
         { statusReason: reason ?? null },
       );
     }
     case 'TicketCanceled':
       if (state.status !== 'CANCEL_PENDING') return unchanged(state);
-      return step(state, { type: OrderEvents.OrderCanceled, status: 'CANCELED' }, {});
+      return step(withoutAnnounced(state), { type: OrderEvents.OrderCanceled, status: 'CANCELED' }, {});
     case 'TicketCancelRefused': {
       // Ignored unless still pending: when cooking won the race, its progress event already ended it.
       if (state.status !== 'CANCEL_PENDING') return unchanged(state);
       const reason = stimulus.reason ?? DEFAULT_CANCEL_REFUSED_REASON;
-      return step(
-        state,
-        { type: OrderEvents.OrderCancelDenied, status: state.progress, reason },
-        { statusReason: reason },
+      // Back to the last announced status, then announce what the store did meanwhile (accepted).
+      const announced = state.announcedProgress ?? state.progress;
+      const denied = step(
+        withoutAnnounced(state),
+        { type: OrderEvents.OrderCancelDenied, status: announced, reason },
+        { statusReason: reason, progress: announced },
       );
+      if (announced === state.progress) return denied;
+      const caughtUp = announce(denied.state, state.progress, denied.state.riderId);
+      return { state: caughtUp.state, events: [...denied.events, ...caughtUp.events], changed: true };
     }
     case 'CancelRequested':
       return requestCancel(state) ?? unchanged(state);
+    case 'SagaTimedOut':
+      // Only an order the store never answered; anything else is on its way.
+      if (state.status !== 'PLACED' || state.progress !== 'PLACED') return unchanged(state);
+      return step(
+        state,
+        { type: OrderEvents.OrderCanceled, status: 'CANCELED', reason: stimulus.reason },
+        { statusReason: stimulus.reason },
+      );
+    case 'PaymentRefunded': {
+      // No order is fulfilled without its money: whatever the status, a live order ends CANCELED
+      // (the store cancels its ticket on OrderCanceled). Ended orders (refunded because they
+      // ended) are left alone; a DELIVERED one is too late to stop and is only logged by the caller.
+      if (TERMINAL_STATUSES.has(state.status)) return unchanged(state);
+      const reason = stimulus.reason ?? PAYMENT_REFUNDED_REASON;
+      return step(
+        withoutAnnounced(state),
+        { type: OrderEvents.OrderCanceled, status: 'CANCELED', reason },
+        { statusReason: reason },
+      );
+    }
     default:
       return unchanged(state);
   }
@@ -163,25 +199,37 @@ function advance(state: OrderState, target: FulfilmentStatus, riderId: string | 
     return recordedRider ? { state: withRider, events: [], changed: true } : unchanged(state);
   }
   if (state.status === 'CANCEL_PENDING' && target === 'ACCEPTED') {
-    // Accepted while the cancel is in flight: the store will still answer it; only remember the progress.
-    return { state: { ...withRider, progress: target }, events: [], changed: true };
+    // Accepted while the cancel is in flight: the store will still answer it; only remember the
+    // progress, and that it is not announced yet (whatever ends the pending cancel announces it).
+    const announcedProgress = state.announcedProgress ?? state.progress;
+    return { state: { ...withRider, progress: target, announcedProgress }, events: [], changed: true };
   }
-  // Everything from the next step up to the target, in order, so consumers never miss a status.
+  // From the last announced step (not the silently recorded one) up to the target.
+  const from = state.announcedProgress ?? state.progress;
+  return announce({ ...withoutAnnounced(withRider), progress: from }, target, withRider.riderId);
+}
+
+function withoutAnnounced(state: OrderState): OrderState {
+  return state.announcedProgress == null ? state : { ...state, announcedProgress: null };
+}
+
+/** Every status from the one after `state.progress` up to `target`, in order, so consumers never miss one. */
+function announce(state: OrderState, target: FulfilmentStatus, riderId: string | null): OrderTransition {
   const events: StatusEmission[] = [];
   let previousStatus: OrderStatus = state.status;
   let version = state.version;
   for (let i = rank(state.progress) + 1; i <= rank(target); i++) {
     const status = FULFILMENT_ORDER[i] as Exclude<FulfilmentStatus, 'PLACED'>;
     version++;
-    const carriesRider = (status === 'PICKED_UP' || status === 'DELIVERED') && withRider.riderId;
+    const carriesRider = (status === 'PICKED_UP' || status === 'DELIVERED') && riderId;
     events.push({
       type: PROGRESS_EVENT[status],
       status,
       previousStatus,
       version,
-      ...(carriesRider ? { riderId: withRider.riderId! } : {}),
+      ...(carriesRider ? { riderId } : {}),
     });
     previousStatus = status;
   }
-  return { state: { ...withRider, status: target, progress: target, version }, events, changed: true };
+  return { state: { ...state, status: target, progress: target, version }, events, changed: true };
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type EventBus,
   loadServiceConfig,
+  readBody,
   type RunningSubgraph,
   type ServiceConfig,
   sendJson,
@@ -18,21 +19,28 @@ import { orderHandlers } from './handlers.js';
 import { OrderService } from './OrderService.js';
 import { PaymentClient, type PaymentClientOptions } from './PaymentClient.js';
 import { createResolvers } from './resolvers.js';
+import { loadSagaTimeoutSettings, SagaTimeouts, type SagaTimeoutSettings } from './SagaTimeouts.js';
 
 export interface OrderStartOptions extends Partial<ServiceConfig> {
   bus?: EventBus;
   /** Payment client tuning (timeouts, breaker reset); defaults come from the environment. */
   payment?: Pick<PaymentClientOptions, 'timeoutMs' | 'resetTimeoutMs' | 'refundTimeoutMs'>;
+  /** Overrides of the ORDER_SAGA_* settings (tests). */
+  sagaTimeouts?: Partial<SagaTimeoutSettings>;
 }
 
-export type RunningOrderSubgraph = RunningSubgraph<typeof schema> & { payment: PaymentClient };
+export type RunningOrderSubgraph = RunningSubgraph<typeof schema> & {
+  payment: PaymentClient;
+  sagaTimeouts: SagaTimeouts;
+};
 
 /**
  * Starts the order subgraph: orders (source of truth of the order status), the catalogue replica
  * and the synchronous payment capture behind a circuit breaker.
  */
 export async function start(overrides: OrderStartOptions = {}): Promise<RunningOrderSubgraph> {
-  const { bus, payment: paymentOptions, ...configOverrides } = overrides;
+  const { bus, payment: paymentOptions, sagaTimeouts: sagaOverrides, ...configOverrides } = overrides;
+  let sagaTimeouts: SagaTimeouts | undefined;
   const config: ServiceConfig = { ...loadServiceConfig('order'), ...configOverrides };
   const payment = new PaymentClient({
     baseUrl: config.urls.payment,
@@ -48,10 +56,18 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
     build: ({ database, outbox }) => {
       if (!outbox) throw new Error('the order context publishes order.events and needs an outbox');
       const service = new OrderService(database, outbox, payment);
+      const timeouts = new SagaTimeouts(database, outbox, { ...loadSagaTimeoutSettings(), ...sagaOverrides });
+      sagaTimeouts = timeouts;
       return {
+        afterListen: () => timeouts.start(),
+        healthDetails: () => ({ sagaTimeouts: timeouts.report() }),
         resolvers: createResolvers(database, service),
         consumers: [
-          { group: 'order', topics: [Topics.store, Topics.delivery], handlers: orderHandlers(outbox) },
+          {
+            group: 'order',
+            topics: [Topics.store, Topics.delivery, Topics.payment],
+            handlers: orderHandlers(outbox),
+          },
         ],
         routes: {
           // Ops and tests: the payment breaker's state. Read-only and holds no personal data.
@@ -59,8 +75,8 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
             if (req.method !== 'GET') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
             sendJson(res, 200, payment.status());
           },
-          // Payment asks this before refunding a capture that no OrderPlaced ever confirmed
-          // (an order process that died between capture and insert). Services only.
+          // Read-only and NOT a fence (an order may still be written after a "no"): kept for
+          // tools. Payment's orphan sweeper uses /internal/orders/abandon below. Services only.
           '/internal/order-exists': async (req, res) => {
             try {
               verifyServiceCaller(req.headers, config.internalSecret);
@@ -78,6 +94,30 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
               .limit(1);
             sendJson(res, 200, { exists: !!row });
           },
+          // Payment's orphan sweeper asks this before refunding a capture no OrderPlaced confirmed
+          // (an order process that died or stalled between capture and insert). POST {orderId}:
+          // `{exists: true}`, or `{exists: false, abandoned: true}` after recording that the id
+          // may never be written (OrderService.existsOrAbandon). Services only.
+          '/internal/orders/abandon': async (req, res) => {
+            if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
+            let caller: { id: string };
+            try {
+              caller = verifyServiceCaller(req.headers, config.internalSecret);
+            } catch (err) {
+              if (!(err instanceof UntrustedCallerError)) throw err;
+              return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: err.message } });
+            }
+            let orderId: unknown;
+            try {
+              orderId = (JSON.parse(await readBody(req, 4096)) as { orderId?: unknown }).orderId;
+            } catch {
+              orderId = undefined;
+            }
+            if (typeof orderId !== 'string' || orderId.length === 0 || orderId.length > 100)
+              return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'orderId required' } });
+            const outcome = await service.existsOrAbandon(orderId, caller.id);
+            sendJson(res, 200, outcome === 'exists' ? { exists: true } : { exists: false, abandoned: true });
+          },
         },
         readiness: [
           {
@@ -89,9 +129,12 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
               0,
           },
         ],
-        onClose: () => payment.shutdown(),
+        onClose: async () => {
+          await timeouts.stop();
+          payment.shutdown();
+        },
       };
     },
   });
-  return { ...running, payment };
+  return { ...running, payment, sagaTimeouts: sagaTimeouts! };
 }

@@ -1,7 +1,9 @@
 import {
   type Caller,
+  createEnvelope,
   DeliveryEvents,
   loadServiceConfig,
+  PaymentEvents,
   type OrderPlacedPayload,
   type StoreUpsertedPayload,
   StoreEvents,
@@ -10,7 +12,9 @@ import {
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from '../src/server.js';
-import { catalogMenuItems, catalogStores, orderItems, orders } from '../src/db/schema.js';
+import { catalogMenuItems, catalogStores, orderItems, orders, sagaNudges } from '../src/db/schema.js';
+import { PAYMENT_REFUNDED_REASON } from '../src/orderStateMachine.js';
+import { SAGA_TIMEOUT_REASON } from '../src/SagaTimeouts.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
 import { codeOf, eventsOn, gql, publish, readyStatus, SECRET, tempDir, waitFor } from './helpers.js';
 import { deliveryEvent, type Harness, startHarness, ticketEvent } from './orderHarness.js';
@@ -491,9 +495,51 @@ describe('cancelOrder', () => {
     await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCancelRefused, o, 'COOKING', 'cooking'));
     await waitFor(async () => (await statusOf(o.id)).status === 'COOKING');
     await new Promise((r) => setTimeout(r, 300));
-    expect(await statusOf(o.id)).toMatchObject({ status: 'COOKING', version: 3 });
-    expect(orderTypes(o.id)).toEqual(['OrderPlaced', 'OrderCancelRequested', 'OrderCookingStarted']);
+    // The acceptance recorded silently while pending is announced before cooking (issue 16, item 8).
+    expect(await statusOf(o.id)).toMatchObject({ status: 'COOKING', version: 4, announcedProgress: null });
+    expect(orderTypes(o.id)).toEqual([
+      'OrderPlaced',
+      'OrderCancelRequested',
+      'OrderAccepted',
+      'OrderCookingStarted',
+    ]);
     expect(codeOf(await gql(h.order.url, CANCEL, { id: o.id }, alice))).toBe('INVALID_TRANSITION');
+  });
+
+  it('a refunded payment cancels a live order (PaymentRefunded / PaymentVoided); ended orders stay', async () => {
+    const live = await placed(alice);
+    const voided = await placed(alice);
+    const ended = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketRejected, ended, 'REJECTED', 'busy'));
+    await waitFor(async () => (await statusOf(ended.id)).status === 'REJECTED');
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, live, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(live.id)).status === 'ACCEPTED');
+    const paymentEvent = (type: string, o: { id: string; customerId: string }) =>
+      createEnvelope('payment', {
+        type,
+        correlationId: o.id,
+        payload: {
+          paymentId: `p-${o.id}`,
+          orderId: o.id,
+          customerId: o.customerId,
+          amount: 1,
+          status: 'REFUNDED',
+          at: new Date().toISOString(),
+        },
+      });
+    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, live));
+    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentVoided, voided));
+    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, ended));
+    await publish(
+      h.bus,
+      Topics.payment,
+      paymentEvent(PaymentEvents.PaymentRefunded, { id: 'never-placed', customerId: 'x' }),
+    );
+    await waitFor(async () => (await statusOf(live.id)).status === 'CANCELED');
+    await waitFor(async () => (await statusOf(voided.id)).status === 'CANCELED');
+    expect(await statusOf(live.id)).toMatchObject({ version: 3, statusReason: PAYMENT_REFUNDED_REASON });
+    expect(orderTypes(voided.id)).toEqual(['OrderPlaced', 'OrderCanceled']);
+    expect(await statusOf(ended.id)).toMatchObject({ status: 'REJECTED', version: 2 });
   });
 
   it('is only for the customer who placed the order', async () => {
@@ -520,5 +566,55 @@ describe('order items', () => {
         unitPrice: 19000,
       },
     ]);
+  });
+});
+
+describe('saga timeouts', () => {
+  it('report, re-publish once per period, then compensate once; safe to run again and again', async () => {
+    const stuck = await placed(alice);
+    const answered = await placed(alice);
+    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, answered, 'ACCEPTED'));
+    await waitFor(async () => (await statusOf(answered.id)).status === 'ACCEPTED');
+    const t = h.order.sagaTimeouts;
+    const minute = 60_000;
+    const placedAt = Date.parse(stuck.placedAt);
+    const nudges = () =>
+      h.order.database.reader.select().from(sagaNudges).where(eq(sagaNudges.orderId, stuck.id)).all();
+    const placedCopies = () => orderTypes(stuck.id).filter((x) => x === 'OrderPlaced').length;
+
+    // Before the timeout (10 min): nothing.
+    await t.check(placedAt + 5 * minute);
+    expect(nudges()).toEqual([]);
+    // After it: reported and re-published, once however often the check runs within the period.
+    const report = await t.check(placedAt + 11 * minute);
+    expect(report.stuckPlaced).toBeGreaterThanOrEqual(1);
+    expect(report.republished).toBeGreaterThanOrEqual(1);
+    await t.check(placedAt + 12 * minute);
+    expect(nudges()).toMatchObject([{ attempts: 1 }]);
+    await waitFor(() => placedCopies() === 2);
+    const [original, copy] = eventsOn(h.bus, Topics.order, stuck.id);
+    expect(copy!.id).not.toBe(original!.id);
+    expect(copy!.payload).toEqual(original!.payload);
+    // The next period: once more.
+    await t.check(placedAt + 22 * minute);
+    expect(nudges()).toMatchObject([{ attempts: 2 }]);
+    // After the second deadline (30 min): canceled with the reason, once.
+    await t.check(placedAt + 31 * minute);
+    await t.check(placedAt + 32 * minute);
+    expect(await statusOf(stuck.id)).toMatchObject({
+      status: 'CANCELED',
+      statusReason: SAGA_TIMEOUT_REASON,
+      version: 2,
+    });
+    await waitFor(() => orderTypes(stuck.id).includes('OrderCanceled'));
+    expect(orderTypes(stuck.id)).toEqual(['OrderPlaced', 'OrderPlaced', 'OrderPlaced', 'OrderCanceled']);
+    // The answered order was never touched.
+    expect(orderTypes(answered.id)).toEqual(['OrderPlaced', 'OrderAccepted']);
+    // /health shows the report.
+    const health = (await (await fetch(`${h.order.url}/health`)).json()) as {
+      sagaTimeouts: { republished: number; compensated: number; lastCheckAt: string };
+    };
+    expect(health.sagaTimeouts.compensated).toBeGreaterThanOrEqual(1);
+    expect(health.sagaTimeouts.lastCheckAt).toBe(new Date(placedAt + 32 * minute).toISOString());
   });
 });

@@ -218,9 +218,13 @@ describe('cancel saga', () => {
     }
   });
 
-  it('TicketAccepted while pending only records progress', () => {
+  it('TicketAccepted while pending only records progress (and that it is not announced yet)', () => {
     const t = applyOrderEvent(state('CANCEL_PENDING', 'PLACED', 2), { type: 'TicketAccepted' });
-    expect(t).toEqual({ state: state('CANCEL_PENDING', 'ACCEPTED', 2), events: [], changed: true });
+    expect(t).toEqual({
+      state: { ...state('CANCEL_PENDING', 'ACCEPTED', 2), announcedProgress: 'PLACED' },
+      events: [],
+      changed: true,
+    });
     // and the cancel can still succeed afterwards
     const c = applyOrderEvent(t.state, { type: 'TicketCanceled' });
     expect(c.state.status).toBe('CANCELED');
@@ -259,4 +263,121 @@ describe('cancel saga', () => {
     expect(s).toMatchObject({ status: 'CANCELED', version: 3 });
     for (const stimulus of ALL_STIMULI) expect(applyOrderEvent(s, stimulus).changed).toBe(false);
   });
+});
+
+/**
+ * Issue 16 item 8: every status is emitted exactly once, whatever happens while a cancel is
+ * pending. Each row: the order's stimuli from PLACED (version 1), and the status events expected
+ * over the whole run, in order.
+ */
+describe('every status is announced once, across a pending cancel', () => {
+  const rows: { name: string; stimuli: OrderStimulus[]; expected: [string, string][]; final: string }[] = [
+    {
+      name: 'accepted while pending, then the cancel is refused',
+      stimuli: [{ type: 'CancelRequested' }, { type: 'TicketAccepted' }, { type: 'TicketCancelRefused' }],
+      expected: [
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderCancelDenied', 'PLACED'],
+        ['OrderAccepted', 'ACCEPTED'],
+      ],
+      final: 'ACCEPTED',
+    },
+    {
+      name: 'accepted while pending, then cooking wins (the refusal comes late)',
+      stimuli: [
+        { type: 'CancelRequested' },
+        { type: 'TicketAccepted' },
+        { type: 'TicketCookingStarted' },
+        { type: 'TicketCancelRefused' },
+      ],
+      expected: [
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderAccepted', 'ACCEPTED'],
+        ['OrderCookingStarted', 'COOKING'],
+      ],
+      final: 'COOKING',
+    },
+    {
+      name: 'accepted twice while pending (redelivered), then refused, then cooking',
+      stimuli: [
+        { type: 'CancelRequested' },
+        { type: 'TicketAccepted' },
+        { type: 'TicketAccepted' },
+        { type: 'TicketCancelRefused' },
+        { type: 'TicketAccepted' },
+        { type: 'TicketCookingStarted' },
+      ],
+      expected: [
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderCancelDenied', 'PLACED'],
+        ['OrderAccepted', 'ACCEPTED'],
+        ['OrderCookingStarted', 'COOKING'],
+      ],
+      final: 'COOKING',
+    },
+    {
+      name: 'accepted before the cancel: the refusal returns to ACCEPTED without a second OrderAccepted',
+      stimuli: [{ type: 'TicketAccepted' }, { type: 'CancelRequested' }, { type: 'TicketCancelRefused' }],
+      expected: [
+        ['OrderAccepted', 'ACCEPTED'],
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderCancelDenied', 'ACCEPTED'],
+      ],
+      final: 'ACCEPTED',
+    },
+    {
+      name: 'accepted while pending, then canceled: nothing announces an acceptance that no longer matters',
+      stimuli: [{ type: 'CancelRequested' }, { type: 'TicketAccepted' }, { type: 'TicketCanceled' }],
+      expected: [
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderCanceled', 'CANCELED'],
+      ],
+      final: 'CANCELED',
+    },
+    {
+      name: 'accepted while pending, refused, cancel requested again and accepted again, refused again',
+      stimuli: [
+        { type: 'CancelRequested' },
+        { type: 'TicketAccepted' },
+        { type: 'TicketCancelRefused' },
+        { type: 'CancelRequested' },
+        { type: 'TicketCancelRefused' },
+        { type: 'TicketReady' },
+      ],
+      expected: [
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderCancelDenied', 'PLACED'],
+        ['OrderAccepted', 'ACCEPTED'],
+        ['OrderCancelRequested', 'CANCEL_PENDING'],
+        ['OrderCancelDenied', 'ACCEPTED'],
+        ['OrderCookingStarted', 'COOKING'],
+        ['OrderReady', 'READY'],
+      ],
+      final: 'READY',
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      let s = state('PLACED', 'PLACED', 1);
+      const emitted: { type: string; status: string; previousStatus: string; version: number }[] = [];
+      for (const stimulus of row.stimuli) {
+        const t = applyOrderEvent(s, stimulus);
+        emitted.push(...t.events);
+        s = t.state;
+      }
+      expect(emitted.map((e) => [e.type, e.status])).toEqual(row.expected);
+      // Consecutive versions, each event continuing from the previous status.
+      emitted.forEach((e, i) => {
+        expect(e.version).toBe(2 + i);
+        expect(e.previousStatus).toBe(i === 0 ? 'PLACED' : emitted[i - 1]!.status);
+      });
+      expect(s.status).toBe(row.final);
+      expect(s.announcedProgress ?? null).toBeNull();
+      // Each fulfilment status at most once.
+      const progress = emitted.filter(
+        (e) => e.type !== 'OrderCancelRequested' && e.type !== 'OrderCancelDenied',
+      );
+      expect(new Set(progress.map((e) => e.type)).size).toBe(progress.length);
+    });
+  }
 });

@@ -12,9 +12,13 @@ export const MAX_FAULT_DELAY_MS = 60_000;
  *   (closes the connection) during the wait, nothing is captured.
  *
  * Set at start from PAYMENT_FAULT_MODE / PAYMENT_FAULT_DELAY_MS, switched at runtime with
- * `POST /internal/fault {"mode": "slow", "delayMs": 3000}` (service identity required).
+ * `POST /internal/fault {"mode": "slow", "delayMs": 3000}` (service identity required); `GET
+ * /internal/fault` reads the mode and how many captures are waiting.
  */
 export class FaultInjector {
+  /** Captures in their `slow` wait right now (tests wait on this to pause a caller mid-capture). */
+  waiting = 0;
+
   constructor(
     private current: FaultMode = 'none',
     private delay = 5000,

@@ -30,8 +30,10 @@ export const ORPHAN_REFUND_REASON = 'The order was never placed';
  * Refunds captures whose order never came to exist: placeOrder captures first and writes the
  * order after, so an order process that dies in between leaves a charge without an order. Such a
  * capture never gets its OrderPlaced; after `orphanAfterMs` the sweeper asks the order context
- * (`/internal/order-exists`) and refunds only on a definite "no" — a slow event bus or an order
- * context that does not answer never causes a refund.
+ * (`POST /internal/orders/abandon`) and refunds only on a definite "abandoned" — a slow event bus
+ * or an order context that does not answer never causes a refund. "Abandoned" is a fence, not an
+ * observation: the order context recorded that the id may never be written, so an order process
+ * that was merely paused (GC, VM pause, SIGSTOP) cannot write the order after the refund.
  */
 export class OrphanSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -91,19 +93,26 @@ export class OrphanSweeper {
     return result;
   }
 
-  /** true / false from the order context; null when it could not say. */
+  /**
+   * true: the order exists; false: the order context fenced the id off (it can never be written);
+   * null when it could not say (then nothing is refunded this round).
+   */
   private async orderExists(orderId: string): Promise<boolean | null> {
     try {
-      const res = await fetch(
-        `${this.options.orderUrl}/internal/order-exists?id=${encodeURIComponent(orderId)}`,
-        {
-          headers: signCallerHeaders({ id: 'payment', role: 'service' }, this.options.internalSecret),
-          signal: AbortSignal.timeout(3000),
+      const res = await fetch(`${this.options.orderUrl}/internal/orders/abandon`, {
+        method: 'POST',
+        headers: {
+          ...signCallerHeaders({ id: 'payment', role: 'service' }, this.options.internalSecret),
+          'content-type': 'application/json',
         },
-      );
+        body: JSON.stringify({ orderId }),
+        signal: AbortSignal.timeout(3000),
+      });
       if (res.status !== 200) return null;
-      const body = (await res.json()) as { exists?: unknown };
-      return typeof body.exists === 'boolean' ? body.exists : null;
+      const body = (await res.json()) as { exists?: unknown; abandoned?: unknown };
+      if (body.exists === true) return true;
+      // Only an explicit abandonment is a "no": a bare {exists:false} is no fence.
+      return body.exists === false && body.abandoned === true ? false : null;
     } catch {
       return null;
     }

@@ -44,10 +44,14 @@ export interface InternalRoutesOptions {
 export function internalRoutes(options: InternalRoutesOptions): Record<string, RouteHandler> {
   const { payments, faults } = options;
   const route =
-    (handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): RouteHandler =>
+    (
+      handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+      methods = ['POST'],
+    ): RouteHandler =>
     async (req, res) => {
       try {
-        if (req.method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Use POST');
+        if (!methods.includes(req.method ?? ''))
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${methods.join(' or ')}`);
         requireService(req, options.internalSecret);
         await handle(req, res);
       } catch (err) {
@@ -67,7 +71,8 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
       }
       const request = parseCapture(await readJson(req));
       if (faults.mode === 'slow') {
-        const stayed = await waitUnlessClientLeaves(res, faults.delayMs);
+        faults.waiting++;
+        const stayed = await waitUnlessClientLeaves(res, faults.delayMs).finally(() => faults.waiting--);
         if (!stayed) {
           logger.warn('capture abandoned by the caller during the injected delay; nothing captured');
           return;
@@ -101,18 +106,31 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
       sendJson(res, 200, { payment: paymentJson(result.payment) });
     }),
 
-    '/internal/fault': route(async (req, res) => {
-      const body = await readJson(req);
-      if (!isFaultMode(body.mode))
-        throw new HttpError(400, 'BAD_REQUEST', 'mode must be none, error or slow');
-      const delayMs = body.delayMs ?? faults.delayMs;
-      if (!Number.isInteger(delayMs) || (delayMs as number) < 0 || (delayMs as number) > MAX_FAULT_DELAY_MS) {
-        throw new HttpError(400, 'BAD_REQUEST', `delayMs must be an integer from 0 to ${MAX_FAULT_DELAY_MS}`);
-      }
-      faults.set(body.mode, delayMs as number);
-      logger.warn('payment fault mode changed', faults.snapshot());
-      sendJson(res, 200, { fault: faults.snapshot() });
-    }),
+    '/internal/fault': route(
+      async (req, res) => {
+        if (req.method === 'GET')
+          return sendJson(res, 200, { fault: faults.snapshot(), waiting: faults.waiting });
+        const body = await readJson(req);
+        if (!isFaultMode(body.mode))
+          throw new HttpError(400, 'BAD_REQUEST', 'mode must be none, error or slow');
+        const delayMs = body.delayMs ?? faults.delayMs;
+        if (
+          !Number.isInteger(delayMs) ||
+          (delayMs as number) < 0 ||
+          (delayMs as number) > MAX_FAULT_DELAY_MS
+        ) {
+          throw new HttpError(
+            400,
+            'BAD_REQUEST',
+            `delayMs must be an integer from 0 to ${MAX_FAULT_DELAY_MS}`,
+          );
+        }
+        faults.set(body.mode, delayMs as number);
+        logger.warn('payment fault mode changed', faults.snapshot());
+        sendJson(res, 200, { fault: faults.snapshot() });
+      },
+      ['GET', 'POST'],
+    ),
   };
 }
 

@@ -16,7 +16,7 @@ import { type RunningPayment, start } from '../src/server.js';
 import { eventsOf, post, publish, SECRET, tempDir, waitFor } from './helpers.js';
 
 /**
- * The order context's `/internal/order-exists`, played by a tiny server: the whole-system test
+ * The order context's `POST /internal/orders/abandon`, played by a tiny server: the whole-system test
  * (test/e2e/resilience.e2e.ts) runs the same scenario against the real order context.
  */
 const known = new Set<string>();
@@ -28,16 +28,18 @@ const tmp = tempDir('payment-orphans-');
 let s: RunningPayment;
 
 beforeAll(async () => {
-  orderStub = createServer((req, res) => {
-    const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
+  orderStub = createServer(async (req, res) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const id = req.method === 'POST' && req.url === '/internal/orders/abandon' ? JSON.parse(raw).orderId : '';
     const caller = verifyCallerHeaders(req.headers, SECRET);
     asked.push(id);
-    if (caller?.role !== 'service' || silent.has(id)) {
+    if (caller?.role !== 'service' || silent.has(id) || !id) {
       res.statusCode = 503;
       return res.end('{}');
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ exists: known.has(id) }));
+    res.end(JSON.stringify(known.has(id) ? { exists: true } : { exists: false, abandoned: true }));
   });
   await new Promise<void>((r) => orderStub.listen(0, '127.0.0.1', r));
   const orderUrl = `http://127.0.0.1:${(orderStub.address() as AddressInfo).port}`;
@@ -121,5 +123,29 @@ describe('captures whose order was never placed', () => {
     await s.orphans.sweep();
     expect(asked).not.toContain(orderId);
     expect(row(orderId).status).toBe('CAPTURED');
+  });
+
+  it('an OrderPlaced for a payment already refunded voids it (PaymentVoided), once', async () => {
+    const orderId = await capture();
+    const refund = await post(s.url, '/internal/payments/refund', { orderId, reason: 'ops' });
+    expect(refund.status).toBe(200);
+    const placedPayload = {
+      orderId,
+      customerId: 'alice',
+      storeId: 'store-1',
+      ownerId: 'owner-1',
+      status: 'PLACED',
+      previousStatus: null,
+      version: 1,
+      at: new Date().toISOString(),
+    };
+    await publish(s.bus, Topics.order, 'order', OrderEvents.OrderPlaced, orderId, placedPayload);
+    await waitFor(() => eventsOf(s.bus, Topics.payment, orderId).some((e) => e.type === 'PaymentVoided'), {
+      what: 'PaymentVoided',
+    });
+    const voided = eventsOf(s.bus, Topics.payment, orderId).filter((e) => e.type === 'PaymentVoided');
+    expect(voided).toHaveLength(1);
+    expect(voided[0]!.payload).toMatchObject({ orderId, status: 'REFUNDED', reason: 'ops' });
+    expect(row(orderId)).toMatchObject({ status: 'REFUNDED', confirmedAt: expect.any(String) });
   });
 });

@@ -126,6 +126,55 @@ export function orderEventHandlers(outbox: Outbox): Partial<Record<string, Event
       });
     },
 
+    // Normally the ticket is already CANCELED (TicketCanceled caused the OrderCanceled). An order
+    // canceled by the order context alone (its payment was refunded) must not be cooked or handed
+    // over: its ticket is canceled even while cooking. A ready ticket already has a delivery, which
+    // the delivery context cannot cancel yet: logged for an operator.
+    [OrderEvents.OrderCanceled]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
+      const p = envelope.payload;
+      const ticket = await find(tx, p.orderId);
+      if (!ticket) {
+        // Its OrderPlaced never reached us (dead-lettered; the saga timeout gave up on it): a
+        // canceled tombstone, so a replayed OrderPlaced cannot open a ticket for a canceled order.
+        const now = new Date().toISOString();
+        await tx.insert(tickets).values({
+          orderId: p.orderId,
+          storeId: p.storeId,
+          ownerId: p.ownerId,
+          customerId: p.customerId,
+          status: 'CANCELED',
+          reason: p.reason ?? null,
+          createdAt: now,
+          updatedAt: now,
+          items: null,
+        });
+        return;
+      }
+      if (ticket.status === 'READY' || ticket.status === 'PICKED_UP') {
+        logger.error('order canceled after its food was ready; the delivery needs an operator', {
+          orderId: ticket.orderId,
+          ticketStatus: ticket.status,
+        });
+        return;
+      }
+      if (
+        ticket.status !== 'AWAITING_ACCEPTANCE' &&
+        ticket.status !== 'ACCEPTED' &&
+        ticket.status !== 'COOKING'
+      )
+        return;
+      const [row] = await tx
+        .update(tickets)
+        .set({
+          status: 'CANCELED',
+          reason: envelope.payload.reason ?? null,
+          updatedAt: new Date().toISOString(),
+        })
+        .where(eq(tickets.orderId, ticket.orderId))
+        .returning();
+      await emit(tx, StoreEvents.TicketCanceled, row!, envelope);
+    },
+
     [OrderEvents.OrderPickedUp]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
       const ticket = await find(tx, envelope.payload.orderId);
       // OrderPlaced precedes it on the same partition: a missing ticket lives in another database.

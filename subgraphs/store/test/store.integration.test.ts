@@ -372,6 +372,39 @@ describe('tickets from order events', () => {
     expect(row).toMatchObject({ status: 'CANCELED', ownerId: 'owner-2' });
   });
 
+  it('an order canceled without a cancel request (payment refunded, saga timeout) cancels a ticket not yet ready', async () => {
+    const cooking = await placeTicket(0);
+    const id = cooking.payload.orderId;
+    await gql(store.url, 'mutation($id: ID!) { acceptOrder(orderId: $id) { status } }', { id }, owner1);
+    await gql(store.url, 'mutation($id: ID!) { startCooking(orderId: $id) { status } }', { id }, owner1);
+    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, cooking, 'CANCELED'));
+    await waitFor(() => ticketEvents(id).includes('TicketCanceled'));
+    const [row] = await store.database.reader.select().from(tickets).where(eq(tickets.orderId, id));
+    expect(row!.status).toBe('CANCELED');
+
+    // Never ticketed: a tombstone, so a late OrderPlaced opens nothing.
+    const unseen = orderPlaced(0);
+    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, unseen, 'CANCELED'));
+    await waitFor(async () => {
+      const [t] = await store.database.reader
+        .select()
+        .from(tickets)
+        .where(eq(tickets.orderId, unseen.payload.orderId));
+      return t?.status === 'CANCELED';
+    });
+    await publish(bus, Topics.order, unseen);
+    // A ready one is left (it has a delivery): only logged.
+    const ready = await placeTicket(0);
+    const rid = ready.payload.orderId;
+    for (const m of ['acceptOrder', 'startCooking', 'markReady'])
+      await gql(store.url, `mutation($id: ID!) { ${m}(orderId: $id) { status } }`, { id: rid }, owner1);
+    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, ready, 'CANCELED'));
+    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, ready, 'PICKED_UP'));
+    await waitFor(() => ticketEvents(rid).includes('TicketPickedUp'));
+    expect(ticketEvents(unseen.payload.orderId)).toEqual([]);
+    expect(ticketEvents(rid)).not.toContain('TicketCanceled');
+  });
+
   it('moves a READY ticket to PICKED_UP on OrderPickedUp and ignores it otherwise', async () => {
     const env = await placeTicket(1);
     const id = env.payload.orderId;

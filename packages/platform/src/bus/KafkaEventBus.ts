@@ -514,7 +514,11 @@ class KafkaSubscription {
       // Heartbeats while a record waits between retries keep the session (a failed heartbeat means a
       // rebalance: isStale() then aborts the record, which the new owner redelivers).
       const onWait = () => heartbeat().catch(() => undefined);
-      if ((await this.handle(topic, partition, message, { isStopping: gone, onWait })) === 'aborted') return;
+      const outcome = await this.whileHeartbeating(
+        heartbeat,
+        this.handle(topic, partition, message, { isStopping: gone, onWait }),
+      );
+      if (outcome === 'aborted') return;
       // Only now is the record done. A failed commit throws into kafkajs, which fetches the record
       // again: at least once.
       const next = BigInt(message.offset) + 1n;
@@ -523,6 +527,36 @@ class KafkaSubscription {
       resolveOffset(message.offset);
       this.lag.set(lagKey, high > next ? high - next : 0n);
       await heartbeat();
+    }
+  }
+
+  /**
+   * kafkajs heartbeats only between batches and when asked to: one record handled for longer than
+   * the session timeout (a slow downstream, retry backoff) would get this member evicted, its
+   * partitions reassigned and the record handled again elsewhere. So heartbeat on an interval while
+   * `work` runs. A failed heartbeat (a rebalance is under way) is left to kafkajs: the batch's
+   * commit then fails and the record is redelivered, as before.
+   */
+  private async whileHeartbeating<T>(heartbeat: () => Promise<void>, work: Promise<T>): Promise<T> {
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      heartbeat()
+        .catch((err: unknown) =>
+          logger.warn('kafka heartbeat during a long handler failed', {
+            group: this.options.group,
+            error: (err as Error).message,
+          }),
+        )
+        .finally(() => {
+          beating = false;
+        });
+    }, this.config.heartbeatInterval ?? 1000);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -138,6 +138,11 @@ export interface PaymentPayload {
 export const PaymentEvents = {
   PaymentCaptured: 'PaymentCaptured',
   PaymentRefunded: 'PaymentRefunded',
+  /**
+   * An order was confirmed (its OrderPlaced arrived) while its payment was already refunded: the
+   * order must not be fulfilled. The order context cancels it (docs/saga.md, "Orphan captures").
+   */
+  PaymentVoided: 'PaymentVoided',
 } as const;
 
 // ---- delivery.events (producer: delivery) ----

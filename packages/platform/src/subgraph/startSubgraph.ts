@@ -61,6 +61,8 @@ export interface SubgraphParts<S extends Record<string, unknown>, C extends Subg
   /** Internal routes (service-to-service), e.g. `/internal/payments/capture`. */
   routes?: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
+  /** Extra fields for `/health` (liveness stays 200 whatever they say). */
+  healthDetails?: () => Record<string, unknown>;
   /** Runs after migrations and before the server listens (seeding). */
   beforeListen?: () => Promise<void>;
   /** Runs after the server listens (e.g. attaching a WebSocket server). */
@@ -194,6 +196,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
         consumers: consumerStatus,
         deadLettered: deadLetterCount(),
         outbox: outbox ? await outbox.status() : null,
+        ...parts.healthDetails?.(),
       };
     },
   });

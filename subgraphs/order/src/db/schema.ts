@@ -21,6 +21,8 @@ export const orders = sqliteTable(
     total: integer('total').notNull(),
     status: text('status').$type<OrderStatus>().notNull(),
     progress: text('progress').$type<FulfilmentStatus>().notNull(),
+    /** See OrderState.announcedProgress: set only while progress moved on unannounced. */
+    announcedProgress: text('announced_progress').$type<FulfilmentStatus>(),
     statusReason: text('status_reason'),
     riderId: text('rider_id'),
     /** Per-order event sequence: 1 = OrderPlaced, +1 per status event. */
@@ -34,6 +36,8 @@ export const orders = sqliteTable(
     // NULL keys never collide, so orders without a key are unconstrained.
     uniqueIndex('orders_customer_idempotency_key').on(t.customerId, t.idempotencyKey),
     index('orders_customer_placed').on(t.customerId, t.placedAt),
+    // The saga timeout check looks for old PLACED / CANCEL_PENDING orders.
+    index('orders_status_updated').on(t.status, t.updatedAt),
   ],
 );
 
@@ -52,6 +56,27 @@ export const orderItems = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.orderId, t.lineNo] })],
 );
+
+/**
+ * Order ids the order context promised never to write (the fence of the orphan-payment sweeper,
+ * docs/saga.md): payment asks `POST /internal/orders/abandon` before refunding a capture no
+ * OrderPlaced confirmed; in one transaction that answers "exists" or writes this row, and
+ * placeOrder's insert refuses an id found here in its own transaction, so a refunded capture's
+ * order can never be written afterwards (an order process paused between capture and insert).
+ */
+export const abandonedOrders = sqliteTable('abandoned_orders', {
+  orderId: text('order_id').primaryKey(),
+  abandonedAt: text('abandoned_at').notNull(),
+  /** Who asked (the service caller's id, e.g. `payment`). */
+  requestedBy: text('requested_by').notNull(),
+});
+
+/** Saga timeouts (SagaTimeouts): when a stuck PLACED order's OrderPlaced was last re-published. */
+export const sagaNudges = sqliteTable('saga_nudges', {
+  orderId: text('order_id').primaryKey(),
+  republishedAt: text('republished_at').notNull(),
+  attempts: integer('attempts').notNull(),
+});
 
 /** Replica of the store context's stores, from StoreUpserted snapshots. */
 export const catalogStores = sqliteTable('catalog_stores', {
