@@ -1,6 +1,7 @@
 import { envInt, loadServiceConfig, type ServiceConfig } from '@baemin/platform';
 import { fileURLToPath } from 'node:url';
 import type { OperationLimits } from './operationLimits.js';
+import type { RateLimit } from './RateLimiter.js';
 
 /** The router's settings: the shared service config plus its own request limits and toggles. */
 export interface RouterConfig extends ServiceConfig {
@@ -24,8 +25,13 @@ export interface RouterConfig extends ServiceConfig {
    * is checked (validation of huge documents is itself a denial-of-service vector).
    */
   maxTokens: number;
-  /** ROUTER_MAX_DEPTH (15), ROUTER_MAX_ALIASES (30), ROUTER_MAX_ROOT_FIELDS (20). */
+  /**
+   * ROUTER_MAX_DEPTH (15), ROUTER_MAX_ALIASES (30), ROUTER_MAX_ROOT_FIELDS (20),
+   * ROUTER_MAX_INTROSPECTION_DEPTH (20), ROUTER_MAX_COST (5000), ROUTER_COST_LIST_SIZE (10).
+   */
   limits: OperationLimits;
+  /** ROUTER_RATE_LIMIT_PER_SECOND (100; 0 = off) and ROUTER_RATE_LIMIT_BURST (300), per caller. */
+  rateLimit: RateLimit;
   /** ROUTER_SUBGRAPH_TIMEOUT_MS; default 30000. A subgraph call taking longer fails as SERVICE_UNAVAILABLE. */
   subgraphTimeoutMs: number;
   /** ROUTER_READINESS_TIMEOUT_MS; default 1000: how long /ready waits for each subgraph's /health. */
@@ -59,6 +65,13 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
       maxDepth: envInt(env, 'ROUTER_MAX_DEPTH', 15),
       maxAliases: envInt(env, 'ROUTER_MAX_ALIASES', 30),
       maxRootFields: envInt(env, 'ROUTER_MAX_ROOT_FIELDS', 20),
+      maxIntrospectionDepth: envInt(env, 'ROUTER_MAX_INTROSPECTION_DEPTH', 20),
+      maxCost: envInt(env, 'ROUTER_MAX_COST', 5000),
+      assumedListSize: envInt(env, 'ROUTER_COST_LIST_SIZE', 10),
+    },
+    rateLimit: {
+      perSecond: envInt(env, 'ROUTER_RATE_LIMIT_PER_SECOND', 100),
+      burst: envInt(env, 'ROUTER_RATE_LIMIT_BURST', 300),
     },
     subgraphTimeoutMs: envInt(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 30_000),
     readinessTimeoutMs: envInt(env, 'ROUTER_READINESS_TIMEOUT_MS', 1000),

@@ -13,9 +13,10 @@ import {
   startHttpService,
 } from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
-import { formatRouterError } from './formatRouterError.js';
+import { createRouterErrorFormatter } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
+import { type RateLimit, RateLimiter, rateLimitKey } from './RateLimiter.js';
 import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
 import { subgraphReadiness } from './subgraphReadiness.js';
@@ -26,10 +27,11 @@ import {
 import { SubscriptionEngine, type SubscriptionStats } from './subscriptions/SubscriptionEngine.js';
 import { baseUrlOf, supergraphSubgraphs } from './supergraphSubgraphs.js';
 
-export interface RouterOverrides extends Partial<Omit<RouterConfig, 'urls' | 'limits'>> {
+export interface RouterOverrides extends Partial<Omit<RouterConfig, 'urls' | 'limits' | 'rateLimit'>> {
   /** Subgraph URLs by subgraph name (base `http://host:port` or the full `/graphql` URL). */
   urls?: Partial<Record<string, string>>;
   limits?: Partial<OperationLimits>;
+  rateLimit?: Partial<RateLimit>;
   /** Serve this supergraph instead of reading `supergraphPath` (tests compose their own). */
   supergraphSdl?: string;
 }
@@ -90,9 +92,23 @@ const requestIdHeader: ApolloServerPlugin<RouterContext> = {
  */
 export async function start(overrides: RouterOverrides = {}): Promise<RunningRouter> {
   logger.setService('router');
-  const { urls: urlOverrides, limits: limitOverrides, supergraphSdl: sdlOverride, ...rest } = overrides;
+  const {
+    urls: urlOverrides,
+    limits: limitOverrides,
+    rateLimit: rateLimitOverrides,
+    supergraphSdl: sdlOverride,
+    ...rest
+  } = overrides;
   const base = loadRouterConfig();
-  const config: RouterConfig = { ...base, ...rest, limits: { ...base.limits, ...limitOverrides } };
+  const config: RouterConfig = {
+    ...base,
+    ...rest,
+    limits: { ...base.limits, ...limitOverrides },
+    rateLimit: { ...base.rateLimit, ...rateLimitOverrides },
+  };
+  // One formatter and one limiter for HTTP and WebSocket operations alike.
+  const formatError = createRouterErrorFormatter({ hideSuggestions: !config.introspection });
+  const rateLimiter = new RateLimiter(config.rateLimit);
   const supergraphSdl = sdlOverride ?? readFileSync(config.supergraphPath, 'utf8');
 
   // The committed supergraph bakes in local default URLs; config decides where subgraphs really are.
@@ -128,7 +144,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     logger: apolloLogger,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: formatRouterError,
+    formatError,
     parseOptions: { maxTokens: config.maxTokens },
     // Signals are handled once, by closeOnSignals in index.ts.
     stopOnTerminationSignals: false,
@@ -164,7 +180,16 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     port: config.port,
     host: config.host,
     routes: {
-      '/graphql': apolloHttpHandler(apollo, async (req) => createContext(req.headers), config.maxBodyBytes),
+      '/graphql': apolloHttpHandler(
+        apollo,
+        async (req) => {
+          const context = createContext(req.headers);
+          // Before parsing: a flood of operations costs a map lookup each, valid or not.
+          rateLimiter.check(rateLimitKey(context.caller, req.socket.remoteAddress));
+          return context;
+        },
+        config.maxBodyBytes,
+      ),
       // Counts only (no business data): leak checks, dashboards, benchmarks.
       '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
       // Fault injection for tests (ROUTER_TEST_HOOKS=1 only): cut every upstream connection.
@@ -188,6 +213,8 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     jwtSecret: config.jwtSecret,
     limits: config.limits,
     maxTokens: config.maxTokens,
+    rateLimiter,
+    formatError,
   });
   logger.info('router listening', { url: `${http.url}/graphql`, subgraphs: subgraphUrls });
 
