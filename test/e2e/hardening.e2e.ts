@@ -77,7 +77,9 @@ describe('cost limit', () => {
       // The socket stays usable for operations within the limit.
       const fine = await overWs(client, NORMAL);
       expect(fine.results[0]?.errors).toBeUndefined();
-      expect((fine.results[0]?.data as { stores?: unknown[] } | undefined)?.stores?.length).toBeGreaterThan(0);
+      expect((fine.results[0]?.data as { stores?: unknown[] } | undefined)?.stores?.length).toBeGreaterThan(
+        0,
+      );
     } finally {
       await client.dispose();
     }
