@@ -1,10 +1,22 @@
-import { envInt, loadServiceConfig, type ServiceConfig } from '@baemin/platform';
+import {
+  ConfigError,
+  DEFAULT_JWT_MAX_AGE_SECONDS,
+  envInt,
+  type JwtChecks,
+  loadServiceConfig,
+  type ServiceConfig,
+} from '@baemin/platform';
 import { fileURLToPath } from 'node:url';
 import type { OperationLimits } from './operationLimits.js';
 import type { RateLimit } from './RateLimiter.js';
 
 /** The router's settings: the shared service config plus its own request limits and toggles. */
 export interface RouterConfig extends ServiceConfig {
+  /**
+   * Checks on client tokens besides the signature: JWT_ISSUER and JWT_AUDIENCE (checked when set),
+   * JWT_MAX_AGE_SECONDS (default 86400).
+   */
+  jwt: JwtChecks;
   /** ROUTER_SUPERGRAPH_PATH; default the committed `schema/supergraph.graphql`. */
   supergraphPath: string;
   /** ROUTER_INTROSPECTION (true/false); default on unless NODE_ENV=production. */
@@ -47,13 +59,18 @@ export function envBool(env: NodeJS.ProcessEnv, key: string, fallback: boolean):
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'true' || raw === '1' || raw === 'yes') return true;
   if (raw === 'false' || raw === '0' || raw === 'no') return false;
-  throw new Error(`${key} must be true or false, got "${env[key]}"`);
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
 }
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   const production = env.NODE_ENV === 'production';
   return {
     ...loadServiceConfig('router', env),
+    jwt: {
+      issuer: env.JWT_ISSUER || undefined,
+      audience: env.JWT_AUDIENCE || undefined,
+      maxAgeSeconds: envInt(env, 'JWT_MAX_AGE_SECONDS', DEFAULT_JWT_MAX_AGE_SECONDS),
+    },
     supergraphPath: env.ROUTER_SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH,
     introspection: envBool(env, 'ROUTER_INTROSPECTION', !production),
     landingPage: !production,

@@ -54,7 +54,7 @@ export interface RunningRouter {
   /** Base URL of each subgraph the router talks to, by subgraph name. */
   subgraphUrls: Record<string, string>;
   /** Authenticates a request's headers into a context exactly as /graphql does (reuse for WebSockets). */
-  createContext(headers: IncomingHttpHeaders | Record<string, string | undefined>): RouterContext;
+  createContext(headers: IncomingHttpHeaders | Record<string, string | undefined>): Promise<RouterContext>;
   /** Live subscriptions (graphql-ws on the same `/graphql` path). */
   subscriptions: SubscriptionEngine;
   /** Subscription counts, as served at `/internal/subscriptions`. */
@@ -183,7 +183,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
       '/graphql': apolloHttpHandler(
         apollo,
         async (req) => {
-          const context = createContext(req.headers);
+          const context = await createContext(req.headers);
           // Before parsing: a flood of operations costs a map lookup each, valid or not.
           rateLimiter.check(rateLimitKey(context.caller, req.socket.remoteAddress));
           return context;
@@ -211,6 +211,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     apollo,
     contextFor,
     jwtSecret: config.jwtSecret,
+    jwtChecks: config.jwt,
     limits: config.limits,
     maxTokens: config.maxTokens,
     rateLimiter,

@@ -147,6 +147,65 @@ describe('authentication', () => {
   });
 });
 
+describe('token issuer, audience and age (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_AGE_SECONDS)', () => {
+  let strict: RunningRouter;
+  const checks = { issuer: 'https://id.baemin.example', audience: 'baemin-api' };
+
+  beforeAll(async () => {
+    strict = await start({
+      port: 0,
+      jwtSecret: JWT_SECRET,
+      internalSecret: INTERNAL_SECRET,
+      jwt: { ...checks, maxAgeSeconds: 600 },
+      supergraphSdl: composeTestSupergraph([orders, stores]),
+      urls: { orders: orders.url, stores: stores.url },
+    });
+  });
+  afterAll(() => strict?.close());
+
+  it('accepts a token for this issuer and audience', async () => {
+    const res = await gql(strict.graphqlUrl, '{ whoami { id } }', {
+      token: signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300, checks),
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({ whoami: { id: 'alice' } });
+  });
+
+  it.each([
+    [
+      'no issuer or audience',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300),
+      'iss claim is missing',
+    ],
+    [
+      'another issuer',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300, {
+        ...checks,
+        issuer: 'https://evil.example',
+      }),
+      'iss claim is not accepted',
+    ],
+    [
+      'another audience',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300, { ...checks, audience: 'admin-api' }),
+      'aud claim is not accepted',
+    ],
+    [
+      'a token older than the maximum age',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 3600, {
+        ...checks,
+        issuedAt: Math.floor(Date.now() / 1000) - 1200,
+      }),
+      'token too old',
+    ],
+  ])('refuses %s with 401 UNAUTHENTICATED', async (_what, token, reason) => {
+    const res = await gql(strict.graphqlUrl, '{ whoami { id } }', { token });
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.body.errors?.[0]?.message).toContain(reason);
+  });
+});
+
 describe('request limits', () => {
   const nested = (depth: number) => {
     // stores(1) category(2) parent... name: depth counts every field level.

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { type Caller, ErrorCode, logger } from '@baemin/platform';
+import { type Caller, ErrorCode, type JwtChecks, logger } from '@baemin/platform';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -33,6 +33,8 @@ export interface SubscriptionServerOptions {
   /** The context of an operation by this caller (signed identity for the subgraphs). */
   contextFor: (caller: Caller | null) => RouterContext;
   jwtSecret: string;
+  /** Issuer, audience and maximum age, checked exactly as for HTTP requests. */
+  jwtChecks: JwtChecks;
   limits: OperationLimits;
   maxTokens: number;
   /** The limiter HTTP operations take from too: every operation on the socket counts. */
@@ -62,7 +64,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     {
       // Close reasons never carry an exception's message, whatever NODE_ENV says.
       isProd: true,
-      onConnect: (ctx) => {
+      onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const raw =
           typeof params.authorization === 'string'
@@ -73,7 +75,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
                 ? `Bearer ${params.token}`
                 : undefined;
         try {
-          state.set(ctx.extra, { caller: authenticate(raw, options.jwtSecret) });
+          state.set(ctx.extra, { caller: await authenticate(raw, options.jwtSecret, options.jwtChecks) });
           return true;
         } catch {
           return false;
