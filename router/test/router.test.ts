@@ -1,5 +1,7 @@
 import { CALLER_HEADER, CALLER_SIGNATURE_HEADER, signCallerHeaders, signJwt } from '@baemin/platform';
 import { getIntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRouter, start } from '../src/server.js';
 import {
@@ -115,6 +117,57 @@ describe('federation through the router', () => {
     const generated = await gql(router.graphqlUrl, '{ stores { id } }');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(stores.received.at(-1)?.['x-request-id']).toBe(generated.headers.get('x-request-id'));
+  });
+});
+
+/** One operation over a real graphql-ws connection: its results, or its refusal (error list). */
+async function overWs(url: string, query: string, token?: string) {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+  });
+  try {
+    const results: {
+      data?: unknown;
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+    }[] = [];
+    const error = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query },
+        {
+          next: (r) => results.push(r as (typeof results)[number]),
+          error: resolve,
+          complete: () => resolve(null),
+        },
+      );
+    });
+    return { results, error };
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('errors over WebSocket are formatted exactly like HTTP', () => {
+  it('masks an unexpected subgraph error', async () => {
+    const { results } = await overWs(router.graphqlUrl, '{ boom }');
+    expect(results[0]?.errors?.[0]).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'stores' },
+    });
+    expect(JSON.stringify(results)).not.toMatch(/kaboom|stacktrace|\.ts:\d+/);
+  });
+
+  it('refuses over the limits with the same codes, without Apollo internals', async () => {
+    const roots = Array.from({ length: 21 }, (_, i) => `s${i}: stores { id }`).join(' ');
+    const { error } = await overWs(router.graphqlUrl, `{ ${roots} }`);
+    expect(error).toEqual([
+      {
+        message: 'Operation selects 21 root fields; the limit is 20',
+        extensions: { code: 'TOO_MANY_ROOT_FIELDS', actual: 21, limit: 20 },
+      },
+    ]);
   });
 });
 
@@ -335,6 +388,12 @@ describe('a subgraph going down', () => {
       serviceName: 'stores',
     });
     expect(JSON.stringify(res.body)).not.toContain('127.0.0.1');
+    const ws = await overWs(r.graphqlUrl, '{ stores { id } }');
+    expect(ws.results[0]?.errors?.[0]?.extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      serviceName: 'stores',
+    });
+    expect(JSON.stringify(ws.results)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stacktrace/);
     const other = await gql(r.graphqlUrl, '{ orders { id } }');
     expect(other.body).toEqual({ data: { orders: [{ id: 'o-1' }, { id: 'o-2' }] } });
   });
