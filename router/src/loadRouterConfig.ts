@@ -46,6 +46,19 @@ export interface RouterConfig extends ServiceConfig {
   rateLimit: RateLimit;
   /** ROUTER_SUBGRAPH_TIMEOUT_MS; default 30000. A subgraph call taking longer fails as SERVICE_UNAVAILABLE. */
   subgraphTimeoutMs: number;
+  /**
+   * ROUTER_ADMIN_PORT: a second listener serving only `/internal/*` (and /health, /ready), for
+   * operators and probes inside the cluster. Unset by default. With NODE_ENV=production
+   * `/internal/*` is served only there (off when unset); otherwise on the API port as well.
+   */
+  adminPort: number | null;
+  /** `/internal/*` on the public API port: on unless NODE_ENV=production. */
+  internalRoutesOnApiPort: boolean;
+  /**
+   * ROUTER_TEST_HOOKS=1: fault-injection routes for tests. Refused (ConfigError) with
+   * NODE_ENV=production, so no deployment can switch them on.
+   */
+  testHooks: boolean;
   /** ROUTER_READINESS_TIMEOUT_MS; default 1000: how long /ready waits for each subgraph's /health. */
   readinessTimeoutMs: number;
 }
@@ -64,6 +77,13 @@ export function envBool(env: NodeJS.ProcessEnv, key: string, fallback: boolean):
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   const production = env.NODE_ENV === 'production';
+  const testHooks = env.ROUTER_TEST_HOOKS === '1';
+  if (testHooks && production) {
+    throw new ConfigError(
+      'ROUTER_TEST_HOOKS is a test-only switch and cannot be on with NODE_ENV=production',
+    );
+  }
+  const adminPort = env.ROUTER_ADMIN_PORT ? envInt(env, 'ROUTER_ADMIN_PORT', 0) : null;
   return {
     ...loadServiceConfig('router', env),
     jwt: {
@@ -92,5 +112,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     },
     subgraphTimeoutMs: envInt(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 30_000),
     readinessTimeoutMs: envInt(env, 'ROUTER_READINESS_TIMEOUT_MS', 1000),
+    adminPort,
+    internalRoutesOnApiPort: !production,
+    testHooks,
   };
 }

@@ -9,6 +9,7 @@ import {
   type Caller,
   type HttpService,
   logger,
+  type RouteHandler,
   sendJson,
   startHttpService,
 } from '@baemin/platform';
@@ -44,6 +45,8 @@ export interface RunningRouter {
   graphqlUrl: string;
   port: number;
   http: HttpService;
+  /** The admin listener (ROUTER_ADMIN_PORT) serving `/internal/*`, when configured. */
+  admin: HttpService | null;
   /** The node:http server: a graphql-ws server can attach to it on the same `/graphql` path. */
   server: Server;
   apollo: ApolloServer<RouterContext>;
@@ -175,6 +178,21 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     clientConnections: wsServer?.connections() ?? 0,
     rssBytes: process.memoryUsage().rss,
   });
+  // Counts and fault injection: operators and tests only, never on the public port in production.
+  const internalRoutes: Record<string, RouteHandler> = {
+    // Counts only (no business data): leak checks, dashboards, benchmarks.
+    '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
+    // Fault injection for tests (ROUTER_TEST_HOOKS=1, refused in production): cut every upstream connection.
+    ...(config.testHooks
+      ? {
+          '/internal/subscriptions/drop-upstream': async (_req, res) => {
+            await subscriptions.dropUpstreamConnections();
+            sendJson(res, 200, { dropped: true });
+          },
+        }
+      : {}),
+  };
+  const readiness = subgraphReadiness(subgraphUrls, config.readinessTimeoutMs);
   const http = await startHttpService({
     name: 'router',
     port: config.port,
@@ -190,20 +208,20 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         },
         config.maxBodyBytes,
       ),
-      // Counts only (no business data): leak checks, dashboards, benchmarks.
-      '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
-      // Fault injection for tests (ROUTER_TEST_HOOKS=1 only): cut every upstream connection.
-      ...(process.env.ROUTER_TEST_HOOKS === '1'
-        ? {
-            '/internal/subscriptions/drop-upstream': async (_req, res) => {
-              await subscriptions.dropUpstreamConnections();
-              sendJson(res, 200, { dropped: true });
-            },
-          }
-        : {}),
+      ...(config.internalRoutesOnApiPort ? internalRoutes : {}),
     },
-    readiness: subgraphReadiness(subgraphUrls, config.readinessTimeoutMs),
+    readiness,
   });
+  const admin =
+    config.adminPort === null
+      ? null
+      : await startHttpService({
+          name: 'router-admin',
+          port: config.adminPort,
+          host: config.host,
+          routes: internalRoutes,
+          readiness,
+        });
   const contextFor = (caller: Caller | null) => contextForCaller(caller, config.internalSecret);
   wsServer = attachSubscriptionServer({
     server: http.server,
@@ -217,7 +235,11 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     rateLimiter,
     formatError,
   });
-  logger.info('router listening', { url: `${http.url}/graphql`, subgraphs: subgraphUrls });
+  logger.info('router listening', {
+    url: `${http.url}/graphql`,
+    ...(admin ? { admin: admin.url } : {}),
+    subgraphs: subgraphUrls,
+  });
 
   const reloadSupergraph = (sdl: string) => {
     if (sdl === currentSdl) return;
@@ -251,6 +273,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     graphqlUrl: `${http.url}/graphql`,
     port: http.port,
     http,
+    admin,
     server: http.server,
     apollo,
     gateway,
@@ -267,6 +290,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         await subscriptions.close();
         await wsServer?.close();
         await http.close();
+        await admin?.close();
         await apollo.stop();
       })();
       return closed;

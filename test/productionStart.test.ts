@@ -37,7 +37,11 @@ interface Run {
  * Spawns a real service entry point with NODE_ENV=production and `secrets` (undefined = unset),
  * and waits for the fact: it exits on its own, or it serves /health (then it is stopped).
  */
-async function startProduction(entry: string, secrets: Record<string, string | undefined>): Promise<Run> {
+async function startProduction(
+  entry: string,
+  secrets: Record<string, string | undefined>,
+  whileServing?: (port: number) => Promise<void>,
+): Promise<Run> {
   const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -63,13 +67,17 @@ async function startProduction(entry: string, secrets: Record<string, string | u
   const deadline = Date.now() + 60_000;
   while (child.exitCode === null && Date.now() < deadline) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) {
-        served = true;
-        child.kill('SIGTERM');
-        break;
-      }
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) served = true;
     } catch {
       // Not listening yet (or never will: it is exiting).
+    }
+    if (served) {
+      try {
+        await whileServing?.(port);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      break;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -139,5 +147,63 @@ describe('a production start (real processes)', () => {
     const run = await startProduction('subgraphs/store/src/index.ts', { INTERNAL_SECRET: STRONG_INTERNAL });
     expect(run.stderr).toBe('');
     expect(run.served).toBe(true);
+  });
+});
+
+describe('internal routes and test hooks in production (real processes)', () => {
+  const strong = { JWT_SECRET: STRONG_JWT, INTERNAL_SECRET: STRONG_INTERNAL };
+
+  it('serves the router /internal/* only on ROUTER_ADMIN_PORT, never on the API port', async () => {
+    const adminPort = await freePort();
+    const seen: Record<string, number> = {};
+    const run = await startProduction(
+      'router/src/index.ts',
+      { ...strong, ROUTER_ADMIN_PORT: String(adminPort) },
+      async (port) => {
+        seen.api = (await fetch(`http://127.0.0.1:${port}/internal/subscriptions`)).status;
+        seen.apiGraphql = (
+          await fetch(`http://127.0.0.1:${port}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: '{ __typename }' }),
+          })
+        ).status;
+        const admin = await fetch(`http://127.0.0.1:${adminPort}/internal/subscriptions`);
+        seen.admin = admin.status;
+        seen.adminGraphql = (await fetch(`http://127.0.0.1:${adminPort}/graphql`)).status;
+      },
+    );
+    expect(run.served).toBe(true);
+    expect(seen).toEqual({ api: 404, apiGraphql: 200, admin: 200, adminGraphql: 404 });
+  });
+
+  it('turns /internal/* off when no admin port is set', async () => {
+    let status = 0;
+    const run = await startProduction('router/src/index.ts', strong, async (port) => {
+      status = (await fetch(`http://127.0.0.1:${port}/internal/subscriptions`)).status;
+    });
+    expect(run.served).toBe(true);
+    expect(status).toBe(404);
+  });
+
+  it.each([
+    ['router/src/index.ts', { ROUTER_TEST_HOOKS: '1' }, 'ROUTER_TEST_HOOKS is a test-only switch'],
+    ['subgraphs/payment/src/index.ts', { PAYMENT_FAULT_MODE: 'error' }, 'PAYMENT_FAULT_MODE is a test hook'],
+  ])('%s refuses to start with %j', async (entry, hooks, message) => {
+    const run = await startProduction(entry, { ...strong, ...hooks });
+    expect(run.served).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('payment has no fault route in production', async () => {
+    let status = 0;
+    const run = await startProduction('subgraphs/payment/src/index.ts', strong, async (port) => {
+      status = (await fetch(`http://127.0.0.1:${port}/internal/fault`, { method: 'POST', body: '{}' }))
+        .status;
+    });
+    expect(run.served).toBe(true);
+    expect(status).toBe(404);
   });
 });
