@@ -4,9 +4,9 @@ import { GraphQLError } from 'graphql';
 
 /** A token bucket per caller: a steady rate plus a burst allowance. */
 export interface RateLimit {
-  /** Operations per second a caller may sustain. Default 100 (ROUTER_RATE_LIMIT_PER_SECOND); 0 turns limiting off. */
+  /** Operations per second a caller may sustain. Default 200 (ROUTER_RATE_LIMIT_PER_SECOND); 0 turns limiting off. */
   perSecond: number;
-  /** Operations a caller may send at once before the rate applies. Default 300 (ROUTER_RATE_LIMIT_BURST). */
+  /** Operations a caller may send at once before the rate applies. Default 1000 (ROUTER_RATE_LIMIT_BURST): the suite's 1,000 subscribe/unsubscribe cycles of one customer fit. */
   burst: number;
 }
 

@@ -42,7 +42,7 @@ export interface RouterConfig extends ServiceConfig {
    * ROUTER_MAX_INTROSPECTION_DEPTH (20), ROUTER_MAX_COST (5000), ROUTER_COST_LIST_SIZE (10).
    */
   limits: OperationLimits;
-  /** ROUTER_RATE_LIMIT_PER_SECOND (100; 0 = off) and ROUTER_RATE_LIMIT_BURST (300), per caller. */
+  /** ROUTER_RATE_LIMIT_PER_SECOND (200; 0 = off) and ROUTER_RATE_LIMIT_BURST (1000), per caller. */
   rateLimit: RateLimit;
   /** ROUTER_SUBGRAPH_TIMEOUT_MS; default 30000. A subgraph call taking longer fails as SERVICE_UNAVAILABLE. */
   subgraphTimeoutMs: number;
@@ -107,8 +107,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
       assumedListSize: envInt(env, 'ROUTER_COST_LIST_SIZE', 10),
     },
     rateLimit: {
-      perSecond: envInt(env, 'ROUTER_RATE_LIMIT_PER_SECOND', 100),
-      burst: envInt(env, 'ROUTER_RATE_LIMIT_BURST', 300),
+      perSecond: envInt(env, 'ROUTER_RATE_LIMIT_PER_SECOND', 200),
+      burst: envInt(env, 'ROUTER_RATE_LIMIT_BURST', 1000),
     },
     subgraphTimeoutMs: envInt(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 30_000),
     readinessTimeoutMs: envInt(env, 'ROUTER_READINESS_TIMEOUT_MS', 1000),

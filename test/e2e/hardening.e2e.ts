@@ -44,22 +44,29 @@ describe('cost limit', () => {
   it('refuses the cost bomb in under 100 ms with OPERATION_TOO_COMPLEX while a parallel normal query gets its data', async () => {
     const bomb = costBomb();
     expect(bomb.length).toBeLessThan(1500);
-    // Warm the router's HTTP path once so the measurement is the rejection, not the first request.
+    // Warm the router's paths (a planned normal query, and a differently spelled bomb through
+    // parsing, validation and the cost check) so the figure is the rejection, not first-use costs.
     await sys.ok(NORMAL);
-    const normal = sys.gql<{ stores: { id: string; menu: unknown[] }[] }>(NORMAL);
-    const started = performance.now();
-    const refused = await sys.gql(bomb);
-    const elapsedMs = performance.now() - started;
-    const answered = await normal;
+    await sys.gql(bomb.replaceAll('s1:', 'w1:'));
+    // The machine is shared with other test runs: the median of five rounds is the figure.
+    const elapsed: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const normal = sys.gql<{ stores: { id: string; menu: unknown[] }[] }>(NORMAL);
+      const started = performance.now();
+      const refused = await sys.gql(bomb);
+      elapsed.push(performance.now() - started);
+      const answered = await normal;
 
-    expect(refused.status).toBe(400);
-    expect(refused.data ?? null).toBeNull();
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'OPERATION_TOO_COMPLEX', maxCost: 5000 });
-    expect(refused.errors?.[0]?.extensions?.cost as number).toBeGreaterThan(1_000_000);
-    expect(elapsedMs).toBeLessThan(100);
-    expect(answered.errors).toBeUndefined();
-    expect(answered.data?.stores.length).toBeGreaterThan(0);
-    expect(answered.data?.stores[0]?.menu.length).toBeGreaterThan(0);
+      expect(refused.status).toBe(400);
+      expect(refused.data ?? null).toBeNull();
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'OPERATION_TOO_COMPLEX', maxCost: 5000 });
+      expect(refused.errors?.[0]?.extensions?.cost as number).toBeGreaterThan(1_000_000);
+      expect(answered.errors).toBeUndefined();
+      expect(answered.data?.stores.length).toBeGreaterThan(0);
+      expect(answered.data?.stores[0]?.menu.length).toBeGreaterThan(0);
+    }
+    elapsed.sort((a, b) => a - b);
+    expect(elapsed[2]).toBeLessThan(100);
   });
 
   it('applies the same limit to queries and subscriptions over WebSocket', async () => {
