@@ -201,7 +201,14 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
       '/graphql': apolloHttpHandler(
         apollo,
         async (req) => {
-          const context = await createContext(req.headers);
+          let context: RouterContext;
+          try {
+            context = await createContext(req.headers);
+          } catch (err) {
+            // Requests with bad tokens count against the client address: guessing is limited too.
+            rateLimiter.check(rateLimitKey(null, req.socket.remoteAddress));
+            throw err;
+          }
           // Before parsing: a flood of operations costs a map lookup each, valid or not.
           rateLimiter.check(rateLimitKey(context.caller, req.socket.remoteAddress));
           return context;

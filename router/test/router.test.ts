@@ -259,6 +259,36 @@ describe('token issuer, audience and age (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_AGE_
   });
 });
 
+describe('rate limit (HTTP)', () => {
+  let limited: RunningRouter;
+  beforeAll(async () => {
+    limited = await start({
+      port: 0,
+      jwtSecret: JWT_SECRET,
+      internalSecret: INTERNAL_SECRET,
+      rateLimit: { perSecond: 0.1, burst: 2 },
+      supergraphSdl: composeTestSupergraph([orders, stores]),
+      urls: { orders: orders.url, stores: stores.url },
+    });
+  });
+  afterAll(() => limited?.close());
+
+  it('counts requests with bad tokens against the client address, before verifying more of them', async () => {
+    const forged = signJwt({ sub: 'mallory', role: 'customer' }, 'not-the-secret');
+    const first = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged });
+    const second = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged });
+    expect([first.status, second.status]).toEqual([401, 401]);
+    const third = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('10');
+    expect(third.body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 10 });
+    // The address's bucket is anonymous callers' bucket too; a token holder has their own.
+    expect((await gql(limited.graphqlUrl, '{ whoami { id } }')).status).toBe(429);
+    const own = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: alice });
+    expect(own.body.data).toEqual({ whoami: { id: 'alice' } });
+  });
+});
+
 describe('request limits', () => {
   const nested = (depth: number) => {
     // stores(1) category(2) parent... name: depth counts every field level.
