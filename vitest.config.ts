@@ -1,4 +1,12 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// Our sources import `graphql` as Node does at run time (its CommonJS build, the one the gateway
+// and Apollo load), not the ES module build Vite would pick: two copies of graphql in one process
+// make instanceof checks fail ("Cannot use GraphQLSchema from another module or realm") only in tests.
+const resolve = {
+  alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+};
 
 /**
  * Two projects: `unit` (each package's test/*.test.ts: real SQLite, real HTTP, in-process) and
@@ -11,6 +19,7 @@ export default defineConfig({
     outputFile: { json: '.vitest/results.json' },
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: [
@@ -25,6 +34,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.ts'],

@@ -1,7 +1,8 @@
 /**
  * Prints a client JWT for local development and demos:
  *   npm run token -- --role customer --sub alice [--name Alice] [--ttl 3600]
- * Signed with JWT_SECRET, else the development default the router also falls back to.
+ * Signed with JWT_SECRET, else the development default the router also falls back to, and with
+ * `iss`/`aud` from JWT_ISSUER/JWT_AUDIENCE when set (the router checks them when it has them).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +25,9 @@ export interface TokenOptions {
 export function makeToken({ role, sub, name, ttlSeconds = 12 * 3600, secret }: TokenOptions): string {
   return signJwt(
     { sub, role, ...(name ? { name } : {}) },
-    secret ?? process.env.JWT_SECRET ?? DEV_JWT_SECRET,
+    secret ?? (process.env.JWT_SECRET || DEV_JWT_SECRET),
     ttlSeconds,
+    { issuer: process.env.JWT_ISSUER || undefined, audience: process.env.JWT_AUDIENCE || undefined },
   );
 }
 

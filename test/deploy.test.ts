@@ -165,6 +165,22 @@ function effectiveEnv(objects: K8sObject[], c: Container): Record<string, string
   return env;
 }
 
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: unknown[];
+}
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: unknown;
+}
+
+/** Whether a label selector (matchLabels only: our manifests use no expressions) selects `labels`. */
+function selects(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
+  expect(selector?.matchExpressions, 'matchExpressions are not checked here').toBeUndefined();
+  return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
 /** A named or numbered container port, as the number. */
 function portNumber(c: Container, port: string | number | undefined): number | undefined {
   if (typeof port === 'number') return port;
@@ -388,6 +404,65 @@ for (const overlay of OVERLAYS) {
         'default.replication.factor': rf,
         'min.insync.replicas': minInsyncReplicas(rf),
       });
+    });
+
+    it('network: only the router reaches subgraph HTTP ports (and order ↔ payment for capture, refund and orphan checks)', () => {
+      const all = objects();
+      const policies = ofKind(all, 'NetworkPolicy');
+      const podLabels = (svc: ServiceName) => deployment(all, svc).template.metadata.labels ?? {};
+      /** The apps (by pod labels) allowed in, and the ports, of every ingress rule selecting `svc`. */
+      const ingressOf = (svc: ServiceName) => {
+        const selecting = policies.filter(
+          (p) => p.spec.policyTypes?.includes('Ingress') && selects(p.spec.podSelector, podLabels(svc)),
+        );
+        const from = new Set<string>();
+        const ports = new Set<number | undefined>();
+        for (const policy of selecting) {
+          for (const rule of policy.spec.ingress ?? []) {
+            // An empty `from` or a namespace/IP peer would admit more than named pods.
+            expect(
+              rule.from?.length,
+              `${policy.metadata.name}: a rule without from admits everyone`,
+            ).toBeGreaterThan(0);
+            for (const peer of rule.from as PolicyPeer[]) {
+              expect(peer.namespaceSelector ?? peer.ipBlock, `${policy.metadata.name}`).toBeUndefined();
+              for (const other of SERVICES) if (selects(peer.podSelector, podLabels(other))) from.add(other);
+            }
+            expect(
+              rule.ports?.length,
+              `${policy.metadata.name}: a rule without ports admits every port`,
+            ).toBeGreaterThan(0);
+            for (const p of rule.ports) ports.add(portNumber(mainContainer(deployment(all, svc)), p.port));
+          }
+        }
+        return { isolated: selecting.length > 0, from: [...from].sort(), ports: [...ports] };
+      };
+      const extra: Partial<Record<ServiceName, ServiceName>> = { payment: 'order', order: 'payment' };
+      for (const svc of SUBGRAPHS) {
+        const allowed = ['router', ...(extra[svc] ? [extra[svc]] : [])].sort();
+        expect(ingressOf(svc), svc).toEqual({ isolated: true, from: allowed, ports: [DEFAULT_PORTS[svc]] });
+      }
+      // The router is the public API: no policy isolates it.
+      expect(ingressOf('router').isolated).toBe(false);
+    });
+
+    it('network: only the services (subgraph pods) may connect to Kafka', () => {
+      const all = objects();
+      const kafka = ofKind(all, 'Kafka')[0]!;
+      const podLabels = (svc: ServiceName) => deployment(all, svc).template.metadata.labels ?? {};
+      for (const listener of kafka.spec.kafka.listeners) {
+        const peers = listener.networkPolicyPeers as PolicyPeer[] | undefined;
+        // Strimzi admits everyone on a listener without peers.
+        expect(peers?.length, `listener ${listener.name}`).toBeGreaterThan(0);
+        for (const peer of peers ?? []) {
+          expect(peer.namespaceSelector ?? peer.ipBlock).toBeUndefined();
+          expect(Object.keys(peer.podSelector?.matchLabels ?? {}).length).toBeGreaterThan(0);
+        }
+        const admitted = SERVICES.filter((svc) =>
+          (peers ?? []).some((p) => selects(p.podSelector, podLabels(svc))),
+        );
+        expect(admitted.sort(), `listener ${listener.name}`).toEqual([...SUBGRAPHS].sort());
+      }
     });
 
     it('Kafka topics: the catalogue and its .dlq topics, as the services would create them', () => {

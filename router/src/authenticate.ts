@@ -1,4 +1,4 @@
-import { type Caller, ErrorCode, InvalidTokenError, verifyJwt } from '@baemin/platform';
+import { type Caller, ErrorCode, InvalidTokenError, type JwtChecks, verifyJwt } from '@baemin/platform';
 import { GraphQLError } from 'graphql';
 
 /** A 401 the HTTP layer (and later the WebSocket layer) turns into an UNAUTHENTICATED response. */
@@ -14,18 +14,29 @@ export function unauthenticatedError(message: string): GraphQLError {
  * A value that is present but not a valid `Bearer <JWT>` is refused rather than treated as anonymous,
  * so a client with an expired token learns it instead of silently seeing less.
  */
-export function authenticate(authorization: string | null | undefined, jwtSecret: string): Caller | null {
+export async function authenticate(
+  authorization: string | null | undefined,
+  jwtSecret: string,
+  checks: JwtChecks = {},
+): Promise<Caller | null> {
   const value = authorization?.trim();
   if (!value) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(value);
   if (!match?.[1]) throw unauthenticatedError('Authorization must be "Bearer <token>"');
-  return callerFromToken(match[1], jwtSecret);
+  return callerFromToken(match[1], jwtSecret, checks);
 }
 
-/** Verifies a bare JWT; throws UNAUTHENTICATED (401) when it is malformed, forged or expired. */
-export function callerFromToken(token: string, jwtSecret: string): Caller {
+/**
+ * Verifies a bare JWT (jose; issuer, audience and maximum age per `checks`); throws
+ * UNAUTHENTICATED (401) when it is malformed, forged, expired, too old or for someone else.
+ */
+export async function callerFromToken(
+  token: string,
+  jwtSecret: string,
+  checks: JwtChecks = {},
+): Promise<Caller> {
   try {
-    return verifyJwt(token, jwtSecret);
+    return await verifyJwt(token, jwtSecret, checks);
   } catch (err) {
     if (err instanceof InvalidTokenError) throw unauthenticatedError(`Invalid token: ${err.message}`);
     throw err;

@@ -2,6 +2,47 @@ import { logger } from '@baemin/platform';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 const CONTEXT_PREFIX = 'Context creation failed: ';
+/** graphql-js's suggestion suffix, the same pattern Apollo Server's DisableSuggestions plugin removes. */
+const SUGGESTION = / Did you mean(.+)\?$/;
+
+export interface RouterErrorFormatOptions {
+  /**
+   * Remove "Did you mean …?" field, argument and enum suggestions from messages: they reveal the
+   * schema bit by bit. On whenever introspection is off.
+   */
+  hideSuggestions: boolean;
+}
+
+/**
+ * The router's error formatter with its options: the one formatter for HTTP responses and for
+ * everything sent over the WebSocket (refusals, query results and subscription events).
+ */
+export function createRouterErrorFormatter(
+  options: RouterErrorFormatOptions,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const result = formatRouterError(formatted, error);
+    if (!options.hideSuggestions || !SUGGESTION.test(result.message)) return result;
+    return { ...result, message: result.message.replace(SUGGESTION, '') };
+  };
+}
+
+/**
+ * Formats anything that reaches a WebSocket client as an error with `format`, the way Apollo
+ * does for HTTP: a GraphQLError by its JSON form, an already formatted error as it is, and any
+ * other thrown value as an unexpected error (masked).
+ */
+export function formatErrorForClient(
+  error: unknown,
+  format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+): GraphQLFormattedError {
+  if (error instanceof GraphQLError) return format(error.toJSON(), error);
+  if (error instanceof Error) return format({ message: error.message }, { originalError: error });
+  if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    return format(error as GraphQLFormattedError, error);
+  }
+  return format({ message: String(error) }, { originalError: new Error(String(error)) });
+}
 
 /**
  * The router's `formatError`. Errors with a deliberate code (from subgraphs, from the router's
@@ -11,7 +52,8 @@ const CONTEXT_PREFIX = 'Context creation failed: ';
  * line, should one leak a message). Both are logged.
  */
 export function formatRouterError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const { stacktrace: _s, exception: _e, response: _r, ...extensions } = formatted.extensions ?? {};
+  // `http` is Apollo's status/headers side channel: HTTP strips it; WebSocket messages must too.
+  const { stacktrace: _s, exception: _e, response: _r, http: _h, ...extensions } = formatted.extensions ?? {};
   const code = extensions.code;
   if (code && code !== 'INTERNAL_SERVER_ERROR') {
     // Apollo prefixes errors thrown while building the context; the client needs only the reason.

@@ -1,5 +1,4 @@
-import { closeOnSignals } from '@baemin/platform';
+import { runService } from '@baemin/platform';
 import { start } from './server.js';
 
-const router = await start();
-closeOnSignals(router.close);
+await runService(start);

@@ -1,9 +1,22 @@
-import { envInt, loadServiceConfig, type ServiceConfig } from '@baemin/platform';
+import {
+  ConfigError,
+  DEFAULT_JWT_MAX_AGE_SECONDS,
+  envInt,
+  type JwtChecks,
+  loadServiceConfig,
+  type ServiceConfig,
+} from '@baemin/platform';
 import { fileURLToPath } from 'node:url';
 import type { OperationLimits } from './operationLimits.js';
+import type { RateLimit } from './RateLimiter.js';
 
 /** The router's settings: the shared service config plus its own request limits and toggles. */
 export interface RouterConfig extends ServiceConfig {
+  /**
+   * Checks on client tokens besides the signature: JWT_ISSUER and JWT_AUDIENCE (checked when set),
+   * JWT_MAX_AGE_SECONDS (default 86400).
+   */
+  jwt: JwtChecks;
   /** ROUTER_SUPERGRAPH_PATH; default the committed `schema/supergraph.graphql`. */
   supergraphPath: string;
   /** ROUTER_INTROSPECTION (true/false); default on unless NODE_ENV=production. */
@@ -24,10 +37,28 @@ export interface RouterConfig extends ServiceConfig {
    * is checked (validation of huge documents is itself a denial-of-service vector).
    */
   maxTokens: number;
-  /** ROUTER_MAX_DEPTH (15), ROUTER_MAX_ALIASES (30), ROUTER_MAX_ROOT_FIELDS (20). */
+  /**
+   * ROUTER_MAX_DEPTH (15), ROUTER_MAX_ALIASES (30), ROUTER_MAX_ROOT_FIELDS (20),
+   * ROUTER_MAX_INTROSPECTION_DEPTH (20), ROUTER_MAX_COST (5000), ROUTER_COST_LIST_SIZE (10).
+   */
   limits: OperationLimits;
+  /** ROUTER_RATE_LIMIT_PER_SECOND (200; 0 = off) and ROUTER_RATE_LIMIT_BURST (1000), per caller. */
+  rateLimit: RateLimit;
   /** ROUTER_SUBGRAPH_TIMEOUT_MS; default 30000. A subgraph call taking longer fails as SERVICE_UNAVAILABLE. */
   subgraphTimeoutMs: number;
+  /**
+   * ROUTER_ADMIN_PORT: a second listener serving only `/internal/*` (and /health, /ready), for
+   * operators and probes inside the cluster. Unset by default. With NODE_ENV=production
+   * `/internal/*` is served only there (off when unset); otherwise on the API port as well.
+   */
+  adminPort: number | null;
+  /** `/internal/*` on the public API port: on unless NODE_ENV=production. */
+  internalRoutesOnApiPort: boolean;
+  /**
+   * ROUTER_TEST_HOOKS=1: fault-injection routes for tests. Refused (ConfigError) with
+   * NODE_ENV=production, so no deployment can switch them on.
+   */
+  testHooks: boolean;
   /** ROUTER_READINESS_TIMEOUT_MS; default 1000: how long /ready waits for each subgraph's /health. */
   readinessTimeoutMs: number;
 }
@@ -41,13 +72,25 @@ export function envBool(env: NodeJS.ProcessEnv, key: string, fallback: boolean):
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'true' || raw === '1' || raw === 'yes') return true;
   if (raw === 'false' || raw === '0' || raw === 'no') return false;
-  throw new Error(`${key} must be true or false, got "${env[key]}"`);
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
 }
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   const production = env.NODE_ENV === 'production';
+  const testHooks = env.ROUTER_TEST_HOOKS === '1';
+  if (testHooks && production) {
+    throw new ConfigError(
+      'ROUTER_TEST_HOOKS is a test-only switch and cannot be on with NODE_ENV=production',
+    );
+  }
+  const adminPort = env.ROUTER_ADMIN_PORT ? envInt(env, 'ROUTER_ADMIN_PORT', 0) : null;
   return {
     ...loadServiceConfig('router', env),
+    jwt: {
+      issuer: env.JWT_ISSUER || undefined,
+      audience: env.JWT_AUDIENCE || undefined,
+      maxAgeSeconds: envInt(env, 'JWT_MAX_AGE_SECONDS', DEFAULT_JWT_MAX_AGE_SECONDS),
+    },
     supergraphPath: env.ROUTER_SUPERGRAPH_PATH || DEFAULT_SUPERGRAPH_PATH,
     introspection: envBool(env, 'ROUTER_INTROSPECTION', !production),
     landingPage: !production,
@@ -59,8 +102,18 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
       maxDepth: envInt(env, 'ROUTER_MAX_DEPTH', 15),
       maxAliases: envInt(env, 'ROUTER_MAX_ALIASES', 30),
       maxRootFields: envInt(env, 'ROUTER_MAX_ROOT_FIELDS', 20),
+      maxIntrospectionDepth: envInt(env, 'ROUTER_MAX_INTROSPECTION_DEPTH', 20),
+      maxCost: envInt(env, 'ROUTER_MAX_COST', 5000),
+      assumedListSize: envInt(env, 'ROUTER_COST_LIST_SIZE', 10),
+    },
+    rateLimit: {
+      perSecond: envInt(env, 'ROUTER_RATE_LIMIT_PER_SECOND', 200),
+      burst: envInt(env, 'ROUTER_RATE_LIMIT_BURST', 1000),
     },
     subgraphTimeoutMs: envInt(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 30_000),
     readinessTimeoutMs: envInt(env, 'ROUTER_READINESS_TIMEOUT_MS', 1000),
+    adminPort,
+    internalRoutesOnApiPort: !production,
+    testHooks,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BaseContext } from '@apollo/server';
-import { type Caller, signCallerHeaders } from '@baemin/platform';
+import { type Caller, type JwtChecks, signCallerHeaders } from '@baemin/platform';
 import { authenticate } from './authenticate.js';
 
 /** Per-request state of the router, shared by every subgraph fetch of one operation. */
@@ -29,11 +29,11 @@ function first(v: string | string[] | undefined): string | undefined {
  * Throws UNAUTHENTICATED (401) for a bad token. Client-sent `x-baemin-caller*` headers are never
  * read here: identity comes only from the verified token.
  */
-export function createRouterContext(
+export async function createRouterContext(
   headers: IncomingHttpHeaders | Record<string, string | undefined>,
-  secrets: { jwtSecret: string; internalSecret: string },
-): RouterContext {
-  const caller = authenticate(first(headers.authorization), secrets.jwtSecret);
+  secrets: { jwtSecret: string; internalSecret: string; jwt?: JwtChecks },
+): Promise<RouterContext> {
+  const caller = await authenticate(first(headers.authorization), secrets.jwtSecret, secrets.jwt);
   const given = first(headers['x-request-id']);
   const requestId = given && SANE_ID.test(given) ? given : randomUUID();
   const trace: Record<string, string> = {};

@@ -9,13 +9,15 @@ import {
   type Caller,
   type HttpService,
   logger,
+  type RouteHandler,
   sendJson,
   startHttpService,
 } from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
-import { formatRouterError } from './formatRouterError.js';
+import { createRouterErrorFormatter } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
+import { type RateLimit, RateLimiter, rateLimitKey } from './RateLimiter.js';
 import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
 import { subgraphReadiness } from './subgraphReadiness.js';
@@ -26,10 +28,11 @@ import {
 import { SubscriptionEngine, type SubscriptionStats } from './subscriptions/SubscriptionEngine.js';
 import { baseUrlOf, supergraphSubgraphs } from './supergraphSubgraphs.js';
 
-export interface RouterOverrides extends Partial<Omit<RouterConfig, 'urls' | 'limits'>> {
+export interface RouterOverrides extends Partial<Omit<RouterConfig, 'urls' | 'limits' | 'rateLimit'>> {
   /** Subgraph URLs by subgraph name (base `http://host:port` or the full `/graphql` URL). */
   urls?: Partial<Record<string, string>>;
   limits?: Partial<OperationLimits>;
+  rateLimit?: Partial<RateLimit>;
   /** Serve this supergraph instead of reading `supergraphPath` (tests compose their own). */
   supergraphSdl?: string;
 }
@@ -42,6 +45,8 @@ export interface RunningRouter {
   graphqlUrl: string;
   port: number;
   http: HttpService;
+  /** The admin listener (ROUTER_ADMIN_PORT) serving `/internal/*`, when configured. */
+  admin: HttpService | null;
   /** The node:http server: a graphql-ws server can attach to it on the same `/graphql` path. */
   server: Server;
   apollo: ApolloServer<RouterContext>;
@@ -52,7 +57,7 @@ export interface RunningRouter {
   /** Base URL of each subgraph the router talks to, by subgraph name. */
   subgraphUrls: Record<string, string>;
   /** Authenticates a request's headers into a context exactly as /graphql does (reuse for WebSockets). */
-  createContext(headers: IncomingHttpHeaders | Record<string, string | undefined>): RouterContext;
+  createContext(headers: IncomingHttpHeaders | Record<string, string | undefined>): Promise<RouterContext>;
   /** Live subscriptions (graphql-ws on the same `/graphql` path). */
   subscriptions: SubscriptionEngine;
   /** Subscription counts, as served at `/internal/subscriptions`. */
@@ -90,9 +95,23 @@ const requestIdHeader: ApolloServerPlugin<RouterContext> = {
  */
 export async function start(overrides: RouterOverrides = {}): Promise<RunningRouter> {
   logger.setService('router');
-  const { urls: urlOverrides, limits: limitOverrides, supergraphSdl: sdlOverride, ...rest } = overrides;
+  const {
+    urls: urlOverrides,
+    limits: limitOverrides,
+    rateLimit: rateLimitOverrides,
+    supergraphSdl: sdlOverride,
+    ...rest
+  } = overrides;
   const base = loadRouterConfig();
-  const config: RouterConfig = { ...base, ...rest, limits: { ...base.limits, ...limitOverrides } };
+  const config: RouterConfig = {
+    ...base,
+    ...rest,
+    limits: { ...base.limits, ...limitOverrides },
+    rateLimit: { ...base.rateLimit, ...rateLimitOverrides },
+  };
+  // One formatter and one limiter for HTTP and WebSocket operations alike.
+  const formatError = createRouterErrorFormatter({ hideSuggestions: !config.introspection });
+  const rateLimiter = new RateLimiter(config.rateLimit);
   const supergraphSdl = sdlOverride ?? readFileSync(config.supergraphPath, 'utf8');
 
   // The committed supergraph bakes in local default URLs; config decides where subgraphs really are.
@@ -128,7 +147,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     logger: apolloLogger,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: formatRouterError,
+    formatError,
     parseOptions: { maxTokens: config.maxTokens },
     // Signals are handled once, by closeOnSignals in index.ts.
     stopOnTerminationSignals: false,
@@ -159,26 +178,57 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     clientConnections: wsServer?.connections() ?? 0,
     rssBytes: process.memoryUsage().rss,
   });
+  // Counts and fault injection: operators and tests only, never on the public port in production.
+  const internalRoutes: Record<string, RouteHandler> = {
+    // Counts only (no business data): leak checks, dashboards, benchmarks.
+    '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
+    // Fault injection for tests (ROUTER_TEST_HOOKS=1, refused in production): cut every upstream connection.
+    ...(config.testHooks
+      ? {
+          '/internal/subscriptions/drop-upstream': async (_req, res) => {
+            await subscriptions.dropUpstreamConnections();
+            sendJson(res, 200, { dropped: true });
+          },
+        }
+      : {}),
+  };
+  const readiness = subgraphReadiness(subgraphUrls, config.readinessTimeoutMs);
   const http = await startHttpService({
     name: 'router',
     port: config.port,
     host: config.host,
     routes: {
-      '/graphql': apolloHttpHandler(apollo, async (req) => createContext(req.headers), config.maxBodyBytes),
-      // Counts only (no business data): leak checks, dashboards, benchmarks.
-      '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
-      // Fault injection for tests (ROUTER_TEST_HOOKS=1 only): cut every upstream connection.
-      ...(process.env.ROUTER_TEST_HOOKS === '1'
-        ? {
-            '/internal/subscriptions/drop-upstream': async (_req, res) => {
-              await subscriptions.dropUpstreamConnections();
-              sendJson(res, 200, { dropped: true });
-            },
+      '/graphql': apolloHttpHandler(
+        apollo,
+        async (req) => {
+          let context: RouterContext;
+          try {
+            context = await createContext(req.headers);
+          } catch (err) {
+            // Requests with bad tokens count against the client address: guessing is limited too.
+            rateLimiter.check(rateLimitKey(null, req.socket.remoteAddress));
+            throw err;
           }
-        : {}),
+          // Before parsing: a flood of operations costs a map lookup each, valid or not.
+          rateLimiter.check(rateLimitKey(context.caller, req.socket.remoteAddress));
+          return context;
+        },
+        config.maxBodyBytes,
+      ),
+      ...(config.internalRoutesOnApiPort ? internalRoutes : {}),
     },
-    readiness: subgraphReadiness(subgraphUrls, config.readinessTimeoutMs),
+    readiness,
   });
+  const admin =
+    config.adminPort === null
+      ? null
+      : await startHttpService({
+          name: 'router-admin',
+          port: config.adminPort,
+          host: config.host,
+          routes: internalRoutes,
+          readiness,
+        });
   const contextFor = (caller: Caller | null) => contextForCaller(caller, config.internalSecret);
   wsServer = attachSubscriptionServer({
     server: http.server,
@@ -186,10 +236,17 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     apollo,
     contextFor,
     jwtSecret: config.jwtSecret,
+    jwtChecks: config.jwt,
     limits: config.limits,
     maxTokens: config.maxTokens,
+    rateLimiter,
+    formatError,
   });
-  logger.info('router listening', { url: `${http.url}/graphql`, subgraphs: subgraphUrls });
+  logger.info('router listening', {
+    url: `${http.url}/graphql`,
+    ...(admin ? { admin: admin.url } : {}),
+    subgraphs: subgraphUrls,
+  });
 
   const reloadSupergraph = (sdl: string) => {
     if (sdl === currentSdl) return;
@@ -223,6 +280,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     graphqlUrl: `${http.url}/graphql`,
     port: http.port,
     http,
+    admin,
     server: http.server,
     apollo,
     gateway,
@@ -239,6 +297,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         await subscriptions.close();
         await wsServer?.close();
         await http.close();
+        await admin?.close();
         await apollo.stop();
       })();
       return closed;

@@ -12,15 +12,15 @@ import { makeToken, parseTokenArgs, UsageError } from '../../scripts/token.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 describe('scripts/token.ts', () => {
-  it('signs a token the router accepts, with the given role, subject and lifetime', () => {
+  it('signs a token the router accepts, with the given role, subject and lifetime', async () => {
     const token = makeToken({
       ...parseTokenArgs(['--role', 'owner', '--sub', 'owner-1', '--ttl', '60']),
       secret: 's',
     });
-    expect(verifyJwt(token, 's')).toEqual({ id: 'owner-1', role: 'owner' });
+    await expect(verifyJwt(token, 's')).resolves.toEqual({ id: 'owner-1', role: 'owner' });
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
     expect(claims.exp - claims.iat).toBe(60);
-    expect(() => verifyJwt(token, 'other')).toThrow();
+    await expect(verifyJwt(token, 'other')).rejects.toThrow('bad token signature');
   });
 
   it.each([
@@ -34,18 +34,27 @@ describe('scripts/token.ts', () => {
     expect(() => parseTokenArgs(args)).toThrow(UsageError);
   });
 
-  it('prints the token, or usage on stderr with exit code 2', () => {
+  it('prints the token, or usage on stderr with exit code 2', async () => {
     const ok = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'scripts/token.ts', '--role', 'rider', '--sub', 'r-9'],
       {
         cwd: ROOT,
-        env: { ...process.env, JWT_SECRET: 'cli-secret' },
+        env: {
+          ...process.env,
+          JWT_SECRET: 'cli-secret',
+          JWT_ISSUER: 'baemin-dev',
+          JWT_AUDIENCE: 'baemin-api',
+        },
         encoding: 'utf8',
       },
     );
     expect(ok.status).toBe(0);
-    expect(verifyJwt(ok.stdout.trim(), 'cli-secret')).toEqual({ id: 'r-9', role: 'rider' });
+    await expect(verifyJwt(ok.stdout.trim(), 'cli-secret')).resolves.toEqual({ id: 'r-9', role: 'rider' });
+    // The script signs for the issuer and audience the router is configured to check.
+    await expect(
+      verifyJwt(ok.stdout.trim(), 'cli-secret', { issuer: 'baemin-dev', audience: 'baemin-api' }),
+    ).resolves.toEqual({ id: 'r-9', role: 'rider' });
     const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--role', 'nobody'], {
       cwd: ROOT,
       encoding: 'utf8',

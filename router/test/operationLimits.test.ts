@@ -1,5 +1,9 @@
-import { getIntrospectionQuery, type OperationDefinitionNode, parse } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { printSchema, Supergraph } from '@apollo/federation-internals';
+import { buildSchema, getIntrospectionQuery, type OperationDefinitionNode, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SUPERGRAPH_PATH, loadRouterConfig } from '../src/loadRouterConfig.js';
+import { MUTATION_FIELD_COST, operationCost } from '../src/operationCost.js';
 import { checkOperationLimits, measureOperation } from '../src/operationLimits.js';
 
 const shape = (query: string, operationName?: string) => {
@@ -58,7 +62,14 @@ describe('measureOperation', () => {
 });
 
 describe('checkOperationLimits', () => {
-  const limits = { maxDepth: 3, maxAliases: 2, maxRootFields: 2 };
+  const limits = {
+    maxDepth: 3,
+    maxAliases: 2,
+    maxRootFields: 2,
+    maxIntrospectionDepth: 20,
+    maxCost: 5000,
+    assumedListSize: 10,
+  };
   const check = (q: string) => {
     const { doc, op } = shape(q);
     return checkOperationLimits(doc, op, limits)?.extensions ?? null;
@@ -77,5 +88,120 @@ describe('checkOperationLimits', () => {
     });
     expect(check('{ a { x: b y: b z: b } }')).toMatchObject({ code: 'TOO_MANY_ALIASES', actual: 3 });
     expect(check('{ a b c }')).toMatchObject({ code: 'TOO_MANY_ROOT_FIELDS', actual: 3, limit: 2 });
+  });
+});
+
+/** The real API schema of the committed supergraph: costs are about our actual types. */
+const apiSchema = buildSchema(
+  printSchema(Supergraph.build(readFileSync(DEFAULT_SUPERGRAPH_PATH, 'utf8')).apiSchema()),
+);
+const defaults = loadRouterConfig({}).limits;
+
+/** 15 root fields, each `stores` followed by six `menu { store { … } }` cycles (the issue's cost bomb). */
+export function costBomb(): string {
+  let inner = 'id';
+  for (let i = 0; i < 6; i++) inner = `menu { store { ${inner} } }`;
+  return `{ ${Array.from({ length: 15 }, (_, i) => `s${i}: stores { ${inner} }`).join(' ')} }`;
+}
+
+describe('operationCost', () => {
+  const cost = (query: string, variables: Record<string, unknown> = {}) => {
+    const doc = parse(query);
+    const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    if (!op) throw new Error('no operation');
+    return operationCost(apiSchema, doc, op, variables, { assumedListSize: 10 });
+  };
+
+  it('costs objects 1, scalars 0, and multiplies by the assumed list size', () => {
+    expect(cost('{ stores { id name } }')).toBe(10);
+    // stores 10 × (1 + menu 10 × 1)
+    expect(cost('{ stores { id menu { id name price } } }')).toBe(110);
+    // store (not a list) 1 × (1 + menu 10 × (1 + store 1))
+    expect(cost('query { store(id: "store-1") { menu { store { id } } } }')).toBe(21);
+    expect(cost('{ __typename }')).toBe(0);
+  });
+
+  it('counts fragments and inline fragments at the place they are spread', () => {
+    const direct = cost('{ stores { menu { name store { name } } } }');
+    expect(
+      cost(
+        '{ stores { ...S } } fragment S on Store { menu { ...M } } fragment M on MenuItem { name store { name } }',
+      ),
+    ).toBe(direct);
+    expect(cost('{ stores { ... on Store { menu { name store { name } } } } }')).toBe(direct);
+  });
+
+  it('adds a write cost per mutation root field', () => {
+    const q = 'mutation { setStoreOpen(storeId: "store-1", open: true) { id } }';
+    expect(cost(q)).toBe(1 + MUTATION_FIELD_COST);
+  });
+
+  it('prices the cost bomb in the millions, in linear time', () => {
+    const started = performance.now();
+    const bomb = cost(costBomb());
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(bomb).toBeGreaterThan(1_000_000);
+  });
+
+  it('stays finite-time when fragments spread exponentially', () => {
+    let doc = 'query { stores { ...F0 } }\nfragment F30 on Store { menu { id } }\n';
+    for (let i = 0; i < 30; i++)
+      doc += `fragment F${i} on Store { ...F${i + 1} menu { store { ...F${i + 1} } } }\n`;
+    expect(cost(doc)).toBeGreaterThan(defaults.maxCost);
+  });
+
+  it('keeps every operation of the apps and tests far below the default limit', () => {
+    const screens = [
+      '{ stores { id name description category open menu { id name price available } } }',
+      'query { myDashboards { orderId status total items { name quantity } } }',
+      'query { myTickets { orderId status order { id status total items { menuItem { name store { name } } quantity } } store { name } } }',
+      'query { availableDeliveries { orderId status } myDeliveries { orderId status } }',
+    ];
+    for (const q of screens) {
+      const doc = parse(q);
+      expect(validate(apiSchema, doc).map((e) => e.message)).toEqual([]);
+      const op = doc.definitions[0] as OperationDefinitionNode;
+      const c = operationCost(apiSchema, doc, op, {}, defaults);
+      expect(c).toBeLessThan(defaults.maxCost / 2);
+    }
+  });
+});
+
+describe('checkOperationLimits: cost and introspection', () => {
+  const check = (query: string, limits = defaults) => {
+    const doc = parse(query);
+    const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    if (!op) throw new Error('no operation');
+    return checkOperationLimits(doc, op, limits, apiSchema)?.extensions ?? null;
+  };
+
+  it('refuses the cost bomb with OPERATION_TOO_COMPLEX, the computed and the allowed cost', () => {
+    const ext = check(costBomb());
+    expect(ext).toMatchObject({ code: 'OPERATION_TOO_COMPLEX', maxCost: 5000, limit: 5000 });
+    expect(ext?.cost).toBeGreaterThan(1_000_000);
+    expect(ext?.actual).toBe(ext?.cost);
+  });
+
+  it('accepts the standard introspection query (every option) and refuses a 30-level ofType chain', () => {
+    const standard = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    });
+    expect(
+      measureOperation(parse(standard), parse(standard).definitions[0] as OperationDefinitionNode)
+        .introspectionDepth,
+    ).toBe(15);
+    expect(check(standard)).toBeNull();
+    let chain = 'name';
+    for (let i = 0; i < 26; i++) chain = `ofType { ${chain} }`;
+    const bomb = `{ __schema { types { fields { type { ${chain} } } } } }`;
+    expect(check(bomb)).toMatchObject({ code: 'INTROSPECTION_TOO_DEEP', actual: 31, limit: 20 });
+    expect(check(`{ __type(name: "Store") { fields { type { ${chain} } } } }`)).toMatchObject({
+      code: 'INTROSPECTION_TOO_DEEP',
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { CALLER_HEADER, CALLER_SIGNATURE_HEADER, signCallerHeaders, signJwt } from '@baemin/platform';
 import { getIntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRouter, start } from '../src/server.js';
 import {
@@ -118,6 +120,57 @@ describe('federation through the router', () => {
   });
 });
 
+/** One operation over a real graphql-ws connection: its results, or its refusal (error list). */
+async function overWs(url: string, query: string, token?: string) {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+  });
+  try {
+    const results: {
+      data?: unknown;
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+    }[] = [];
+    const error = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query },
+        {
+          next: (r) => results.push(r as (typeof results)[number]),
+          error: resolve,
+          complete: () => resolve(null),
+        },
+      );
+    });
+    return { results, error };
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('errors over WebSocket are formatted exactly like HTTP', () => {
+  it('masks an unexpected subgraph error', async () => {
+    const { results } = await overWs(router.graphqlUrl, '{ boom }');
+    expect(results[0]?.errors?.[0]).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'stores' },
+    });
+    expect(JSON.stringify(results)).not.toMatch(/kaboom|stacktrace|\.ts:\d+/);
+  });
+
+  it('refuses over the limits with the same codes, without Apollo internals', async () => {
+    const roots = Array.from({ length: 21 }, (_, i) => `s${i}: stores { id }`).join(' ');
+    const { error } = await overWs(router.graphqlUrl, `{ ${roots} }`);
+    expect(error).toEqual([
+      {
+        message: 'Operation selects 21 root fields; the limit is 20',
+        extensions: { code: 'TOO_MANY_ROOT_FIELDS', actual: 21, limit: 20 },
+      },
+    ]);
+  });
+});
+
 describe('authentication', () => {
   it.each([
     ['a forged signature', signJwt({ sub: 'alice', role: 'customer' }, 'not-the-secret')],
@@ -144,6 +197,95 @@ describe('authentication', () => {
       token: signJwt({ sub: 'order', role: 'service' }, JWT_SECRET),
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('token issuer, audience and age (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_AGE_SECONDS)', () => {
+  let strict: RunningRouter;
+  const checks = { issuer: 'https://id.baemin.example', audience: 'baemin-api' };
+
+  beforeAll(async () => {
+    strict = await start({
+      port: 0,
+      jwtSecret: JWT_SECRET,
+      internalSecret: INTERNAL_SECRET,
+      jwt: { ...checks, maxAgeSeconds: 600 },
+      supergraphSdl: composeTestSupergraph([orders, stores]),
+      urls: { orders: orders.url, stores: stores.url },
+    });
+  });
+  afterAll(() => strict?.close());
+
+  it('accepts a token for this issuer and audience', async () => {
+    const res = await gql(strict.graphqlUrl, '{ whoami { id } }', {
+      token: signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300, checks),
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({ whoami: { id: 'alice' } });
+  });
+
+  it.each([
+    [
+      'no issuer or audience',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300),
+      'iss claim is missing',
+    ],
+    [
+      'another issuer',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300, {
+        ...checks,
+        issuer: 'https://evil.example',
+      }),
+      'iss claim is not accepted',
+    ],
+    [
+      'another audience',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 300, { ...checks, audience: 'admin-api' }),
+      'aud claim is not accepted',
+    ],
+    [
+      'a token older than the maximum age',
+      signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 3600, {
+        ...checks,
+        issuedAt: Math.floor(Date.now() / 1000) - 1200,
+      }),
+      'token too old',
+    ],
+  ])('refuses %s with 401 UNAUTHENTICATED', async (_what, token, reason) => {
+    const res = await gql(strict.graphqlUrl, '{ whoami { id } }', { token });
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.body.errors?.[0]?.message).toContain(reason);
+  });
+});
+
+describe('rate limit (HTTP)', () => {
+  let limited: RunningRouter;
+  beforeAll(async () => {
+    limited = await start({
+      port: 0,
+      jwtSecret: JWT_SECRET,
+      internalSecret: INTERNAL_SECRET,
+      rateLimit: { perSecond: 0.1, burst: 2 },
+      supergraphSdl: composeTestSupergraph([orders, stores]),
+      urls: { orders: orders.url, stores: stores.url },
+    });
+  });
+  afterAll(() => limited?.close());
+
+  it('counts requests with bad tokens against the client address, before verifying more of them', async () => {
+    const forged = signJwt({ sub: 'mallory', role: 'customer' }, 'not-the-secret');
+    const first = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged });
+    const second = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged });
+    expect([first.status, second.status]).toEqual([401, 401]);
+    const third = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('10');
+    expect(third.body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 10 });
+    // The address's bucket is anonymous callers' bucket too; a token holder has their own.
+    expect((await gql(limited.graphqlUrl, '{ whoami { id } }')).status).toBe(429);
+    const own = await gql(limited.graphqlUrl, '{ whoami { id } }', { token: alice });
+    expect(own.body.data).toEqual({ whoami: { id: 'alice' } });
   });
 });
 
@@ -276,6 +418,12 @@ describe('a subgraph going down', () => {
       serviceName: 'stores',
     });
     expect(JSON.stringify(res.body)).not.toContain('127.0.0.1');
+    const ws = await overWs(r.graphqlUrl, '{ stores { id } }');
+    expect(ws.results[0]?.errors?.[0]?.extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      serviceName: 'stores',
+    });
+    expect(JSON.stringify(ws.results)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stacktrace/);
     const other = await gql(r.graphqlUrl, '{ orders { id } }');
     expect(other.body).toEqual({ data: { orders: [{ id: 'o-1' }, { id: 'o-2' }] } });
   });

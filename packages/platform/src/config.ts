@@ -35,15 +35,58 @@ export interface ServiceConfig {
   urls: Record<ServiceName, string>;
 }
 
+/** A setting that keeps a service from starting; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
 export function envInt(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${key} must be a non-negative integer, got "${raw}"`);
   return n;
 }
 
+/** Shortest secret accepted in production, in bytes (HS256 keys should be at least the hash size). */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * With NODE_ENV=production, refuses (ConfigError) a secret that is unset, empty, shorter than
+ * {@link MIN_SECRET_BYTES} or equal to the committed development value. INTERNAL_SECRET is checked
+ * for every service; JWT_SECRET must be set for the router (the only service verifying client
+ * tokens) and, when a subgraph is given one anyway, it must be as strong. Outside production the
+ * development defaults apply.
+ */
+export function checkProductionSecrets(name: ServiceName, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV !== 'production') return;
+  const check = (key: string, devValue: string, required: boolean) => {
+    const value = env[key];
+    if (value === undefined && !required) return;
+    const problem =
+      value === undefined
+        ? 'is not set'
+        : value === ''
+          ? 'is empty'
+          : value === devValue
+            ? 'is the committed development value'
+            : Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES
+              ? `is only ${Buffer.byteLength(value, 'utf8')} bytes`
+              : null;
+    if (problem) {
+      throw new ConfigError(
+        `${key} ${problem}: with NODE_ENV=production ${name} needs its own secret of at least ${MIN_SECRET_BYTES} bytes`,
+      );
+    }
+  };
+  check('JWT_SECRET', DEV_JWT_SECRET, name === 'router');
+  check('INTERNAL_SECRET', DEV_INTERNAL_SECRET, true);
+}
+
+/** The shared settings of a service; throws ConfigError for bad values (see {@link checkProductionSecrets}). */
 export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  checkProductionSecrets(name, env);
   const upper = name.toUpperCase();
   const dataDir = resolve(env.DATA_DIR ?? 'data');
   const urls = {} as Record<ServiceName, string>;
@@ -59,8 +102,9 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
     port: envInt(env, 'PORT', envInt(env, `${upper}_PORT`, DEFAULT_PORTS[name])),
     host: env.HOST ?? '127.0.0.1',
     dataDir,
-    internalSecret: env.INTERNAL_SECRET ?? DEV_INTERNAL_SECRET,
-    jwtSecret: env.JWT_SECRET ?? DEV_JWT_SECRET,
+    // Outside production an empty value means the default rather than an empty HMAC key.
+    internalSecret: env.INTERNAL_SECRET || DEV_INTERNAL_SECRET,
+    jwtSecret: env.JWT_SECRET || DEV_JWT_SECRET,
     kafkaBrokers: brokers.length ? brokers : null,
     eventLogPath: resolve(env.EVENTLOG_PATH ?? `${dataDir}/eventlog.db`),
     urls,

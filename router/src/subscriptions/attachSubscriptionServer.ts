@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { type Caller, ErrorCode, logger } from '@baemin/platform';
+import { type Caller, ErrorCode, type JwtChecks, logger } from '@baemin/platform';
 import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   GraphQLError,
+  type GraphQLFormattedError,
   getOperationAST,
   parse,
   print,
@@ -14,7 +15,9 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../authenticate.js';
+import { formatErrorForClient } from '../formatRouterError.js';
 import { checkOperationLimits, type OperationLimits } from '../operationLimits.js';
+import { type RateLimiter, rateLimitedError, rateLimitKey } from '../RateLimiter.js';
 import type { RouterContext } from '../routerContext.js';
 import type { SubscriptionEngine } from './SubscriptionEngine.js';
 
@@ -30,8 +33,14 @@ export interface SubscriptionServerOptions {
   /** The context of an operation by this caller (signed identity for the subgraphs). */
   contextFor: (caller: Caller | null) => RouterContext;
   jwtSecret: string;
+  /** Issuer, audience and maximum age, checked exactly as for HTTP requests. */
+  jwtChecks: JwtChecks;
   limits: OperationLimits;
   maxTokens: number;
+  /** The limiter HTTP operations take from too: every operation on the socket counts. */
+  rateLimiter: RateLimiter;
+  /** The router's error formatter (masking, no suggestions): the same as HTTP responses get. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
 export interface SubscriptionServer {
@@ -49,9 +58,13 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   const { engine, apollo } = options;
   const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: 1024 * 1024 });
   const state = new WeakMap<object, ConnectionState>();
+  const format = (errors: readonly unknown[]) =>
+    errors.map((e) => formatErrorForClient(e, options.formatError));
   const cleanup = useServer<Record<string, unknown>, Record<PropertyKey, unknown>>(
     {
-      onConnect: (ctx) => {
+      // Close reasons never carry an exception's message, whatever NODE_ENV says.
+      isProd: true,
+      onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const raw =
           typeof params.authorization === 'string'
@@ -62,7 +75,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
                 ? `Bearer ${params.token}`
                 : undefined;
         try {
-          state.set(ctx.extra, { caller: authenticate(raw, options.jwtSecret) });
+          state.set(ctx.extra, { caller: await authenticate(raw, options.jwtSecret, options.jwtChecks) });
           return true;
         } catch {
           return false;
@@ -70,6 +83,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       },
       onSubscribe: (ctx, _id, payload) => {
         const caller = state.get(ctx.extra)?.caller ?? null;
+        // Counted before any parsing, like an HTTP request, and from the same bucket.
+        const retryAfterSeconds = options.rateLimiter.take(
+          rateLimitKey(caller, ctx.extra.request.socket.remoteAddress),
+        );
+        if (retryAfterSeconds !== null) return [rateLimitedError(retryAfterSeconds)];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: options.maxTokens });
@@ -90,9 +108,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         if (!operation) {
           return [new GraphQLError('Unknown operation', { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
         }
-        const limitError = checkOperationLimits(document, operation, options.limits);
-        if (limitError) return [limitError];
         const variables = (payload.variables ?? {}) as Record<string, unknown>;
+        const limitError = checkOperationLimits(
+          document,
+          operation,
+          options.limits,
+          engine.schema,
+          variables,
+        );
+        if (limitError) return [limitError];
         const args: ExecutionArgs = {
           schema: engine.schema,
           document,
@@ -129,6 +153,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       },
       onError: (_ctx, _id, _payload, errors) => {
         logger.debug('subscription refused', { errors: errors.map((e) => e.message) });
+        return format(errors);
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: format(result.errors) };
       },
     },
     wss,

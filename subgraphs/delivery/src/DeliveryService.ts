@@ -14,7 +14,7 @@ import {
   type Tx,
   unauthenticated,
 } from '@baemin/platform';
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { type DeliveryRow, deliveries } from './db/schema.js';
 import type * as schema from './db/schema.js';
 import { type DeliveryAction, decide } from './deliveryStateMachine.js';
@@ -147,6 +147,14 @@ export class DeliveryService {
         at,
       },
     });
+  }
+
+  /** The deliveries of many orders in one query (a batch of entity fetches). */
+  async findByOrders(orderIds: readonly string[]): Promise<DeliveryRow[]> {
+    return this.database.reader
+      .select()
+      .from(deliveries)
+      .where(inArray(deliveries.orderId, [...orderIds]));
   }
 
   async findByOrder(orderId: string): Promise<DeliveryRow | undefined> {

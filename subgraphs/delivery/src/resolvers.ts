@@ -1,8 +1,15 @@
-import { forbidden, unauthenticated } from '@baemin/platform';
+import { forbidden, perRequest, rowLoader, unauthenticated } from '@baemin/platform';
 import { type DeliveryService, canSeeDelivery, requireRider } from './DeliveryService.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 
 export function deliveryResolvers(service: DeliveryService): Resolvers {
+  // `order { delivery }` over a list of orders: one query per batch of orders, not one per order.
+  const loaders = perRequest(() => ({
+    deliveryOf: rowLoader(
+      (orderIds: readonly string[]) => service.findByOrders(orderIds),
+      (row) => row.orderId,
+    ),
+  }));
   return {
     Query: {
       availableDeliveries: (_parent, _args, { caller }) => {
@@ -30,9 +37,9 @@ export function deliveryResolvers(service: DeliveryService): Resolvers {
       // The delivery context knows orders only by id; the order context owns them.
       __resolveReference: (ref) => ({ id: ref.id }),
       // Null (not an error) when hidden, so a composed query over Order does not fail as a whole.
-      delivery: async (order, _args, { caller }) => {
-        const delivery = await service.findByOrder(order.id);
-        return delivery && canSeeDelivery(caller, delivery) ? delivery : null;
+      delivery: async (order, _args, ctx) => {
+        const delivery = await loaders(ctx).deliveryOf.load(order.id);
+        return delivery && canSeeDelivery(ctx.caller, delivery) ? delivery : null;
       },
     },
   };

@@ -3,10 +3,13 @@ import {
   domainError,
   ErrorCode,
   forbidden,
+  groupLoader,
   notFound,
+  perRequest,
+  rowLoader,
   unauthenticated,
 } from '@baemin/platform';
-import { asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq, inArray } from 'drizzle-orm';
 import { requireCustomer } from './auth.js';
 import type * as schema from './db/schema.js';
 import { orderItems, orders } from './db/schema.js';
@@ -21,6 +24,27 @@ export const MAX_PAGE = 100;
 export function createResolvers(database: Database<typeof schema>, service: OrderService): Resolvers {
   const db = database.reader;
   const orderById = async (id: string) => (await db.select().from(orders).where(eq(orders.id, id)))[0];
+  // Entity fetches of many orders (tickets, deliveries, dashboards) and their items: one query
+  // per level of the response, not one per order.
+  const loaders = perRequest(() => ({
+    order: rowLoader(
+      (ids: readonly string[]) =>
+        db
+          .select()
+          .from(orders)
+          .where(inArray(orders.id, [...ids])),
+      (row) => row.id,
+    ),
+    itemsOf: groupLoader(
+      (orderIds: readonly string[]) =>
+        db
+          .select()
+          .from(orderItems)
+          .where(inArray(orderItems.orderId, [...orderIds]))
+          .orderBy(asc(orderItems.orderId), asc(orderItems.lineNo)),
+      (row) => row.orderId,
+    ),
+  }));
 
   return {
     Query: {
@@ -44,7 +68,8 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
           .from(orders)
           .where(eq(orders.customerId, caller.id))
           .orderBy(desc(orders.placedAt), desc(orders.id))
-          .limit(limit);
+          .limit(limit)
+          .all();
       },
     },
     Mutation: {
@@ -55,12 +80,11 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
       // Other subgraphs reference orders (tickets, deliveries, the dashboard): same visibility,
       // and an invisible order resolves to null so nothing about it leaks.
       __resolveReference: async (ref, ctx) => {
-        const row = await orderById(ref.id);
+        const row = await loaders(ctx).order.load(ref.id);
         return row && canSeeOrder(ctx.caller, row) ? row : null;
       },
       store: (order) => ({ __typename: 'Store', id: order.storeId }),
-      items: (order) =>
-        db.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(asc(orderItems.lineNo)),
+      items: (order, _args, ctx) => loaders(ctx).itemsOf.load(order.id),
       cancelable: (order) => isCancelable(order.status),
     },
     OrderItem: {

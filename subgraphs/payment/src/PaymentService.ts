@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, type Outbox, type PaymentPayload, PaymentEvents, type Tx } from '@baemin/platform';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { type PaymentRow, payments } from './db/schema.js';
 import type * as schema from './db/schema.js';
 
@@ -80,6 +80,14 @@ export class PaymentService {
 
   async findByOrder(orderId: string): Promise<PaymentRow | undefined> {
     return findByOrder(this.database.reader, orderId);
+  }
+
+  /** The payments of many orders in one query (a batch of entity fetches); one per order at most. */
+  async findByOrders(orderIds: readonly string[]): Promise<PaymentRow[]> {
+    return this.database.reader
+      .select()
+      .from(payments)
+      .where(inArray(payments.orderId, [...orderIds]));
   }
 }
 

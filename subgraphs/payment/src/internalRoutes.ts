@@ -35,6 +35,8 @@ export interface InternalRoutesOptions {
   internalSecret: string;
   payments: PaymentService;
   faults: FaultInjector;
+  /** Serve `POST /internal/fault` (tests); false in production. */
+  testHooks: boolean;
 }
 
 /**
@@ -59,6 +61,25 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
         if (!res.headersSent) sendJson(res, err.status, { error: { code: err.code, message: err.message } });
       }
     };
+
+  // Fault injection for tests: only where test hooks are allowed (never in production).
+  const faultRoute = route(
+    async (req, res) => {
+      if (req.method === 'GET')
+        return sendJson(res, 200, { fault: faults.snapshot(), waiting: faults.waiting });
+      const body = await readJson(req);
+      if (!isFaultMode(body.mode))
+        throw new HttpError(400, 'BAD_REQUEST', 'mode must be none, error or slow');
+      const delayMs = body.delayMs ?? faults.delayMs;
+      if (!Number.isInteger(delayMs) || (delayMs as number) < 0 || (delayMs as number) > MAX_FAULT_DELAY_MS) {
+        throw new HttpError(400, 'BAD_REQUEST', `delayMs must be an integer from 0 to ${MAX_FAULT_DELAY_MS}`);
+      }
+      faults.set(body.mode, delayMs as number);
+      logger.warn('payment fault mode changed', faults.snapshot());
+      sendJson(res, 200, { fault: faults.snapshot() });
+    },
+    ['GET', 'POST'],
+  );
 
   return {
     '/internal/payments/capture': route(async (req, res) => {
@@ -106,31 +127,7 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
       sendJson(res, 200, { payment: paymentJson(result.payment) });
     }),
 
-    '/internal/fault': route(
-      async (req, res) => {
-        if (req.method === 'GET')
-          return sendJson(res, 200, { fault: faults.snapshot(), waiting: faults.waiting });
-        const body = await readJson(req);
-        if (!isFaultMode(body.mode))
-          throw new HttpError(400, 'BAD_REQUEST', 'mode must be none, error or slow');
-        const delayMs = body.delayMs ?? faults.delayMs;
-        if (
-          !Number.isInteger(delayMs) ||
-          (delayMs as number) < 0 ||
-          (delayMs as number) > MAX_FAULT_DELAY_MS
-        ) {
-          throw new HttpError(
-            400,
-            'BAD_REQUEST',
-            `delayMs must be an integer from 0 to ${MAX_FAULT_DELAY_MS}`,
-          );
-        }
-        faults.set(body.mode, delayMs as number);
-        logger.warn('payment fault mode changed', faults.snapshot());
-        sendJson(res, 200, { fault: faults.snapshot() });
-      },
-      ['GET', 'POST'],
-    ),
+    ...(options.testHooks ? { '/internal/fault': faultRoute } : {}),
   };
 }
 

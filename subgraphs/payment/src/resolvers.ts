@@ -1,4 +1,4 @@
-import { type Caller, forbidden, unauthenticated } from '@baemin/platform';
+import { type Caller, forbidden, perRequest, rowLoader, unauthenticated } from '@baemin/platform';
 import type { PaymentRow } from './db/schema.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import type { PaymentService } from './PaymentService.js';
@@ -13,6 +13,13 @@ export function canSeePayment(caller: Caller | null, payment: PaymentRow): boole
 }
 
 export function paymentResolvers(payments: PaymentService): Resolvers {
+  // `order { payment }` over a list of orders: one query per batch of orders, not one per order.
+  const loaders = perRequest(() => ({
+    paymentOf: rowLoader(
+      (orderIds: readonly string[]) => payments.findByOrders(orderIds),
+      (row) => row.orderId,
+    ),
+  }));
   return {
     Query: {
       payment: async (_parent, { orderId }, { caller }) => {
@@ -28,9 +35,9 @@ export function paymentResolvers(payments: PaymentService): Resolvers {
       // The payment context knows orders only by id; the order context owns them.
       __resolveReference: (ref) => ({ id: ref.id }),
       // Null (not an error) when hidden, so a composed query over Order does not fail as a whole.
-      payment: async (order, _args, { caller }) => {
-        const payment = await payments.findByOrder(order.id);
-        return payment && canSeePayment(caller, payment) ? payment : null;
+      payment: async (order, _args, ctx) => {
+        const payment = await loaders(ctx).paymentOf.load(order.id);
+        return payment && canSeePayment(ctx.caller, payment) ? payment : null;
       },
     },
   };

@@ -57,7 +57,12 @@ export async function start(overrides: PaymentStartOptions = {}): Promise<Runnin
         onClose: () => sweeper.stop(),
         resolvers: paymentResolvers(payments),
         consumers: [{ group: 'payment', topics: [Topics.order], handlers: paymentHandlers(outbox) }],
-        routes: internalRoutes({ internalSecret: config.internalSecret, payments, faults }),
+        routes: internalRoutes({
+          internalSecret: config.internalSecret,
+          payments,
+          faults,
+          testHooks: settings.testHooks,
+        }),
       };
     },
   });

@@ -45,6 +45,7 @@ describe('settings', () => {
       faultDelayMs: 5000,
       orphanAfterMs: 300_000,
       sweepIntervalMs: 60_000,
+      testHooks: true,
     });
     expect(
       loadPaymentSettings({
@@ -54,8 +55,22 @@ describe('settings', () => {
         PAYMENT_ORPHAN_AFTER_MS: '8',
         PAYMENT_SWEEP_INTERVAL_MS: '9',
       }),
-    ).toEqual({ limitWon: 10, faultMode: 'slow', faultDelayMs: 7, orphanAfterMs: 8, sweepIntervalMs: 9 });
+    ).toEqual({
+      limitWon: 10,
+      faultMode: 'slow',
+      faultDelayMs: 7,
+      orphanAfterMs: 8,
+      sweepIntervalMs: 9,
+      testHooks: true,
+    });
     expect(() => loadPaymentSettings({ PAYMENT_FAULT_MODE: 'broken' })).toThrow(/PAYMENT_FAULT_MODE/);
+  });
+
+  it('never turns test hooks on in production', () => {
+    expect(loadPaymentSettings({ NODE_ENV: 'production' }).testHooks).toBe(false);
+    expect(() => loadPaymentSettings({ NODE_ENV: 'production', PAYMENT_FAULT_MODE: 'error' })).toThrow(
+      'PAYMENT_FAULT_MODE is a test hook and cannot be set with NODE_ENV=production',
+    );
   });
 });
 

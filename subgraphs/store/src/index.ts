@@ -1,5 +1,4 @@
-import { closeOnSignals } from '@baemin/platform';
+import { runService } from '@baemin/platform';
 import { start } from './server.js';
 
-const s = await start();
-closeOnSignals(s.close);
+await runService(start);

@@ -1,5 +1,5 @@
-import { type Database, forbidden, notFound } from '@baemin/platform';
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { type Database, forbidden, groupLoader, notFound, perRequest, rowLoader } from '@baemin/platform';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { requireOwner } from './auth.js';
 import type * as schema from './db/schema.js';
 import { menuItems, stores, tickets } from './db/schema.js';
@@ -16,11 +16,42 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
     (await db.select().from(stores).where(eq(stores.id, id)))[0] ?? null;
   const menuItemById = async (id: string) =>
     (await db.select().from(menuItems).where(eq(menuItems.id, id)))[0] ?? null;
+  // Entity references and nested lists (stores { menu { store { menu … } } }, tickets' stores)
+  // load per level of the response in one `IN (…)` query each, not one query per object.
+  const loaders = perRequest(() => ({
+    store: rowLoader(
+      (ids: readonly string[]) =>
+        db
+          .select()
+          .from(stores)
+          .where(inArray(stores.id, [...ids])),
+      (row) => row.id,
+    ),
+    menuItem: rowLoader(
+      (ids: readonly string[]) =>
+        db
+          .select()
+          .from(menuItems)
+          .where(inArray(menuItems.id, [...ids])),
+      (row) => row.id,
+    ),
+    menuOf: groupLoader(
+      (storeIds: readonly string[]) =>
+        db
+          .select()
+          .from(menuItems)
+          .where(inArray(menuItems.storeId, [...storeIds]))
+          .orderBy(asc(menuItems.sortOrder), asc(menuItems.id)),
+      (row) => row.storeId,
+    ),
+  }));
 
   return {
     Query: {
+      // `.all()` runs the statement now: a drizzle query is a lazy thenable, and Apollo's field
+      // instrumentation calls `then` on a resolver's result a second time, running the SQL twice.
       stores: () =>
-        db.select().from(stores).orderBy(desc(stores.open), asc(stores.sortOrder), asc(stores.id)),
+        db.select().from(stores).orderBy(desc(stores.open), asc(stores.sortOrder), asc(stores.id)).all(),
       store: (_, { id }) => storeById(id),
       menuItem: (_, { id }) => menuItemById(id),
       myStores: (_, __, ctx) => {
@@ -29,7 +60,8 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
           .select()
           .from(stores)
           .where(eq(stores.ownerId, caller.id))
-          .orderBy(asc(stores.sortOrder), asc(stores.id));
+          .orderBy(asc(stores.sortOrder), asc(stores.id))
+          .all();
       },
       myTickets: (_, { status }, ctx) => {
         const caller = requireOwner(ctx);
@@ -38,7 +70,8 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
           .select()
           .from(tickets)
           .where(status ? and(mine, eq(tickets.status, status)) : mine)
-          .orderBy(desc(tickets.createdAt), desc(tickets.orderId));
+          .orderBy(desc(tickets.createdAt), desc(tickets.orderId))
+          .all();
       },
       ticket: async (_, { orderId }, ctx) => {
         const caller = requireOwner(ctx);
@@ -60,26 +93,21 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
         service.setMenuItemAvailable(requireOwner(ctx), menuItemId, available),
     },
     Store: {
-      __resolveReference: (ref) => storeById(ref.id),
-      menu: (store) =>
-        db
-          .select()
-          .from(menuItems)
-          .where(eq(menuItems.storeId, store.id))
-          .orderBy(asc(menuItems.sortOrder), asc(menuItems.id)),
+      __resolveReference: (ref, ctx) => loaders(ctx).store.load(ref.id),
+      menu: (store, _args, ctx) => loaders(ctx).menuOf.load(store.id),
     },
     MenuItem: {
-      __resolveReference: (ref) => menuItemById(ref.id),
-      store: async (item) => {
-        const store = await storeById(item.storeId);
+      __resolveReference: (ref, ctx) => loaders(ctx).menuItem.load(ref.id),
+      store: async (item, _args, ctx) => {
+        const store = await loaders(ctx).store.load(item.storeId);
         if (!store) throw notFound('Store', item.storeId);
         return store;
       },
     },
     Ticket: {
       order: (ticket) => ({ __typename: 'Order', id: ticket.orderId }),
-      store: async (ticket) => {
-        const store = await storeById(ticket.storeId);
+      store: async (ticket, _args, ctx) => {
+        const store = await loaders(ctx).store.load(ticket.storeId);
         if (!store) throw notFound('Store', ticket.storeId);
         return store;
       },

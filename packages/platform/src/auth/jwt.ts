@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import { type Caller, isRole, PERSON_ROLES } from './Caller.js';
 
 /** Development default. Production sets JWT_SECRET (the k8s Secret does). */
@@ -12,17 +13,32 @@ export interface TokenClaims {
   name?: string;
   iat: number;
   exp: number;
+  iss?: string;
+  aud?: string;
 }
 
-/** Signs an HS256 JWT. `ttlSeconds` defaults to 12 hours. */
+/**
+ * Signs an HS256 JWT for development tokens and tests (an identity provider issues them in
+ * production). `ttlSeconds` defaults to 12 hours; `issuer`/`audience` add `iss`/`aud`. Synchronous
+ * on purpose: signing needs nothing jose adds, and every caller (scripts, harness) stays simple.
+ */
 export function signJwt(
   claims: { sub: string; role: Caller['role']; name?: string },
   secret: string,
   ttlSeconds = 12 * 3600,
+  { issuer, audience, issuedAt }: { issuer?: string; audience?: string; issuedAt?: number } = {},
 ): string {
-  const now = Math.floor(Date.now() / 1000);
+  const now = issuedAt ?? Math.floor(Date.now() / 1000);
   const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64url(JSON.stringify({ ...claims, iat: now, exp: now + ttlSeconds }));
+  const body = b64url(
+    JSON.stringify({
+      ...claims,
+      ...(issuer ? { iss: issuer } : {}),
+      ...(audience ? { aud: audience } : {}),
+      iat: now,
+      exp: now + ttlSeconds,
+    }),
+  );
   const sig = createHmac('sha256', secret).update(`${header}.${body}`).digest('base64url');
   return `${header}.${body}.${sig}`;
 }
@@ -31,33 +47,63 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }
 
+/** What a token must satisfy besides its HS256 signature. */
+export interface JwtChecks {
+  /** JWT_ISSUER: when set, the `iss` claim must equal it. */
+  issuer?: string;
+  /** JWT_AUDIENCE: when set, the `aud` claim must contain it. */
+  audience?: string;
+  /**
+   * JWT_MAX_AGE_SECONDS: tokens issued (`iat`) longer ago than this are refused even before they
+   * expire, and a token without `iat` is refused. Default 86400 (a day; dev tokens live 12 hours).
+   */
+  maxAgeSeconds?: number;
+}
+
+/** Default of {@link JwtChecks.maxAgeSeconds}. */
+export const DEFAULT_JWT_MAX_AGE_SECONDS = 24 * 3600;
+/** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
+const LEEWAY_SECONDS = 30;
+
+/** jose's reasons, worded for clients (they see them after "Invalid token: "). */
+function reasonOf(err: unknown): string {
+  // jose reports a token past the maximum age as expired, on the `iat` claim.
+  if (err instanceof joseErrors.JWTExpired) return err.claim === 'iat' ? 'token too old' : 'token expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') return 'token not yet valid';
+    return `token ${err.claim} claim is ${err.reason === 'missing' ? 'missing' : 'not accepted'}`;
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad token signature';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported)
+    return 'unsupported token algorithm';
+  return 'malformed token';
+}
+
 /**
- * Verifies an HS256 JWT (signature in constant time, `alg` pinned so `none` and RS/HS confusion
- * are refused, `exp`/`nbf` with 30 s leeway) and returns the caller it names.
+ * Verifies an HS256 JWT with `jose` (`alg` pinned, so `none` and RS/HS confusion are refused;
+ * `exp` required; `exp`/`nbf`/`iat` with 30 s leeway; issuer, audience and maximum age as in
+ * `checks`) and returns the caller it names. Throws InvalidTokenError with a short reason.
  */
-export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): Caller {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new InvalidTokenError('malformed token');
-  const [h, b, s] = parts as [string, string, string];
-  let header: { alg?: string };
-  let claims: Partial<TokenClaims> & { nbf?: number };
+export async function verifyJwt(
+  token: string,
+  secret: string,
+  checks: JwtChecks = {},
+  now: Date = new Date(),
+): Promise<Caller> {
+  let claims: Partial<TokenClaims>;
   try {
-    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(b, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidTokenError('malformed token');
+    ({ payload: claims } = await jwtVerify<Partial<TokenClaims>>(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+      clockTolerance: LEEWAY_SECONDS,
+      maxTokenAge: checks.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS,
+      currentDate: now,
+      ...(checks.issuer ? { issuer: checks.issuer } : {}),
+      ...(checks.audience ? { audience: checks.audience } : {}),
+    }));
+  } catch (err) {
+    throw new InvalidTokenError(reasonOf(err));
   }
-  if (header.alg !== 'HS256') throw new InvalidTokenError('unsupported token algorithm');
-  const expected = createHmac('sha256', secret).update(`${h}.${b}`).digest();
-  const given = Buffer.from(s, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new InvalidTokenError('bad token signature');
-  }
-  const leeway = 30;
-  if (typeof claims.exp !== 'number' || claims.exp + leeway < nowSeconds)
-    throw new InvalidTokenError('token expired');
-  if (typeof claims.nbf === 'number' && claims.nbf - leeway > nowSeconds)
-    throw new InvalidTokenError('token not yet valid');
   if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 128) {
     throw new InvalidTokenError('token has no subject');
   }

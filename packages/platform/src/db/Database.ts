@@ -39,6 +39,9 @@ export class Database<S extends Record<string, unknown>> {
   private readonly readerSqlite: BetterSqlite3.Database;
   /** A UUID created with the database file and kept in it (table platform_meta). */
   readonly instanceId: string;
+  /** Statements run through {@link reader} so far (a counter, for metrics). */
+  readQueries = 0;
+  private readonly readListeners = new Set<(sql: string) => void>();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: OpenDatabaseOptions<S>) {
@@ -65,7 +68,15 @@ export class Database<S extends Record<string, unknown>> {
     } else {
       this.readerSqlite = new BetterSqlite3(options.path, { timeout: 10_000, readonly: true });
     }
-    this.reader = drizzle(this.readerSqlite, { schema: options.schema });
+    this.reader = drizzle(this.readerSqlite, {
+      schema: options.schema,
+      logger: {
+        logQuery: (sql: string) => {
+          this.readQueries++;
+          for (const listener of this.readListeners) listener(sql);
+        },
+      },
+    });
   }
 
   /**
@@ -95,6 +106,12 @@ export class Database<S extends Record<string, unknown>> {
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** Calls `listener` with the SQL of every statement the reader runs until the returned function is called (N+1 tests). */
+  onRead(listener: (sql: string) => void): () => void {
+    this.readListeners.add(listener);
+    return () => this.readListeners.delete(listener);
   }
 
   isHealthy(): boolean {

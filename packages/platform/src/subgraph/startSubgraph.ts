@@ -13,7 +13,7 @@ import { UntrustedCallerError, verifyCallerHeaders } from '../auth/internalIdent
 import { createEventBus } from '../bus/createEventBus.js';
 import { deadLetterCount } from '../bus/deliverWithRetry.js';
 import type { ConsumerHandle, EventBus } from '../bus/EventBus.js';
-import type { ServiceConfig } from '../config.js';
+import { ConfigError, type ServiceConfig } from '../config.js';
 import { Database } from '../db/Database.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { ErrorCode } from '../errors.js';
@@ -255,4 +255,21 @@ export function closeOnSignals(close: () => Promise<void>): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * The entry point of every process (`index.ts`): starts it and wires shutdown to signals. A
+ * ConfigError (a missing or weak production secret, a malformed number) ends the process with
+ * exit code 1 and its one-line message on stderr instead of a stack trace.
+ */
+export async function runService(start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
+  let service: { close(): Promise<void> };
+  try {
+    service = await start();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  closeOnSignals(service.close);
 }
