@@ -16,7 +16,12 @@ import {
   planSubscription,
   RESUME_VARIABLE,
 } from './planSubscription.js';
-import { type Audience, SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './subscriptionPolicy.js';
+import {
+  type Audience,
+  FIELD_RULES,
+  SUBSCRIPTION_POLICIES,
+  type SubscriptionPolicy,
+} from './subscriptionPolicy.js';
 import { UpstreamPool } from './UpstreamPool.js';
 
 /** Stable error codes of live subscriptions (a public contract, like every extensions.code). */
@@ -93,17 +98,45 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function audienceOf(data: Record<string, unknown> | null | undefined, responseKey: string): Audience | null {
   const payload = data?.[responseKey] as Record<string, unknown> | null | undefined;
   if (!payload) return null;
+  const access = payload[AUDIENCE_KEYS.access] as Record<string, unknown> | null | undefined;
   const a = {
     orderId: payload[AUDIENCE_KEYS.orderId],
-    customerId: payload[AUDIENCE_KEYS.customerId],
-    ownerId: payload[AUDIENCE_KEYS.ownerId],
-    riderId: payload[AUDIENCE_KEYS.riderId] ?? null,
     sequence: payload[AUDIENCE_KEYS.sequence],
     changeId: payload[AUDIENCE_KEYS.changeId],
+    customerId: access?.customerId,
+    ownerId: access?.ownerId,
+    riderId: access?.riderId ?? null,
+    awaitingRider: access?.awaitingRider,
   };
-  if (typeof a.orderId !== 'string' || typeof a.sequence !== 'number' || typeof a.changeId !== 'number')
+  if (
+    typeof a.orderId !== 'string' ||
+    typeof a.sequence !== 'number' ||
+    typeof a.changeId !== 'number' ||
+    typeof a.customerId !== 'string' ||
+    typeof a.ownerId !== 'string' ||
+    typeof a.awaitingRider !== 'boolean'
+  )
     return null;
   return a as Audience;
+}
+
+/** The result with null in every root-object field whose own rule refuses this caller (FIELD_RULES). */
+function applyFieldRules(
+  result: Result,
+  plan: PlannedSubscription,
+  caller: Caller,
+  audience: Audience,
+): Result {
+  const root = result.data?.[plan.clientResponseKey] as Record<string, unknown> | null | undefined;
+  if (!root) return result;
+  let masked: Record<string, unknown> | null = null;
+  for (const [fieldName, visible] of Object.entries(FIELD_RULES)) {
+    const keys = plan.clientFieldKeys.get(fieldName);
+    if (!keys || visible(caller, audience)) continue;
+    masked ??= { ...root };
+    for (const k of keys) if (k in masked) masked[k] = null;
+  }
+  return masked ? { ...result, data: { ...result.data, [plan.clientResponseKey]: masked } } : result;
 }
 
 /**
@@ -309,6 +342,10 @@ export class SubscriptionEngine {
     return this.pool.client(serviceName);
   }
 
+  whenConnected(serviceName: string, listener: () => void): () => void {
+    return this.pool.whenConnected(serviceName, listener);
+  }
+
   get giveUpAfterMs(): number {
     return this.giveUpMs;
   }
@@ -345,6 +382,7 @@ class UpstreamSubscription {
   readonly groups = new Map<string, WatcherGroup>();
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
+  private cancelConnected: (() => void) | null = null;
   private lastChangeId: number | null;
   /** The latest event, for watchers of one order that join later. */
   private latest: { audience: Audience; data: Record<string, unknown> } | null = null;
@@ -370,6 +408,7 @@ class UpstreamSubscription {
 
   stop(): void {
     this.stopped = true;
+    this.cancelConnected?.();
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
@@ -382,6 +421,12 @@ class UpstreamSubscription {
         { kind: 'complete' } | { kind: 'errors'; errors: GraphQLError[] } | { kind: 'lost' }
       >((resolve) => {
         const variables = { ...this.plan.upstreamVariables, [RESUME_VARIABLE]: this.lastChangeId };
+        // A (re)subscribe that reached the subgraph resets the give-up clock and the back-off, not
+        // only an event: a quiet upstream that came back and drops again later gets the full time.
+        this.cancelConnected = this.engine.whenConnected(this.plan.serviceName, () => {
+          failingSince = null;
+          attempt = 0;
+        });
         this.unsubscribe = this.engine.client(this.plan.serviceName).subscribe(
           { query: this.plan.upstreamQuery, variables },
           {
@@ -399,7 +444,7 @@ class UpstreamSubscription {
             complete: () => resolve({ kind: 'complete' }),
           },
         );
-      });
+      }).finally(() => this.cancelConnected?.());
       this.unsubscribe = null;
       if (this.stopped) return;
       if (outcome.kind === 'errors') {
@@ -487,7 +532,7 @@ class UpstreamSubscription {
         const result =
           group.last?.changeId === audience.changeId
             ? group.last.result
-            : await this.engine.complete(group, data);
+            : applyFieldRules(await this.engine.complete(group, data), group.plan, group.caller, audience);
         group.last = {
           changeId: audience.changeId,
           orderId: audience.orderId,

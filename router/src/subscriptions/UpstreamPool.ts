@@ -14,6 +14,7 @@ export const ROUTER_CALLER: Caller = { id: 'router', role: 'service' };
 export class UpstreamPool {
   private readonly clients = new Map<string, Client>();
   private readonly connected = new Set<string>();
+  private readonly connectedListeners = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly subgraphUrls: Record<string, string>,
@@ -45,6 +46,7 @@ export class UpstreamPool {
       on: {
         connected: () => {
           this.connected.add(serviceName);
+          for (const listener of [...(this.connectedListeners.get(serviceName) ?? [])]) listener();
           logger.debug('upstream connected', { subgraph: serviceName });
         },
         closed: () => {
@@ -55,6 +57,31 @@ export class UpstreamPool {
     });
     this.clients.set(serviceName, client);
     return client;
+  }
+
+  /**
+   * Calls `listener` once the connection to `serviceName` is acknowledged (at once, asynchronously,
+   * if it is already): a subscription sent on it has reached the subgraph. Returns a cancel function.
+   */
+  whenConnected(serviceName: string, listener: () => void): () => void {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      cancel();
+      listener();
+    };
+    const listeners = this.connectedListeners.get(serviceName) ?? new Set();
+    this.connectedListeners.set(serviceName, listeners);
+    listeners.add(once);
+    const cancel = () => {
+      listeners.delete(once);
+    };
+    if (this.connected.has(serviceName)) queueMicrotask(once);
+    return () => {
+      done = true;
+      cancel();
+    };
   }
 
   /** Closes every upstream connection (tests use it to simulate a dropped connection). */

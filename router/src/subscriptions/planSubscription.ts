@@ -4,11 +4,13 @@ import {
   type ArgumentNode,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   GraphQLError,
   Kind,
   type OperationDefinitionNode,
   parse,
   print,
+  type SelectionSetNode,
   type ValueNode,
   valueFromASTUntyped,
 } from 'graphql';
@@ -20,12 +22,13 @@ export const RESUME_VARIABLE = '__afterChangeId';
 /** Response keys the router adds to the upstream selection; stripped by result shaping. */
 export const AUDIENCE_KEYS = {
   orderId: '__audience_orderId',
-  customerId: '__audience_customerId',
-  ownerId: '__audience_ownerId',
-  riderId: '__audience_riderId',
   sequence: '__audience_sequence',
   changeId: '__audience_changeId',
+  /** `access { customerId ownerId riderId awaitingRider }`: who may see the order now. */
+  access: '__audience_access',
 } as const;
+/** Sub-selection of {@link AUDIENCE_KEYS.access} (Dashboard.access, not in the public API). */
+const ACCESS_FIELDS = ['customerId', 'ownerId', 'riderId', 'awaitingRider'];
 
 export interface PlannedSubscription {
   /** Root Subscription field (e.g. `orderStatusChanged`). */
@@ -40,6 +43,10 @@ export interface PlannedSubscription {
   initialAfterChangeId: number | null;
   /** Response key of the root field in upstream results. */
   responseKey: string;
+  /** Response key of the root field in the client's results. */
+  clientResponseKey: string;
+  /** The client's response keys under the root field, by field name (for per-client field rules). */
+  clientFieldKeys: Map<string, string[]>;
   /**
    * Plan completing one event: a fetch from {@link EVENT_SOURCE} (the event), then the planner's
    * `rest` (entity fetches to other subgraphs).
@@ -100,7 +107,14 @@ export function planSubscription(
     name: { kind: Kind.NAME, value: 'afterChangeId' },
     value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
   });
-  const audience: FieldNode[] = Object.entries(AUDIENCE_KEYS).map(([name, alias]) => field(name, alias));
+  const audience: FieldNode[] = Object.entries(AUDIENCE_KEYS).map(([name, alias]) =>
+    name === 'access'
+      ? {
+          ...field(name, alias),
+          selectionSet: { kind: Kind.SELECTION_SET, selections: ACCESS_FIELDS.map((f) => field(f)) },
+        }
+      : field(name, alias),
+  );
   const rewrittenRoot: FieldNode = {
     ...root,
     arguments: args,
@@ -134,6 +148,43 @@ export function planSubscription(
     upstreamVariables,
     initialAfterChangeId,
     responseKey,
+    ...clientKeys(document, operationName),
     eventPlan: { kind: 'QueryPlan', node: eventNode },
   };
+}
+
+/** Response keys the client chose for the root field and for each field directly under it. */
+function clientKeys(
+  document: DocumentNode,
+  operationName: string | undefined,
+): { clientResponseKey: string; clientFieldKeys: Map<string, string[]> } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  let operation: OperationDefinitionNode | undefined;
+  for (const d of document.definitions) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    else if (d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName))
+      operation ??= d;
+  }
+  const clientFieldKeys = new Map<string, string[]>();
+  const fieldsOf = (set: SelectionSetNode | undefined, seen: Set<string>, visit: (f: FieldNode) => void) => {
+    for (const sel of set?.selections ?? []) {
+      if (sel.kind === Kind.FIELD) visit(sel);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) fieldsOf(sel.selectionSet, seen, visit);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        fieldsOf(fragments.get(sel.name.value)?.selectionSet, seen, visit);
+      }
+    }
+  };
+  let clientResponseKey = '';
+  fieldsOf(operation?.selectionSet, new Set(), (root) => {
+    if (root.name.value === '__typename') return;
+    clientResponseKey = root.alias?.value ?? root.name.value;
+    fieldsOf(root.selectionSet, new Set(), (f) => {
+      const keys = clientFieldKeys.get(f.name.value) ?? [];
+      keys.push(f.alias?.value ?? f.name.value);
+      clientFieldKeys.set(f.name.value, keys);
+    });
+  });
+  return { clientResponseKey, clientFieldKeys };
 }
