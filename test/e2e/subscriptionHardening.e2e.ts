@@ -1,7 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DEMO,
   driveToDelivered,
   ownerDoes,
   placeOrder,

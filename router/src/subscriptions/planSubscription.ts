@@ -13,6 +13,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
   valueFromASTUntyped,
+  visit,
 } from 'graphql';
 
 /** Name of the synthetic service that hands each upstream event to the query plan executor. */
@@ -123,10 +124,27 @@ export function planSubscription(
       selections: [...(root.selectionSet?.selections ?? []), ...audience],
     },
   };
+  // The client's variable for afterChangeId (if any) is no longer used upstream: a defined but
+  // unused variable would fail validation there.
+  const used = new Set<string>();
+  visit(
+    {
+      ...op,
+      variableDefinitions: [],
+      selectionSet: { kind: Kind.SELECTION_SET, selections: [rewrittenRoot] },
+    },
+    {
+      Variable: (v) => {
+        used.add(v.name.value);
+      },
+    },
+  );
   const rewrittenOp: OperationDefinitionNode = {
     ...op,
     variableDefinitions: [
-      ...(op.variableDefinitions ?? []).filter((d) => d.variable.name.value !== RESUME_VARIABLE),
+      ...(op.variableDefinitions ?? []).filter(
+        (d) => d.variable.name.value !== RESUME_VARIABLE && used.has(d.variable.name.value),
+      ),
       {
         kind: Kind.VARIABLE_DEFINITION,
         variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
