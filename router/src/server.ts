@@ -23,6 +23,7 @@ import {
   attachSubscriptionServer,
   type SubscriptionServer,
 } from './subscriptions/attachSubscriptionServer.js';
+import { loadSubscriptionLimits } from './subscriptions/loadSubscriptionLimits.js';
 import { SubscriptionEngine, type SubscriptionStats } from './subscriptions/SubscriptionEngine.js';
 import { baseUrlOf, supergraphSubgraphs } from './supergraphSubgraphs.js';
 
@@ -56,7 +57,11 @@ export interface RunningRouter {
   /** Live subscriptions (graphql-ws on the same `/graphql` path). */
   subscriptions: SubscriptionEngine;
   /** Subscription counts, as served at `/internal/subscriptions`. */
-  subscriptionStats(): SubscriptionStats & { clientConnections: number; rssBytes: number };
+  subscriptionStats(): SubscriptionStats & {
+    clientConnections: number;
+    clientDrops: { slowClients: number; expiredTokens: number };
+    rssBytes: number;
+  };
   /**
    * Serves a new supergraph: queries use it at once; active subscriptions end with
    * SUBSCRIPTION_SCHEMA_RELOAD. Called when the supergraph file changes (ROUTER_WATCH_SUPERGRAPH).
@@ -146,17 +151,20 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
 
   const createContext = (headers: IncomingHttpHeaders | Record<string, string | undefined>) =>
     createRouterContext(headers, config);
+  const subscriptionLimits = loadSubscriptionLimits();
   const subscriptions = new SubscriptionEngine({
     supergraphSdl,
     subgraphUrls,
     internalSecret: config.internalSecret,
     dataSources,
     upstreamGiveUpMs: config.subscriptionGiveUpMs,
+    limits: subscriptionLimits,
   });
   let wsServer: SubscriptionServer | null = null;
   const subscriptionStats = () => ({
     ...subscriptions.stats(),
     clientConnections: wsServer?.connections() ?? 0,
+    clientDrops: wsServer?.drops() ?? { slowClients: 0, expiredTokens: 0 },
     rssBytes: process.memoryUsage().rss,
   });
   const http = await startHttpService({
@@ -188,6 +196,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     jwtSecret: config.jwtSecret,
     limits: config.limits,
     maxTokens: config.maxTokens,
+    subscriptionLimits,
   });
   logger.info('router listening', { url: `${http.url}/graphql`, subgraphs: subgraphUrls });
 

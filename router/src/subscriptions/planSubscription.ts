@@ -40,6 +40,8 @@ export interface PlannedSubscription {
   upstreamQuery: string;
   /** Variables of the client the upstream operation uses. */
   upstreamVariables: Record<string, unknown>;
+  /** Subgraphs the per-event plan fetches from (bounded per subgraph while events complete). */
+  fetchServices: string[];
   /** Client's own `afterChangeId`, if it gave one: where the first upstream subscription starts. */
   initialAfterChangeId: number | null;
   /** Response key of the root field in upstream results. */
@@ -164,6 +166,7 @@ export function planSubscription(
     serviceName: primary.serviceName,
     upstreamQuery: print({ kind: Kind.DOCUMENT, definitions: [rewrittenOp] }),
     upstreamVariables,
+    fetchServices: node.rest ? fetchServicesOf(node.rest) : [],
     initialAfterChangeId,
     responseKey,
     ...clientKeys(document, operationName),
@@ -205,4 +208,36 @@ function clientKeys(
     });
   });
   return { clientResponseKey, clientFieldKeys };
+}
+
+/** Subgraphs a plan node fetches from, sorted. */
+function fetchServicesOf(node: PlanNode): string[] {
+  const names = new Set<string>();
+  const walk = (n: PlanNode | undefined): void => {
+    if (!n) return;
+    switch (n.kind) {
+      case 'Fetch':
+        names.add(n.serviceName);
+        return;
+      case 'Sequence':
+      case 'Parallel':
+        for (const c of n.nodes) walk(c);
+        return;
+      case 'Flatten':
+        walk(n.node);
+        return;
+      case 'Condition':
+        walk(n.ifClause);
+        walk(n.elseClause);
+        return;
+      case 'Defer':
+        walk(n.primary.node);
+        for (const d of n.deferred) walk(d.node);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(node);
+  return [...names].sort();
 }
