@@ -8,7 +8,7 @@ import {
   waitForOrderStatus,
   waitForTicket,
 } from '../harness/flows.js';
-import { liveClient, subscribe } from '../harness/LiveClient.js';
+import { instrumentedClient, liveClient, subscribe } from '../harness/LiveClient.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 
 type Code = { extensions?: { code?: string } };
@@ -213,6 +213,257 @@ describe('a quiet upstream that drops twice', () => {
         what: 'ACCEPTED after two drops',
       });
       expect(sub.results.filter((r) => r.errors)).toEqual([]);
+    } finally {
+      await c.dispose();
+    }
+  });
+});
+
+interface RouterStats {
+  watchers: number;
+  upstreams: number;
+  replayUpstreams: number;
+  upstreamDeadPeers: number;
+  clientConnections: number;
+  clientDrops: { slowClients: number; expiredTokens: number };
+}
+
+describe('subscription limits, slow clients, token expiry', () => {
+  let sys: TestSystem;
+  const clients: Client[] = [];
+  const client = (token?: string) => {
+    const c = liveClient(sys.routerUrl, token);
+    clients.push(c);
+    return c;
+  };
+  const stats = async () =>
+    (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as RouterStats;
+  /** The subscribe error's code and extensions, once the router refused it. */
+  const refusal = async (sub: { done: Promise<{ error?: unknown }> }) => {
+    let end: { error?: unknown } | null = null;
+    void sub.done.then((e) => {
+      end = e;
+    });
+    await waitFor(() => end !== null, { what: 'the subscription refused', timeoutMs: 15_000 });
+    return (
+      (end as { error?: unknown } | null)?.error as { extensions?: Record<string, unknown> }[] | undefined
+    )?.[0]?.extensions;
+  };
+  beforeAll(async () => {
+    sys = await TestSystem.start({
+      env: {
+        ROUTER_MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
+        ROUTER_MAX_SUBSCRIPTIONS_PER_CALLER: '5',
+        ROUTER_MAX_REPLAYS_PER_CALLER: '2',
+        ROUTER_MAX_REPLAY_UPSTREAMS: '3',
+        ROUTER_MAX_QUEUED_BYTES_PER_SOCKET: '65536',
+      },
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await waitFor(async () => (await stats()).watchers === 0, { what: 'subscriptions released' });
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
+
+  const MINE = `subscription($after: Int) { myOrdersChanged(afterChangeId: $after) { orderId status } }`;
+
+  it('refuses subscriptions past the per-socket and per-caller limits with SUBSCRIPTION_LIMIT_EXCEEDED', async () => {
+    const token = sys.token('customer', 'limited');
+    const first = client(token);
+    const subs = [0, 1, 2].map(() => subscribe(first, MINE));
+    await waitFor(async () => (await stats()).watchers === 3, { what: 'three subscriptions' });
+    expect(await refusal(subscribe(first, MINE))).toMatchObject({
+      code: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+      scope: 'socket',
+      limit: 3,
+    });
+    // A freed slot can be used again.
+    subs[0]!.unsubscribe();
+    await waitFor(async () => (await stats()).watchers === 2, { what: 'one released' });
+    subscribe(first, MINE);
+    await waitFor(async () => (await stats()).watchers === 3, { what: 'slot reused' });
+    // The same caller on a second socket: 5 in all, then refused.
+    const second = client(token);
+    subscribe(second, MINE);
+    subscribe(second, MINE);
+    await waitFor(async () => (await stats()).watchers === 5, { what: 'five subscriptions' });
+    expect(await refusal(subscribe(second, MINE))).toMatchObject({
+      code: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+      scope: 'caller',
+      limit: 5,
+    });
+    // Another caller is not affected.
+    subscribe(client(sys.token('customer', 'unlimited')), MINE);
+    await waitFor(async () => (await stats()).watchers === 6, { what: 'another caller subscribes' });
+  });
+
+  it('bounds upstream subscriptions created from client-chosen afterChangeId values', async () => {
+    const b = client(sys.token('customer', 'replayer-b'));
+    subscribe(b, MINE, { after: 1 });
+    subscribe(b, MINE, { after: 2 });
+    await waitFor(async () => (await stats()).replayUpstreams === 2, { what: 'two replay upstreams' });
+    expect(await refusal(subscribe(b, MINE, { after: 3 }))).toMatchObject({
+      code: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+      scope: 'replays',
+      limit: 2,
+    });
+    subscribe(client(sys.token('customer', 'replayer-c')), MINE, { after: 4 });
+    await waitFor(async () => (await stats()).replayUpstreams === 3, { what: 'three replay upstreams' });
+    const d = client(sys.token('customer', 'replayer-d'));
+    expect(await refusal(subscribe(d, MINE, { after: 5 }))).toMatchObject({
+      code: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+      scope: 'replayUpstreams',
+      limit: 3,
+    });
+    // A position that already has an upstream shares it; no new one is needed.
+    subscribe(d, MINE, { after: 4 });
+    await waitFor(async () => (await stats()).watchers === 4, { what: 'shared replay upstream' });
+    expect((await stats()).replayUpstreams).toBe(3);
+  });
+
+  it('checks authentication before validating or planning a subscription', async () => {
+    const anon = client();
+    // Invalid too, but the caller is the first thing checked.
+    expect(await refusal(subscribe(anon, `subscription { noSuchField }`))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(await refusal(subscribe(anon, MINE))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('drops a client that stops reading (close 4002) while a fast client on the same order keeps receiving', async () => {
+    const customer = 'slow-and-fast';
+    const token = sys.token('customer', customer);
+    const watched = await placeOrder(sys, customer);
+    const lines = [1, 2, 3, 4, 5].map((n) => ({ menuItemId: `menu-1-${n}`, quantity: 1 }));
+    // Heavy results: every line, many times over (aliases), on every change of the customer's orders.
+    const heavy = `subscription { myOrdersChanged { orderId status ${Array.from(
+      { length: 25 },
+      (_, i) => `l${i}: items { menuItemId name quantity unitPrice }`,
+    ).join(' ')} } }`;
+    const WATCH = `subscription($id: ID!) { orderStatusChanged(orderId: $id) { orderId status sequence } }`;
+    const slow = instrumentedClient(sys.routerUrl, token);
+    clients.push(slow.client);
+    const slowWatch = subscribe<{ orderStatusChanged: { status: string } }>(slow.client, WATCH, {
+      id: watched.id,
+    });
+    subscribe(slow.client, heavy);
+    subscribe(slow.client, heavy);
+    const fast = client(token);
+    const fastWatch = subscribe<{ orderStatusChanged: { status: string } }>(fast, WATCH, { id: watched.id });
+    const fastFeed = subscribe<{ myOrdersChanged: { orderId: string } }>(fast, MINE);
+    await waitFor(async () => (await stats()).watchers === 5, { what: 'subscriptions registered' });
+    await waitFor(() => slowWatch.results.length > 0 && fastWatch.results.length > 0, {
+      what: 'current state',
+    });
+    slow.pause();
+    const placed: string[] = [];
+    const dropsBefore = (await stats()).clientDrops.slowClients;
+    // Changes until the router gives up on the slow client (its socket buffers fill first).
+    await waitFor(
+      async () => {
+        placed.push((await placeOrder(sys, customer, lines)).id);
+        return (await stats()).clientDrops.slowClients > dropsBefore || placed.length >= 150;
+      },
+      { what: 'the slow client dropped', timeoutMs: 110_000, intervalMs: 0 },
+    );
+    expect((await stats()).clientDrops.slowClients).toBe(dropsBefore + 1);
+    // The fast client got every new order while the slow one was stuck.
+    await waitFor(
+      () => placed.every((id) => fastFeed.results.some((r) => r.data?.myOrdersChanged.orderId === id)),
+      {
+        what: 'fast client received every order',
+      },
+    );
+    // ...and keeps receiving on the order both watched.
+    await waitForTicket(sys, watched.id);
+    await ownerDoes(sys, 'acceptOrder', watched.id);
+    await waitFor(() => fastWatch.results.some((r) => r.data?.orderStatusChanged.status === 'ACCEPTED'), {
+      what: 'fast client sees ACCEPTED',
+    });
+    // The slow client's connection is gone (its subscriptions are no longer counted).
+    await waitFor(async () => (await stats()).watchers === 2, { what: 'slow client released' });
+    slow.resume();
+    await waitFor(() => slow.closes.length > 0, { what: 'slow client sees its socket closed' });
+    console.log(
+      `slow client dropped after ${placed.length} orders (~${placed.length * 2} changes); close codes seen by it: ${slow.closes.join(', ')}`,
+    );
+  });
+
+  it('ends the WebSocket session with close 4001 when its token expires', async () => {
+    const c = instrumentedClient(sys.routerUrl, sys.token('customer', 'short-lived', 3));
+    clients.push(c.client);
+    const sub = subscribe(c.client, MINE);
+    await waitFor(async () => (await stats()).watchers === 1, { what: 'subscribed' });
+    await waitFor(() => c.closes.length > 0, { what: 'session closed at exp', timeoutMs: 15_000 });
+    expect(c.closes[0]).toBe(4001);
+    expect((await sub.done).completed).toBe(false);
+    expect((await stats()).clientDrops.expiredTokens).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a frozen dashboard (SIGSTOP): dead peer detected by the pong timeout', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await TestSystem.start({
+      env: {
+        ROUTER_UPSTREAM_KEEPALIVE_MS: '1000',
+        ROUTER_UPSTREAM_PONG_TIMEOUT_MS: '1500',
+        ROUTER_SUBSCRIPTION_GIVE_UP_MS: '6000',
+      },
+    });
+  });
+  afterAll(async () => {
+    if (sys?.isRunning('dashboard')) sys.signal('dashboard', 'SIGCONT');
+    await sys?.close();
+  });
+  const stats = async () =>
+    (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as RouterStats;
+
+  it('cuts the connection and resumes after a short freeze; gives up with SUBSCRIPTION_UPSTREAM_UNAVAILABLE after a long one', async () => {
+    const order = await placeOrder(sys, 'frozen');
+    await waitForTicket(sys, order.id);
+    const c = liveClient(sys.routerUrl, sys.token('customer', 'frozen'));
+    try {
+      const sub = subscribe<{ orderStatusChanged: { status: string } }>(
+        c,
+        `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }`,
+        { id: order.id },
+      );
+      await waitFor(() => sub.results.length > 0, { what: 'current state' });
+      sys.signal('dashboard', 'SIGSTOP');
+      try {
+        await waitFor(async () => (await stats()).upstreamDeadPeers >= 1, {
+          what: 'dead peer detected',
+          timeoutMs: 15_000,
+        });
+      } finally {
+        sys.signal('dashboard', 'SIGCONT');
+      }
+      await ownerDoes(sys, 'acceptOrder', order.id);
+      await waitFor(() => sub.results.some((r) => r.data?.orderStatusChanged.status === 'ACCEPTED'), {
+        what: 'ACCEPTED after the freeze',
+      });
+      expect(sub.results.filter((r) => r.errors)).toEqual([]);
+
+      const frozenAt = Date.now();
+      sys.signal('dashboard', 'SIGSTOP');
+      let end: Awaited<typeof sub.done> | null = null;
+      void sub.done.then((e) => {
+        end = e;
+      });
+      try {
+        await waitFor(() => end !== null, { what: 'the subscription given up', timeoutMs: 40_000 });
+      } finally {
+        sys.signal('dashboard', 'SIGCONT');
+      }
+      expect(end!.completed).toBe(true);
+      expect(sub.results.at(-1)?.errors?.[0]?.extensions?.code).toBe('SUBSCRIPTION_UPSTREAM_UNAVAILABLE');
+      console.log(
+        `frozen upstream given up after ${Date.now() - frozenAt} ms (give-up 6000 ms, pong timeout 1500 ms)`,
+      );
     } finally {
       await c.dispose();
     }

@@ -286,6 +286,7 @@ export class SubscriptionEngine {
     }
     const callerKey = `${caller.role}:${caller.id}`;
     const counts = this.perCaller.get(callerKey) ?? { subscriptions: 0, replays: 0 };
+    // Counted when started: several may be prepared before any starts, so starting re-reads the entry.
     if (counts.subscriptions >= this.limits.maxPerCaller) {
       return {
         errors: [
@@ -353,13 +354,15 @@ export class SubscriptionEngine {
     }
     return {
       start: () => {
-        counts.subscriptions++;
-        if (replay) counts.replays++;
-        this.perCaller.set(callerKey, counts);
+        const entry = this.perCaller.get(callerKey) ?? { subscriptions: 0, replays: 0 };
+        this.perCaller.set(callerKey, entry);
+        entry.subscriptions++;
+        if (replay) entry.replays++;
         const release = () => {
-          counts.subscriptions--;
-          if (replay) counts.replays--;
-          if (counts.subscriptions === 0) this.perCaller.delete(callerKey);
+          entry.subscriptions--;
+          if (replay) entry.replays--;
+          if (entry.subscriptions === 0 && this.perCaller.get(callerKey) === entry)
+            this.perCaller.delete(callerKey);
         };
         return this.attach(plan, policy, document, operationName, variables, caller, queue, release);
       },

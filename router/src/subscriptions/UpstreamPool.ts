@@ -48,9 +48,16 @@ export class UpstreamPool {
       clearTimeout(pongTimer);
       pongTimer = undefined;
     };
+    const handshakeTimeout = this.pongTimeoutMs;
+    // A frozen peer still completes TCP connects (the kernel accepts), but never the HTTP upgrade.
+    class TimedWebSocket extends WebSocket {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { handshakeTimeout });
+      }
+    }
     const created: Client = createClient({
       url,
-      webSocketImpl: WebSocket,
+      webSocketImpl: TimedWebSocket,
       lazy: true,
       lazyCloseTimeout: 1000,
       retryAttempts: 0,
