@@ -37,6 +37,8 @@ interface ConnectionState {
   /** Bytes of results queued for this client (router side). */
   queuedBytes: number;
   dropped: boolean;
+  /** Set while the client is over its queue limit: still over when it fires = dropped. */
+  overLimit: NodeJS.Timeout | null;
 }
 
 /** The `exp` claim (seconds) of a JWT already verified, or null. */
@@ -63,7 +65,7 @@ export interface SubscriptionServerOptions {
   limits: OperationLimits;
   maxTokens: number;
   /** Per-socket subscription and outbound queue limits. */
-  subscriptionLimits: Pick<SubscriptionLimits, 'maxPerSocket' | 'maxQueuedBytes'>;
+  subscriptionLimits: Pick<SubscriptionLimits, 'maxPerSocket' | 'maxQueuedBytes' | 'slowClientGraceMs'>;
 }
 
 export interface SubscriptionServer {
@@ -84,11 +86,12 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   const wss = new WebSocketServer({ server: options.server, path: '/graphql', maxPayload: 1024 * 1024 });
   const state = new WeakMap<object, ConnectionState>();
   const drops = { slowClients: 0, expiredTokens: 0 };
-  const { maxPerSocket, maxQueuedBytes } = options.subscriptionLimits;
+  const { maxPerSocket, maxQueuedBytes, slowClientGraceMs } = options.subscriptionLimits;
   /** Closes a client that cannot keep up; terminate() follows, as its socket may never read the close frame. */
   const dropSlow = (socket: WebSocket, st: ConnectionState) => {
     if (st.dropped) return;
     st.dropped = true;
+    if (st.overLimit) clearTimeout(st.overLimit);
     drops.slowClients++;
     logger.warn('dropping a slow subscription client', { queuedBytes: st.queuedBytes, maxQueuedBytes });
     socket.close(CloseCode.SLOW_CLIENT, 'Too slow: outbound queue full');
@@ -112,7 +115,17 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         } catch {
           return false;
         }
-        state.set(ctx.extra, { caller, subscriptions: 0, queuedBytes: 0, dropped: false });
+        const st: ConnectionState = {
+          caller,
+          subscriptions: 0,
+          queuedBytes: 0,
+          dropped: false,
+          overLimit: null,
+        };
+        state.set(ctx.extra, st);
+        (ctx.extra as unknown as { socket: WebSocket }).socket.once('close', () => {
+          if (st.overLimit) clearTimeout(st.overLimit);
+        });
         // The session lives as long as its token: at `exp` it ends with a coded close.
         const exp = caller ? tokenExpiry(raw) : null;
         if (exp !== null) {
@@ -190,9 +203,19 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         if (operation.operation !== 'subscription') return args;
         const socket = (ctx.extra as unknown as { socket: WebSocket }).socket;
         const queue: OutboundQueue | undefined = st && {
+          // Over the limit for the whole grace time (a burst a reading client takes at once is not
+          // "behind"), or over four times the limit at any moment (memory stays bounded): dropped.
           add: (bytes) => {
             st.queuedBytes += bytes;
-            if (st.queuedBytes + socket.bufferedAmount > maxQueuedBytes) dropSlow(socket, st);
+            const owed = () => st.queuedBytes + socket.bufferedAmount;
+            if (owed() > 4 * maxQueuedBytes) dropSlow(socket, st);
+            else if (owed() > maxQueuedBytes && !st.overLimit && !st.dropped) {
+              st.overLimit = setTimeout(() => {
+                st.overLimit = null;
+                if (owed() > maxQueuedBytes) dropSlow(socket, st);
+              }, slowClientGraceMs);
+              st.overLimit.unref();
+            }
           },
           remove: (bytes) => {
             st.queuedBytes -= bytes;

@@ -15,10 +15,15 @@ export interface SubscriptionLimits {
   maxReplayUpstreams: number;
   /**
    * ROUTER_MAX_QUEUED_BYTES_PER_SOCKET: results waiting for one client (in the router plus the
-   * socket's send buffer). A client that falls further behind is dropped with close code 4002.
+   * socket's send buffer). A client that stays further behind is dropped with close code 4002.
    * Default 1 MiB.
    */
   maxQueuedBytes: number;
+  /**
+   * ROUTER_SLOW_CLIENT_GRACE_MS: how long a client may stay over `maxQueuedBytes` before it is
+   * dropped (over four times the limit drops it at once). Default 2000.
+   */
+  slowClientGraceMs: number;
   /** ROUTER_SUBSCRIPTION_FETCH_CONCURRENCY: entity fetch plans running at once for live events, all groups. Default 32. */
   fetchConcurrency: number;
   /**
@@ -43,6 +48,7 @@ export function loadSubscriptionLimits(env: NodeJS.ProcessEnv = process.env): Su
     maxReplaysPerCaller: envInt(env, 'ROUTER_MAX_REPLAYS_PER_CALLER', 10),
     maxReplayUpstreams: envInt(env, 'ROUTER_MAX_REPLAY_UPSTREAMS', 200),
     maxQueuedBytes: envInt(env, 'ROUTER_MAX_QUEUED_BYTES_PER_SOCKET', 1024 * 1024),
+    slowClientGraceMs: envInt(env, 'ROUTER_SLOW_CLIENT_GRACE_MS', 2000),
     fetchConcurrency: envInt(env, 'ROUTER_SUBSCRIPTION_FETCH_CONCURRENCY', 32),
     fetchConcurrencyPerSubgraph: envInt(env, 'ROUTER_SUBSCRIPTION_FETCH_CONCURRENCY_PER_SUBGRAPH', 16),
     upstreamKeepAliveMs: envInt(env, 'ROUTER_UPSTREAM_KEEPALIVE_MS', 10_000),
