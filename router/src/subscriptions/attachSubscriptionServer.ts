@@ -130,14 +130,21 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         const exp = caller ? tokenExpiry(raw) : null;
         if (exp !== null) {
           const socket = (ctx.extra as unknown as { socket: WebSocket }).socket;
-          const timer = setTimeout(
-            () => {
-              drops.expiredTokens++;
-              socket.close(CloseCode.TOKEN_EXPIRED, 'Token expired');
-            },
-            Math.max(0, exp * 1000 - Date.now()),
-          );
-          timer.unref();
+          let timer: NodeJS.Timeout;
+          // setTimeout holds at most ~24.8 days: a longer-lived token re-arms until its exp.
+          const arm = () => {
+            const left = exp * 1000 - Date.now();
+            timer = setTimeout(
+              () => {
+                if (exp * 1000 > Date.now()) return arm();
+                drops.expiredTokens++;
+                socket.close(CloseCode.TOKEN_EXPIRED, 'Token expired');
+              },
+              Math.min(Math.max(0, left), 2 ** 31 - 1),
+            );
+            timer.unref();
+          };
+          arm();
           socket.once('close', () => clearTimeout(timer));
         }
         return true;
