@@ -446,6 +446,49 @@ describe('a frozen dashboard (SIGSTOP): dead peer detected by the pong timeout',
   const stats = async () =>
     (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as RouterStats;
 
+  it('a frozen subgraph holds only the events that need it: other groups of the same upstream keep receiving', async () => {
+    const order = await placeOrder(sys, 'two-groups');
+    await waitForTicket(sys, order.id);
+    const c = liveClient(sys.routerUrl, sys.token('customer', 'two-groups'));
+    type Ev = { orderStatusChanged: { status: string } };
+    try {
+      // Same upstream subscription (same dashboard fields), two groups: one needs payment, one does not.
+      const needsPayment = subscribe<Ev>(
+        c,
+        `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { payment { status } } } }`,
+        { id: order.id },
+      );
+      const orderOnly = subscribe<Ev>(
+        c,
+        `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status order { total } } }`,
+        { id: order.id },
+      );
+      await waitFor(() => needsPayment.results.length > 0 && orderOnly.results.length > 0, {
+        what: 'current state',
+      });
+      expect((await stats()).upstreams).toBe(1);
+      const statuses = (sub: { results: { data?: Ev | null }[] }) =>
+        sub.results.map((r) => r.data?.orderStatusChanged.status);
+      sys.signal('payment', 'SIGSTOP');
+      try {
+        await ownerDoes(sys, 'acceptOrder', order.id);
+        await ownerDoes(sys, 'startCooking', order.id);
+        await waitFor(() => statuses(orderOnly).includes('COOKING'), { what: 'COOKING without payment' });
+        // The group that needs payment is still waiting on its first new event.
+        expect(statuses(needsPayment)).not.toContain('ACCEPTED');
+      } finally {
+        sys.signal('payment', 'SIGCONT');
+      }
+      await waitFor(() => statuses(needsPayment).includes('COOKING'), {
+        what: 'payment group catches up',
+        timeoutMs: 60_000,
+      });
+      expect(statuses(needsPayment).filter((st) => st !== 'PLACED')).toEqual(['ACCEPTED', 'COOKING']);
+    } finally {
+      await c.dispose();
+    }
+  });
+
   it('cuts the connection and resumes after a short freeze; gives up with SUBSCRIPTION_UPSTREAM_UNAVAILABLE after a long one', async () => {
     const order = await placeOrder(sys, 'frozen');
     await waitForTicket(sys, order.id);
