@@ -25,6 +25,7 @@ import {
   attachSubscriptionServer,
   type SubscriptionServer,
 } from './subscriptions/attachSubscriptionServer.js';
+import { loadSubscriptionLimits } from './subscriptions/loadSubscriptionLimits.js';
 import { SubscriptionEngine, type SubscriptionStats } from './subscriptions/SubscriptionEngine.js';
 import { baseUrlOf, supergraphSubgraphs } from './supergraphSubgraphs.js';
 
@@ -61,7 +62,11 @@ export interface RunningRouter {
   /** Live subscriptions (graphql-ws on the same `/graphql` path). */
   subscriptions: SubscriptionEngine;
   /** Subscription counts, as served at `/internal/subscriptions`. */
-  subscriptionStats(): SubscriptionStats & { clientConnections: number; rssBytes: number };
+  subscriptionStats(): SubscriptionStats & {
+    clientConnections: number;
+    clientDrops: { slowClients: number; expiredTokens: number };
+    rssBytes: number;
+  };
   /**
    * Serves a new supergraph: queries use it at once; active subscriptions end with
    * SUBSCRIPTION_SCHEMA_RELOAD. Called when the supergraph file changes (ROUTER_WATCH_SUPERGRAPH).
@@ -165,17 +170,20 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
 
   const createContext = (headers: IncomingHttpHeaders | Record<string, string | undefined>) =>
     createRouterContext(headers, config);
+  const subscriptionLimits = loadSubscriptionLimits();
   const subscriptions = new SubscriptionEngine({
     supergraphSdl,
     subgraphUrls,
     internalSecret: config.internalSecret,
     dataSources,
     upstreamGiveUpMs: config.subscriptionGiveUpMs,
+    limits: subscriptionLimits,
   });
   let wsServer: SubscriptionServer | null = null;
   const subscriptionStats = () => ({
     ...subscriptions.stats(),
     clientConnections: wsServer?.connections() ?? 0,
+    clientDrops: wsServer?.drops() ?? { slowClients: 0, expiredTokens: 0 },
     rssBytes: process.memoryUsage().rss,
   });
   // Counts and fault injection: operators and tests only, never on the public port in production.
@@ -241,6 +249,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     maxTokens: config.maxTokens,
     rateLimiter,
     formatError,
+    subscriptionLimits,
   });
   logger.info('router listening', {
     url: `${http.url}/graphql`,

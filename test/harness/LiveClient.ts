@@ -19,6 +19,34 @@ export function liveClient(url: string, token?: string): Client {
   });
 }
 
+/**
+ * A graphql-ws client that exposes its socket: `pause()` stops reading from it (a client that
+ * falls behind, as on a stalled mobile link), and `closes` records every close code it saw.
+ */
+export function instrumentedClient(
+  url: string,
+  token?: string,
+): { client: Client; pause(): void; resume(): void; closes: number[] } {
+  let socket: WebSocket | null = null;
+  const closes: number[] = [];
+  class Tapped extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols);
+      socket = this;
+    }
+  }
+  const raw = () => (socket as unknown as { _socket?: { pause(): void; resume(): void } } | null)?._socket;
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: Tapped,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+    lazy: true,
+    on: { closed: (event) => closes.push((event as { code: number }).code) },
+  });
+  return { client, pause: () => raw()?.pause(), resume: () => raw()?.resume(), closes };
+}
+
 export function subscribe<T = Record<string, unknown>>(
   client: Client,
   query: string,

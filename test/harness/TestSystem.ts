@@ -268,8 +268,16 @@ export class TestSystem {
     await this.startService(name);
   }
 
-  token(role: Exclude<Role, 'service'>, sub: string): string {
-    return signJwt({ sub, role }, JWT_SECRET, 3600);
+  /** A client JWT; `ttlSeconds` (default 3600) sets its `exp`. */
+  token(role: Exclude<Role, 'service'>, sub: string, ttlSeconds = 3600): string {
+    return signJwt({ sub, role }, JWT_SECRET, ttlSeconds);
+  }
+
+  /** Sends a signal to a running service (SIGSTOP/SIGCONT freeze and thaw it: a dead peer that keeps its sockets). */
+  signal(name: ServiceName, signal: NodeJS.Signals): void {
+    const child = this.procs.get(name);
+    if (!child) throw new Error(`${name} is not running`);
+    child.kill(signal);
   }
 
   /** POSTs an operation to the router (or `url`), returning the parsed body and status. */

@@ -19,6 +19,12 @@ export const ErrorCode = {
   /** A subgraph could not be reached or timed out (router). */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
+  /**
+   * A live feed was asked to replay more than its window (`afterChangeId` older than the retained
+   * change feed, or more changes than one replay carries): nothing is skipped silently; subscribe
+   * without `afterChangeId` and re-read with a query. `extensions.maxReplay`, `oldestChangeId`.
+   */
+  REPLAY_WINDOW_EXCEEDED: 'REPLAY_WINDOW_EXCEEDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

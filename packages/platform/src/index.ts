@@ -1,4 +1,5 @@
 export * from './auth/Caller.js';
+export * from './auth/canSeeOrder.js';
 export * from './auth/internalIdentity.js';
 export * from './auth/jwt.js';
 export * from './bus/EventBus.js';

@@ -8,21 +8,53 @@ import {
   GraphQLError,
   type GraphQLFormattedError,
   getOperationAST,
+  Kind,
   parse,
   print,
   validate,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { authenticate } from '../authenticate.js';
 import { formatErrorForClient } from '../formatRouterError.js';
 import { checkOperationLimits, type OperationLimits } from '../operationLimits.js';
 import { type RateLimiter, rateLimitedError, rateLimitKey } from '../RateLimiter.js';
 import type { RouterContext } from '../routerContext.js';
-import type { SubscriptionEngine } from './SubscriptionEngine.js';
+import type { SubscriptionLimits } from './loadSubscriptionLimits.js';
+import { type OutboundQueue, type SubscriptionEngine, SubscriptionErrorCode } from './SubscriptionEngine.js';
+
+/** Close codes of the router's WebSocket (a public contract, like the error codes). */
+export const CloseCode = {
+  /** The token in the connection params is malformed, forged or expired at connect. */
+  BAD_TOKEN: 4403,
+  /** The session's token expired (its `exp`): reconnect with a fresh token. */
+  TOKEN_EXPIRED: 4001,
+  /** The client fell further behind than ROUTER_MAX_QUEUED_BYTES_PER_SOCKET: dropped, others unaffected. */
+  SLOW_CLIENT: 4002,
+} as const;
 
 interface ConnectionState {
   caller: Caller | null;
+  /** Active subscriptions on this socket. */
+  subscriptions: number;
+  /** Bytes of results queued for this client (router side). */
+  queuedBytes: number;
+  dropped: boolean;
+  /** Set while the client is over its queue limit: still over when it fires = dropped. */
+  overLimit: NodeJS.Timeout | null;
+}
+
+/** The `exp` claim (seconds) of a JWT already verified, or null. */
+function tokenExpiry(authorization: string | undefined): number | null {
+  const token = authorization?.replace(/^Bearer\s+/i, '').trim();
+  const payload = token?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface SubscriptionServerOptions {
@@ -41,11 +73,15 @@ export interface SubscriptionServerOptions {
   rateLimiter: RateLimiter;
   /** The router's error formatter (masking, no suggestions): the same as HTTP responses get. */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Per-socket subscription and outbound queue limits. */
+  subscriptionLimits: Pick<SubscriptionLimits, 'maxPerSocket' | 'maxQueuedBytes' | 'slowClientGraceMs'>;
 }
 
 export interface SubscriptionServer {
   /** Open client WebSocket connections. */
   connections(): number;
+  /** Clients dropped for falling behind (close 4002) and sessions ended by token expiry (close 4001). */
+  drops(): { slowClients: number; expiredTokens: number };
   close(): Promise<void>;
 }
 
@@ -60,6 +96,18 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   const state = new WeakMap<object, ConnectionState>();
   const format = (errors: readonly unknown[]) =>
     errors.map((e) => formatErrorForClient(e, options.formatError));
+  const drops = { slowClients: 0, expiredTokens: 0 };
+  const { maxPerSocket, maxQueuedBytes, slowClientGraceMs } = options.subscriptionLimits;
+  /** Closes a client that cannot keep up; terminate() follows, as its socket may never read the close frame. */
+  const dropSlow = (socket: WebSocket, st: ConnectionState) => {
+    if (st.dropped) return;
+    st.dropped = true;
+    if (st.overLimit) clearTimeout(st.overLimit);
+    drops.slowClients++;
+    logger.warn('dropping a slow subscription client', { queuedBytes: st.queuedBytes, maxQueuedBytes });
+    socket.close(CloseCode.SLOW_CLIENT, 'Too slow: outbound queue full');
+    setTimeout(() => socket.terminate(), 1000).unref();
+  };
   const cleanup = useServer<Record<string, unknown>, Record<PropertyKey, unknown>>(
     {
       // Close reasons never carry an exception's message, whatever NODE_ENV says.
@@ -74,15 +122,49 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
               : typeof params.token === 'string'
                 ? `Bearer ${params.token}`
                 : undefined;
+        let caller: Caller | null;
         try {
-          state.set(ctx.extra, { caller: await authenticate(raw, options.jwtSecret, options.jwtChecks) });
-          return true;
+          caller = await authenticate(raw, options.jwtSecret, options.jwtChecks);
         } catch {
           return false;
         }
+        const st: ConnectionState = {
+          caller,
+          subscriptions: 0,
+          queuedBytes: 0,
+          dropped: false,
+          overLimit: null,
+        };
+        state.set(ctx.extra, st);
+        (ctx.extra as unknown as { socket: WebSocket }).socket.once('close', () => {
+          if (st.overLimit) clearTimeout(st.overLimit);
+        });
+        // The session lives as long as its token: at `exp` it ends with a coded close.
+        const exp = caller ? tokenExpiry(raw) : null;
+        if (exp !== null) {
+          const socket = (ctx.extra as unknown as { socket: WebSocket }).socket;
+          let timer: NodeJS.Timeout;
+          // setTimeout holds at most ~24.8 days: a longer-lived token re-arms until its exp.
+          const arm = () => {
+            const left = exp * 1000 - Date.now();
+            timer = setTimeout(
+              () => {
+                if (exp * 1000 > Date.now()) return arm();
+                drops.expiredTokens++;
+                socket.close(CloseCode.TOKEN_EXPIRED, 'Token expired');
+              },
+              Math.min(Math.max(0, left), 2 ** 31 - 1),
+            );
+            timer.unref();
+          };
+          arm();
+          socket.once('close', () => clearTimeout(timer));
+        }
+        return true;
       },
       onSubscribe: (ctx, _id, payload) => {
-        const caller = state.get(ctx.extra)?.caller ?? null;
+        const st = state.get(ctx.extra);
+        const caller = st?.caller ?? null;
         // Counted before any parsing, like an HTTP request, and from the same bucket.
         const retryAfterSeconds = options.rateLimiter.take(
           rateLimitKey(caller, ctx.extra.request.socket.remoteAddress),
@@ -93,6 +175,31 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           document = parse(payload.query, { maxTokens: options.maxTokens });
         } catch (err) {
           return [new GraphQLError((err as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        // Subscriptions need a caller and a free slot on this socket before any validation or planning.
+        const isSubscription = document.definitions.some(
+          (d) =>
+            d.kind === Kind.OPERATION_DEFINITION &&
+            d.operation === 'subscription' &&
+            (!payload.operationName || d.name?.value === payload.operationName),
+        );
+        if (isSubscription && !caller) {
+          return [
+            new GraphQLError('Sign in first: send a token in the connection params', {
+              extensions: { code: ErrorCode.UNAUTHENTICATED },
+            }),
+          ];
+        }
+        if (isSubscription && st && st.subscriptions >= maxPerSocket) {
+          return [
+            new GraphQLError(`At most ${maxPerSocket} active subscriptions per connection`, {
+              extensions: {
+                code: SubscriptionErrorCode.LIMIT_EXCEEDED,
+                scope: 'socket',
+                limit: maxPerSocket,
+              },
+            }),
+          ];
         }
         const validationErrors = validate(engine.schema, document);
         if (validationErrors.length > 0) {
@@ -125,10 +232,62 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           contextValue: { caller },
         };
         if (operation.operation !== 'subscription') return args;
-        const prepared = engine.prepare(document, payload.operationName ?? undefined, variables, caller);
+        const socket = (ctx.extra as unknown as { socket: WebSocket }).socket;
+        const queue: OutboundQueue | undefined = st && {
+          // Over the limit for the whole grace time (a burst a reading client takes at once is not
+          // "behind"), or over four times the limit at any moment (memory stays bounded): dropped.
+          add: (bytes) => {
+            st.queuedBytes += bytes;
+            const owed = () => st.queuedBytes + socket.bufferedAmount;
+            if (owed() > 4 * maxQueuedBytes) dropSlow(socket, st);
+            else if (owed() > maxQueuedBytes && !st.overLimit && !st.dropped) {
+              st.overLimit = setTimeout(() => {
+                st.overLimit = null;
+                if (owed() > maxQueuedBytes) dropSlow(socket, st);
+              }, slowClientGraceMs);
+              st.overLimit.unref();
+            }
+          },
+          remove: (bytes) => {
+            st.queuedBytes -= bytes;
+          },
+        };
+        const prepared = engine.prepare(
+          document,
+          payload.operationName ?? undefined,
+          variables,
+          caller,
+          queue,
+        );
         if ('errors' in prepared) return prepared.errors;
-        (args.contextValue as { start?: () => AsyncIterableIterator<ExecutionResult> }).start =
-          prepared.start;
+        (args.contextValue as { start?: () => AsyncIterableIterator<ExecutionResult> }).start = () => {
+          const it = prepared.start();
+          if (!st) return it;
+          st.subscriptions++;
+          let counted = true;
+          const uncount = () => {
+            if (counted) st.subscriptions--;
+            counted = false;
+          };
+          return {
+            next: async () => {
+              const r = await it.next();
+              if (r.done) uncount();
+              return r;
+            },
+            return: async () => {
+              uncount();
+              return (await it.return?.()) ?? { value: undefined, done: true };
+            },
+            throw: async (e?: unknown) => {
+              uncount();
+              return (await it.throw?.(e)) ?? { value: undefined, done: true };
+            },
+            [Symbol.asyncIterator]() {
+              return this;
+            },
+          };
+        };
         return args;
       },
       subscribe: (args) => {
@@ -166,6 +325,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
   );
   return {
     connections: () => wss.clients.size,
+    drops: () => ({ ...drops }),
     close: async () => {
       for (const client of wss.clients) client.close(1001, 'Going away');
       await cleanup.dispose();

@@ -4,13 +4,16 @@ import {
   type ArgumentNode,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   GraphQLError,
   Kind,
   type OperationDefinitionNode,
   parse,
   print,
+  type SelectionSetNode,
   type ValueNode,
   valueFromASTUntyped,
+  visit,
 } from 'graphql';
 
 /** Name of the synthetic service that hands each upstream event to the query plan executor. */
@@ -20,12 +23,13 @@ export const RESUME_VARIABLE = '__afterChangeId';
 /** Response keys the router adds to the upstream selection; stripped by result shaping. */
 export const AUDIENCE_KEYS = {
   orderId: '__audience_orderId',
-  customerId: '__audience_customerId',
-  ownerId: '__audience_ownerId',
-  riderId: '__audience_riderId',
   sequence: '__audience_sequence',
   changeId: '__audience_changeId',
+  /** `access { customerId ownerId riderId awaitingRider }`: who may see the order now. */
+  access: '__audience_access',
 } as const;
+/** Sub-selection of {@link AUDIENCE_KEYS.access} (Dashboard.access, not in the public API). */
+const ACCESS_FIELDS = ['customerId', 'ownerId', 'riderId', 'awaitingRider'];
 
 export interface PlannedSubscription {
   /** Root Subscription field (e.g. `orderStatusChanged`). */
@@ -36,10 +40,16 @@ export interface PlannedSubscription {
   upstreamQuery: string;
   /** Variables of the client the upstream operation uses. */
   upstreamVariables: Record<string, unknown>;
+  /** Subgraphs the per-event plan fetches from (bounded per subgraph while events complete). */
+  fetchServices: string[];
   /** Client's own `afterChangeId`, if it gave one: where the first upstream subscription starts. */
   initialAfterChangeId: number | null;
   /** Response key of the root field in upstream results. */
   responseKey: string;
+  /** Response key of the root field in the client's results. */
+  clientResponseKey: string;
+  /** The client's response keys under the root field, by field name (for per-client field rules). */
+  clientFieldKeys: Map<string, string[]>;
   /**
    * Plan completing one event: a fetch from {@link EVENT_SOURCE} (the event), then the planner's
    * `rest` (entity fetches to other subgraphs).
@@ -100,7 +110,14 @@ export function planSubscription(
     name: { kind: Kind.NAME, value: 'afterChangeId' },
     value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
   });
-  const audience: FieldNode[] = Object.entries(AUDIENCE_KEYS).map(([name, alias]) => field(name, alias));
+  const audience: FieldNode[] = Object.entries(AUDIENCE_KEYS).map(([name, alias]) =>
+    name === 'access'
+      ? {
+          ...field(name, alias),
+          selectionSet: { kind: Kind.SELECTION_SET, selections: ACCESS_FIELDS.map((f) => field(f)) },
+        }
+      : field(name, alias),
+  );
   const rewrittenRoot: FieldNode = {
     ...root,
     arguments: args,
@@ -109,10 +126,27 @@ export function planSubscription(
       selections: [...(root.selectionSet?.selections ?? []), ...audience],
     },
   };
+  // The client's variable for afterChangeId (if any) is no longer used upstream: a defined but
+  // unused variable would fail validation there.
+  const used = new Set<string>();
+  visit(
+    {
+      ...op,
+      variableDefinitions: [],
+      selectionSet: { kind: Kind.SELECTION_SET, selections: [rewrittenRoot] },
+    },
+    {
+      Variable: (v) => {
+        used.add(v.name.value);
+      },
+    },
+  );
   const rewrittenOp: OperationDefinitionNode = {
     ...op,
     variableDefinitions: [
-      ...(op.variableDefinitions ?? []).filter((d) => d.variable.name.value !== RESUME_VARIABLE),
+      ...(op.variableDefinitions ?? []).filter(
+        (d) => d.variable.name.value !== RESUME_VARIABLE && used.has(d.variable.name.value),
+      ),
       {
         kind: Kind.VARIABLE_DEFINITION,
         variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
@@ -132,8 +166,78 @@ export function planSubscription(
     serviceName: primary.serviceName,
     upstreamQuery: print({ kind: Kind.DOCUMENT, definitions: [rewrittenOp] }),
     upstreamVariables,
+    fetchServices: node.rest ? fetchServicesOf(node.rest) : [],
     initialAfterChangeId,
     responseKey,
+    ...clientKeys(document, operationName),
     eventPlan: { kind: 'QueryPlan', node: eventNode },
   };
+}
+
+/** Response keys the client chose for the root field and for each field directly under it. */
+function clientKeys(
+  document: DocumentNode,
+  operationName: string | undefined,
+): { clientResponseKey: string; clientFieldKeys: Map<string, string[]> } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  let operation: OperationDefinitionNode | undefined;
+  for (const d of document.definitions) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    else if (d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName))
+      operation ??= d;
+  }
+  const clientFieldKeys = new Map<string, string[]>();
+  const fieldsOf = (set: SelectionSetNode | undefined, seen: Set<string>, visit: (f: FieldNode) => void) => {
+    for (const sel of set?.selections ?? []) {
+      if (sel.kind === Kind.FIELD) visit(sel);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) fieldsOf(sel.selectionSet, seen, visit);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        fieldsOf(fragments.get(sel.name.value)?.selectionSet, seen, visit);
+      }
+    }
+  };
+  let clientResponseKey = '';
+  fieldsOf(operation?.selectionSet, new Set(), (root) => {
+    if (root.name.value === '__typename') return;
+    clientResponseKey = root.alias?.value ?? root.name.value;
+    fieldsOf(root.selectionSet, new Set(), (f) => {
+      const keys = clientFieldKeys.get(f.name.value) ?? [];
+      keys.push(f.alias?.value ?? f.name.value);
+      clientFieldKeys.set(f.name.value, keys);
+    });
+  });
+  return { clientResponseKey, clientFieldKeys };
+}
+
+/** Subgraphs a plan node fetches from, sorted. */
+function fetchServicesOf(node: PlanNode): string[] {
+  const names = new Set<string>();
+  const walk = (n: PlanNode | undefined): void => {
+    if (!n) return;
+    switch (n.kind) {
+      case 'Fetch':
+        names.add(n.serviceName);
+        return;
+      case 'Sequence':
+      case 'Parallel':
+        for (const c of n.nodes) walk(c);
+        return;
+      case 'Flatten':
+        walk(n.node);
+        return;
+      case 'Condition':
+        walk(n.ifClause);
+        walk(n.elseClause);
+        return;
+      case 'Defer':
+        walk(n.primary.node);
+        for (const d of n.deferred) walk(d.node);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(node);
+  return [...names].sort();
 }

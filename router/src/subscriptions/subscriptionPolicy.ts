@@ -1,11 +1,18 @@
-import type { Caller, Role } from '@baemin/platform';
+import {
+  type Caller,
+  canSeeOrder,
+  canSeePayment,
+  type OrderAudienceFacts,
+  type Role,
+} from '@baemin/platform';
 
-/** The fields every live event carries for authorization (added to the upstream selection by the router). */
-export interface Audience {
+/**
+ * The fields every live event carries for authorization (added to the upstream selection by the
+ * router). The facts are the order's CURRENT ones (`Dashboard.access`), also for a replayed
+ * snapshot, so a replay shows nobody an order the query side would not show them now.
+ */
+export interface Audience extends OrderAudienceFacts {
   orderId: string;
-  customerId: string;
-  ownerId: string;
-  riderId: string | null;
   /** Per-order change counter (Dashboard.sequence). */
   sequence: number;
   /** Position in the dashboard's change feed (Dashboard.changeId). */
@@ -17,23 +24,28 @@ export interface SubscriptionPolicy {
   kind: 'order' | 'feed';
   /** Roles that may subscribe at all; others get FORBIDDEN at subscribe time. */
   roles: Role[];
-  /** Whether this caller may receive this event. */
+  /** Whether this caller may receive this event: the platform's order rule, as every order query. */
   allows(caller: Caller, audience: Audience): boolean;
 }
 
-const isOrderParty = (caller: Caller, a: Audience) =>
-  (caller.role === 'customer' && a.customerId === caller.id) ||
-  (caller.role === 'owner' && a.ownerId === caller.id) ||
-  (caller.role === 'rider' && a.riderId === caller.id);
+/**
+ * Fields of the event's root object (a Dashboard) with a rule of their own, the same as their
+ * query's: a caller the rule refuses gets null there. `paymentStatus` follows the payment query.
+ */
+export const FIELD_RULES: Record<string, (caller: Caller, audience: Audience) => boolean> = {
+  paymentStatus: canSeePayment,
+};
 
 /**
  * Authorization of live fields, enforced by the router per client and per event: the upstream
  * subscription is shared by every client watching the same thing, so the subgraph cannot decide
- * per client. A Subscription field missing here is refused (secure by default).
+ * per client. Every feed uses the same order rule as the queries (`canSeeOrder`); what differs is
+ * only who may subscribe and which rows a feed carries (decided upstream). A Subscription field
+ * missing here is refused (secure by default).
  */
 export const SUBSCRIPTION_POLICIES: Record<string, SubscriptionPolicy> = {
-  orderStatusChanged: { kind: 'order', roles: ['customer', 'owner', 'rider'], allows: isOrderParty },
-  ticketsChanged: { kind: 'feed', roles: ['owner'], allows: (c, a) => a.ownerId === c.id },
-  deliveryAvailable: { kind: 'feed', roles: ['rider'], allows: () => true },
-  myOrdersChanged: { kind: 'feed', roles: ['customer'], allows: (c, a) => a.customerId === c.id },
+  orderStatusChanged: { kind: 'order', roles: ['customer', 'owner', 'rider'], allows: canSeeOrder },
+  ticketsChanged: { kind: 'feed', roles: ['owner'], allows: canSeeOrder },
+  deliveryAvailable: { kind: 'feed', roles: ['rider'], allows: canSeeOrder },
+  myOrdersChanged: { kind: 'feed', roles: ['customer'], allows: canSeeOrder },
 };

@@ -1,4 +1,12 @@
-import { type Caller, type Database, domainError, ErrorCode, forbidden } from '@baemin/platform';
+import {
+  type Caller,
+  canSeeOrder,
+  type Database,
+  domainError,
+  ErrorCode,
+  forbidden,
+  type OrderAudienceFacts,
+} from '@baemin/platform';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { type DashboardEventRow, type DashboardRow, dashboardEvents, dashboards } from './db/schema.js';
 import type * as schema from './db/schema.js';
@@ -9,19 +17,22 @@ type Schema = typeof schema;
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
 
-/** The order's customer, its store's owner and its rider may see a dashboard. */
+/** The facts of a row that decide who may see it (the platform's order rule). */
+export function dashboardAudience(row: DashboardRow): OrderAudienceFacts {
+  return {
+    customerId: row.customerId,
+    ownerId: row.ownerId,
+    riderId: row.riderId,
+    awaitingRider: row.status === 'READY' && row.riderId === null,
+  };
+}
+
+/**
+ * The order's customer, its store's owner, its rider, and any rider while it waits for one: the
+ * platform's order rule, the same as the order query's. Services do not read dashboards.
+ */
 export function canSeeDashboard(caller: Caller | null, row: DashboardRow): boolean {
-  if (!caller) return false;
-  switch (caller.role) {
-    case 'customer':
-      return caller.id === row.customerId;
-    case 'owner':
-      return caller.id === row.ownerId;
-    case 'rider':
-      return row.riderId !== null && caller.id === row.riderId;
-    default:
-      return false;
-  }
+  return canSeeOrder(caller, dashboardAudience(row));
 }
 
 /** Read side of the read model (committed snapshot only). */

@@ -1,5 +1,12 @@
-import { type Caller, forbidden, PushIterator, unauthenticated } from '@baemin/platform';
-import { and, asc, eq, gt, lt } from 'drizzle-orm';
+import {
+  type Caller,
+  domainError,
+  ErrorCode,
+  forbidden,
+  PushIterator,
+  unauthenticated,
+} from '@baemin/platform';
+import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import type { Database } from '@baemin/platform';
 import type { DashboardChanges } from './DashboardChanges.js';
 import type { DashboardStore } from './DashboardStore.js';
@@ -10,9 +17,17 @@ type Schema = typeof schema;
 
 /** Which rows a live stream carries and who may receive them. */
 export interface StreamSpec {
-  /** Rows of interest (cheap: runs for every change of every order). */
+  /**
+   * Rows of interest (cheap: runs for every change of every order). A replayed snapshot must match
+   * both as it was and as the order is now (a feed of available deliveries replays only orders
+   * still waiting for a rider).
+   */
   matches: (row: DashboardRow) => boolean;
-  /** Whether `caller` may receive `row`; rows it may not see are skipped (feeds) or refused (one order). */
+  /**
+   * Whether `caller` (a person) may receive the order, judged on its CURRENT row; rows it may not
+   * see are skipped (feeds) or refused (one order). Services (the router) get every matching row and
+   * authorize per client with the same rule on the `access` facts.
+   */
   allowed: (caller: Caller, row: DashboardRow) => boolean;
   /** One order (`orderId`): a refused row ends the stream with FORBIDDEN instead of being skipped. */
   orderId?: string;
@@ -20,8 +35,20 @@ export interface StreamSpec {
   afterChangeId?: number | null;
 }
 
-/** Largest replay a resuming watcher gets; past it, one order's stream restarts from the current row. */
-const MAX_REPLAY = 5000;
+/** A row a stream emits: a replayed snapshot carries the order's current row for authorization. */
+export type LiveRow = DashboardRow & { [CURRENT]?: DashboardRow };
+const CURRENT = Symbol('current row');
+
+/** The row whose facts decide who may see `row`: the order's current row for a replayed snapshot. */
+export function currentRowOf(row: DashboardRow): DashboardRow {
+  return (row as LiveRow)[CURRENT] ?? row;
+}
+
+/**
+ * Largest replay a resuming watcher gets. Past it, one order's stream restarts from the current
+ * row (a full snapshot), and a feed fails with REPLAY_WINDOW_EXCEEDED rather than skip changes.
+ */
+export const MAX_REPLAY = 5000;
 
 /**
  * Live streams over the read model. A stream subscribes to committed changes first, then reads its
@@ -46,6 +73,8 @@ export class LiveFeed {
   stream(caller: Caller | null, spec: StreamSpec): AsyncIterableIterator<DashboardRow> {
     if (!caller) throw unauthenticated();
     const isService = caller.role === 'service';
+    // Checked before anything is registered: a refused replay leaves nothing behind.
+    const backlog = this.backlog(spec);
     let lastChangeId = 0;
     let live = false;
     const pending: DashboardRow[] = [];
@@ -56,8 +85,9 @@ export class LiveFeed {
       unsubscribe();
     });
     const emit = (row: DashboardRow) => {
-      if (row.changeId <= lastChangeId || !spec.matches(row)) return;
-      if (!isService && !spec.allowed(caller, row)) {
+      const current = currentRowOf(row);
+      if (row.changeId <= lastChangeId || !spec.matches(row) || !spec.matches(current)) return;
+      if (!isService && !spec.allowed(caller, current)) {
         if (spec.orderId) it.fail(forbidden('This order is not yours to watch'));
         return;
       }
@@ -68,32 +98,73 @@ export class LiveFeed {
       if (live) emit(change.row);
       else pending.push(change.row);
     }, spec.orderId);
-    for (const row of this.backlog(spec)) emit(row);
+    for (const row of backlog()) emit(row);
     live = true;
     for (const row of pending.splice(0)) emit(row);
     return it;
   }
 
-  private backlog(spec: StreamSpec): DashboardRow[] {
+  /**
+   * Checks the replay window at once (throws REPLAY_WINDOW_EXCEEDED for a feed) and returns the
+   * reader of the backlog, run after the stream listens to live changes.
+   */
+  private backlog(spec: StreamSpec): () => DashboardRow[] {
     const after = spec.afterChangeId;
     const current = () => {
       const row = spec.orderId ? this.store.find(spec.orderId) : undefined;
       return row ? [row] : [];
     };
-    if (after === undefined || after === null) return current();
+    if (after === undefined || after === null) return current;
     const where = spec.orderId
       ? and(eq(dashboardChanges.orderId, spec.orderId), gt(dashboardChanges.position, after))
       : gt(dashboardChanges.position, after);
-    const rows = this.database.reader
-      .select({ position: dashboardChanges.position, snapshot: dashboardChanges.snapshot })
-      .from(dashboardChanges)
-      .where(where)
-      .orderBy(asc(dashboardChanges.position))
-      .limit(MAX_REPLAY + 1)
-      .all()
-      .map((r) => ({ ...(JSON.parse(r.snapshot) as DashboardRow), changeId: r.position }));
-    if (rows.length > MAX_REPLAY && spec.orderId) return current();
-    return rows.slice(0, MAX_REPLAY);
+    const read = () =>
+      this.database.reader
+        .select({ position: dashboardChanges.position, snapshot: dashboardChanges.snapshot })
+        .from(dashboardChanges)
+        .where(where)
+        .orderBy(asc(dashboardChanges.position))
+        .limit(MAX_REPLAY + 1)
+        .all();
+    if (!spec.orderId) {
+      // Older positions were pruned (or more changes than one replay carries): say so, never skip.
+      const oldest = this.database.reader
+        .select({ position: dashboardChanges.position })
+        .from(dashboardChanges)
+        .orderBy(asc(dashboardChanges.position))
+        .limit(1)
+        .get()?.position;
+      const pruned = oldest !== undefined && after < oldest - 1;
+      const tooMany =
+        !pruned &&
+        (this.database.reader
+          .select({ n: count() })
+          .from(dashboardChanges)
+          .where(gt(dashboardChanges.position, after))
+          .get()?.n ?? 0) > MAX_REPLAY;
+      if (pruned || tooMany) {
+        throw domainError(
+          ErrorCode.REPLAY_WINDOW_EXCEEDED,
+          `Cannot replay after change ${after}: ${pruned ? 'older changes were pruned' : `more than ${MAX_REPLAY} changes`}; subscribe without afterChangeId and re-read with a query`,
+          { maxReplay: MAX_REPLAY, oldestChangeId: oldest ?? null },
+        );
+      }
+    }
+    return () => {
+      const currentRows = new Map<string, DashboardRow | undefined>();
+      const currentOf = (orderId: string) => {
+        if (!currentRows.has(orderId)) currentRows.set(orderId, this.store.find(orderId));
+        return currentRows.get(orderId);
+      };
+      const rows = read();
+      if (rows.length > MAX_REPLAY && spec.orderId) return current();
+      return rows.slice(0, MAX_REPLAY).map((r) => {
+        const snapshot = JSON.parse(r.snapshot) as DashboardRow;
+        const row: LiveRow = { ...snapshot, changeId: r.position };
+        row[CURRENT] = currentOf(snapshot.orderId) ?? snapshot;
+        return row;
+      });
+    };
   }
 
   /** Deletes change feed entries older than `days` (resuming past them falls back to current state). */

@@ -48,7 +48,7 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
         return feed.stream(caller, {
           afterChangeId: checkAfter(afterChangeId),
           matches: (row) => !storeId || row.storeId === storeId,
-          allowed: (c, row) => row.ownerId === c.id,
+          allowed: canSeeDashboard,
         });
       },
       resolve,
@@ -60,8 +60,9 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
           afterChangeId: checkAfter(afterChangeId),
           // The change that made the order READY (a later payment change keeps status READY but
           // has a rider-less row too; riders see the order once more at worst, never miss it).
+          // Replays carry only orders still waiting now (LiveFeed matches the current row too).
           matches: (row) => row.status === 'READY' && row.riderId === null,
-          allowed: () => true,
+          allowed: canSeeDashboard,
         });
       },
       resolve,
@@ -72,7 +73,7 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
         return feed.stream(caller, {
           afterChangeId: checkAfter(afterChangeId),
           matches: () => true,
-          allowed: (c, row) => row.customerId === c.id,
+          allowed: canSeeDashboard,
         });
       },
       resolve,

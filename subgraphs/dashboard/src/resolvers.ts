@@ -1,6 +1,7 @@
 import type { OrderLine } from '@baemin/platform';
-import { forbidden, unauthenticated } from '@baemin/platform';
-import { canSeeDashboard, type DashboardStore } from './DashboardStore.js';
+import { canSeePayment, forbidden, unauthenticated } from '@baemin/platform';
+import { canSeeDashboard, type DashboardStore, dashboardAudience } from './DashboardStore.js';
+import { currentRowOf } from './LiveFeed.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 
 export function dashboardResolvers(store: DashboardStore): Resolvers {
@@ -27,6 +28,12 @@ export function dashboardResolvers(store: DashboardStore): Resolvers {
       __resolveReference: (ref, { caller }) => visible(ref.orderId, caller),
       order: (row) => ({ __typename: 'Order', id: row.orderId }),
       items: (row) => JSON.parse(row.items) as OrderLine[],
+      // The payment rule, as the payment query: riders see the order, not how it was paid. The router
+      // (a service) gets it for live events and applies the same rule per client.
+      paymentStatus: (row, _args, { caller }) =>
+        caller?.role === 'service' || canSeePayment(caller, row) ? (row.paymentStatus ?? null) : null,
+      // A replayed snapshot is authorized by the order's current facts, not the snapshot's.
+      access: (row) => dashboardAudience(currentRowOf(row)),
     },
     Order: {
       __resolveReference: (ref) => ({ id: ref.id }),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Caller,
+  canSeeOrder,
   type Database,
   type DeliveryPayload,
   DeliveryEvents,
@@ -24,21 +25,16 @@ type Schema = typeof schema;
 const MAX_ID_LENGTH = 100;
 
 /**
- * Who may see a delivery: the order's customer, the store's owner, the rider who picked it up,
- * and any rider while it is AVAILABLE (so they can choose it).
+ * Who may see a delivery: the platform's order rule (the order's customer, the store's owner, the
+ * rider who picked it up, any rider while it is AVAILABLE so they can choose it).
  */
 export function canSeeDelivery(caller: Caller | null, d: DeliveryRow): boolean {
-  if (!caller) return false;
-  switch (caller.role) {
-    case 'customer':
-      return caller.id === d.customerId;
-    case 'owner':
-      return caller.id === d.ownerId;
-    case 'rider':
-      return d.status === 'AVAILABLE' || caller.id === d.riderId;
-    default:
-      return false;
-  }
+  return canSeeOrder(caller, {
+    customerId: d.customerId,
+    ownerId: d.ownerId,
+    riderId: d.riderId,
+    awaitingRider: d.status === 'AVAILABLE',
+  });
 }
 
 export function requireRider(caller: Caller | null): Caller {

@@ -1,25 +1,19 @@
-import type { Caller } from '@baemin/platform';
+import { type Caller, canSeeOrder as personCanSeeOrder } from '@baemin/platform';
 import type { OrderRow } from './db/schema.js';
 
 /**
- * Who may see an order: its customer, the owner of its store, the rider delivering it, any rider
- * while it is READY (so riders can choose deliveries), and other services.
+ * Who may see an order: the platform's order rule (its customer, its store's owner, its rider, any
+ * rider while it is READY without one) plus other services.
  */
 export function canSeeOrder(
   caller: Caller | null,
   order: Pick<OrderRow, 'customerId' | 'ownerId' | 'riderId' | 'status'>,
 ): boolean {
-  if (!caller) return false;
-  switch (caller.role) {
-    case 'customer':
-      return order.customerId === caller.id;
-    case 'owner':
-      return order.ownerId === caller.id;
-    case 'rider':
-      return order.riderId === caller.id || order.status === 'READY';
-    case 'service':
-      return true;
-    default:
-      return false;
-  }
+  if (caller?.role === 'service') return true;
+  return personCanSeeOrder(caller, {
+    customerId: order.customerId,
+    ownerId: order.ownerId,
+    riderId: order.riderId,
+    awaitingRider: order.status === 'READY' && order.riderId === null,
+  });
 }

@@ -1,15 +1,18 @@
-import { type Caller, forbidden, perRequest, rowLoader, unauthenticated } from '@baemin/platform';
+import {
+  type Caller,
+  canSeePayment as canSeePaymentOf,
+  forbidden,
+  perRequest,
+  rowLoader,
+  unauthenticated,
+} from '@baemin/platform';
 import type { PaymentRow } from './db/schema.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import type { PaymentService } from './PaymentService.js';
 
-/** The payment's customer and its store's owner may see it; nobody else. */
+/** The payment's customer and its store's owner may see it; nobody else (the platform's payment rule). */
 export function canSeePayment(caller: Caller | null, payment: PaymentRow): boolean {
-  if (!caller) return false;
-  return (
-    (caller.role === 'customer' && caller.id === payment.customerId) ||
-    (caller.role === 'owner' && caller.id === payment.ownerId)
-  );
+  return canSeePaymentOf(caller, payment);
 }
 
 export function paymentResolvers(payments: PaymentService): Resolvers {

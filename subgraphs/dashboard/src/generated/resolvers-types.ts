@@ -24,6 +24,12 @@ export type Dashboard = {
   __typename?: 'Dashboard';
   /** When the store accepted it. */
   acceptedAt?: Maybe<Scalars['String']['output']>;
+  /**
+   * Who may see this order now (router only, not in the public API): the router authorizes every
+   * live event and every replayed row with these facts and the platform's order rule, so a replayed
+   * old snapshot is shown only to whom the order's current state is visible.
+   */
+  access: DashboardAccess;
   /** When the customer asked to cancel. */
   cancelRequestedAt?: Maybe<Scalars['String']['output']>;
   /** When it was canceled. */
@@ -80,6 +86,19 @@ export type Dashboard = {
   updatedAt: Scalars['String']['output'];
   /** Per-order sequence number of the last status event applied (1 = placed). */
   version: Scalars['Int']['output'];
+};
+
+/** The current facts of an order that decide who may see it (router only). */
+export type DashboardAccess = {
+  __typename?: 'DashboardAccess';
+  /** Ready and no rider yet (now): any rider may see it. */
+  awaitingRider: Scalars['Boolean']['output'];
+  /** Customer who placed it. */
+  customerId: Scalars['ID']['output'];
+  /** Owner of its store. */
+  ownerId: Scalars['ID']['output'];
+  /** The rider who picked it up, if any (now). */
+  riderId?: Maybe<Scalars['ID']['output']>;
 };
 
 /** One line of an order, as the dashboard recorded it. */
@@ -287,12 +306,13 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  DashboardAccess: ResolverTypeWrapper<DashboardAccess>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DashboardItem: ResolverTypeWrapper<DashboardItem>;
   DashboardStatus: DashboardStatus;
   Order: ResolverTypeWrapper<Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversTypes['Dashboard']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -301,16 +321,18 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
+  DashboardAccess: DashboardAccess;
+  Boolean: Scalars['Boolean']['output'];
   DashboardItem: DashboardItem;
   Order: Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversParentTypes['Dashboard']> } | FederationReferenceTypes['Order'];
   Query: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
 }>;
 
 export type DashboardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard'], FederationReferenceType extends FederationReferenceTypes['Dashboard'] = FederationReferenceTypes['Dashboard']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Dashboard']> | FederationReferenceType, FederationReferenceType, ContextType>;
   acceptedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  access?: Resolver<ResolversTypes['DashboardAccess'], ParentType, ContextType>;
   cancelRequestedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   canceledAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   changeId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -336,6 +358,13 @@ export type DashboardResolvers<ContextType = Context, ParentType extends Resolve
   total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type DashboardAccessResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DashboardAccess'] = ResolversParentTypes['DashboardAccess']> = ResolversObject<{
+  awaitingRider?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  riderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
 export type DashboardItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DashboardItem'] = ResolversParentTypes['DashboardItem']> = ResolversObject<{
@@ -365,6 +394,7 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Dashboard?: DashboardResolvers<ContextType>;
+  DashboardAccess?: DashboardAccessResolvers<ContextType>;
   DashboardItem?: DashboardItemResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
