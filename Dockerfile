@@ -73,6 +73,7 @@ COPY --from=build /app/subgraphs/payment/drizzle ./subgraphs/payment/drizzle
 COPY --from=build /app/subgraphs/dashboard/dist ./subgraphs/dashboard/dist
 COPY --from=build /app/subgraphs/dashboard/schema.graphql ./subgraphs/dashboard/schema.graphql
 COPY --from=build /app/subgraphs/dashboard/drizzle ./subgraphs/dashboard/drizzle
+# Web app hook (when web/ exists): COPY --from=build /app/web/dist ./web/dist
 # SQLite lives in DATA_DIR: mount a volume there (a new named volume or PVC inherits this owner).
 RUN mkdir -p /data && chown 1000:1000 /data
 # uid/gid 1000 is the image's `node` user; numeric so Kubernetes can verify runAsNonRoot.

@@ -99,26 +99,32 @@ describe('npm run build: compiled JavaScript for every process', () => {
     for (const s of SUBGRAPHS) expect(PROCESSES[s]).toBe(`subgraphs/${s}/dist/index.js`);
   });
 
-  it('runs a subgraph and the router with plain node: /health, /ready, migrations, a query', async () => {
-    const storePort = await freePort();
-    const routerPort = await freePort();
-    run(['store'], storePort);
-    run(['router'], routerPort, {
-      STORE_URL: `http://127.0.0.1:${storePort}`,
-      // The other subgraphs are not started: the router's /ready would wait for them.
-      ROUTER_WATCH_SUPERGRAPH: 'false',
-    });
-    const store = `http://127.0.0.1:${storePort}`;
-    const router = `http://127.0.0.1:${routerPort}`;
+  it('runs every subgraph and the router with plain node: /health, /ready, migrations, a query', async () => {
+    const ports = Object.fromEntries(
+      await Promise.all([...SUBGRAPHS, 'router'].map(async (s) => [s, await freePort()] as const)),
+    ) as Record<(typeof SUBGRAPHS)[number] | 'router', number>;
+    const urls = Object.fromEntries(
+      SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${ports[s]}`]),
+    );
+    for (const s of SUBGRAPHS) run([s], ports[s], urls);
+    run(['router'], ports.router, { ...urls, ROUTER_WATCH_SUPERGRAPH: 'false' });
+    const store = `http://127.0.0.1:${ports.store}`;
+    const router = `http://127.0.0.1:${ports.router}`;
     try {
-      await waitUntil(async () => (await fetch(`${store}/ready`)).status === 200, 'the compiled store');
-      await waitUntil(async () => (await fetch(`${router}/health`)).status === 200, 'the compiled router');
+      for (const s of SUBGRAPHS) {
+        await waitUntil(
+          async () => (await fetch(`http://127.0.0.1:${ports[s]}/ready`)).status === 200,
+          `compiled ${s}`,
+        );
+      }
+      // Ready only when every subgraph answers: every bundle loaded and listening.
+      await waitUntil(async () => (await fetch(`${router}/ready`)).status === 200, 'the compiled router');
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join('')}`);
     }
     expect(await (await fetch(`${store}/health`)).json()).toMatchObject({ status: 'ok', service: 'store' });
-    // Migrations ran from subgraphs/store/drizzle (found relative to the bundle).
-    expect(existsSync(join(dataDir, 'store.db'))).toBe(true);
+    // Migrations ran from subgraphs/<name>/drizzle (found relative to each bundle).
+    for (const s of SUBGRAPHS) expect(existsSync(join(dataDir, `${s}.db`)), s).toBe(true);
 
     // Router (supergraph from schema/, found relative to router/dist) -> store (schema.graphql).
     const token = signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 600);
@@ -139,7 +145,7 @@ describe('npm run build: compiled JavaScript for every process', () => {
     const check = (port: number) =>
       spawnSync(process.execPath, [join(ROOT, 'dist/healthcheck.js')], { cwd: dataDir, env: env(port) })
         .status;
-    expect(check(storePort)).toBe(0);
+    expect(check(ports.store)).toBe(0);
     expect(check(await freePort())).toBe(1);
   });
 
