@@ -19,7 +19,7 @@ import { type DeliveredRecord, dlqTopic, type EventBus } from '../packages/platf
 import type { ReadTopicOptions } from '../packages/platform/src/bus/KafkaEventBus.js';
 import { loadServiceConfig, type ServiceConfig } from '../packages/platform/src/config.js';
 import type { EventEnvelope } from '../packages/platform/src/events/EventEnvelope.js';
-import { isMain, UsageError } from './token.js';
+import { isMain, UsageError } from './cli.js';
 
 export const USAGE = `usage: npm run dlq -- <list|replay> <topic> [--limit N] [--event-id ID] [--json]
   <topic>       source topic (order.events) or its dead-letter topic (order.events.dlq)

@@ -4,10 +4,11 @@
  * Signed with JWT_SECRET, else the development default the router also falls back to, and with
  * `iss`/`aud` from JWT_ISSUER/JWT_AUDIENCE when set (the router checks them when it has them).
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEV_JWT_SECRET, signJwt } from '../packages/platform/src/auth/jwt.js';
+import { isMain, UsageError } from './cli.js';
+
+export { isMain, UsageError };
 
 export const TOKEN_ROLES = ['customer', 'owner', 'rider'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
@@ -33,8 +34,6 @@ export function makeToken({ role, sub, name, ttlSeconds = 12 * 3600, secret }: T
 
 export const USAGE = `usage: npm run token -- --role customer|owner|rider --sub <id> [--name <name>] [--ttl <seconds>]
   e.g. npm run token -- --role customer --sub alice`;
-
-export class UsageError extends Error {}
 
 /** Parses CLI arguments into token options; throws UsageError with the reason when they are wrong. */
 export function parseTokenArgs(argv: string[]): TokenOptions {
@@ -69,16 +68,6 @@ export function parseTokenArgs(argv: string[]): TokenOptions {
       throw new UsageError('--ttl must be a positive integer');
   }
   return { role: role as TokenRole, sub, ...(values.name ? { name: values.name } : {}), ttlSeconds };
-}
-
-export function isMain(moduleUrl: string): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
-  } catch {
-    return false;
-  }
 }
 
 if (isMain(import.meta.url)) {

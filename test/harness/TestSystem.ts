@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { signJwt } from '../../packages/platform/src/auth/jwt.js';
 import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.js';
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
+import { ServiceProxy } from './ServiceProxy.js';
 
 export type { ServiceName };
 /** The five subgraphs, as the platform lists them. */
@@ -28,6 +29,22 @@ export interface TestSystemOptions {
   env?: Record<string, string>;
   /** Print the services' logs (default: only when E2E_LOGS=1). */
   logs?: boolean;
+  /**
+   * Services reached through a ServiceProxy (like a Kubernetes Service): their URL stays the same
+   * while rollOver() replaces the process behind it. Default none.
+   */
+  proxied?: ServiceName[];
+}
+
+/** What rollOver() did, for the test to report. */
+export interface RollOver {
+  oldPort: number;
+  newPort: number;
+  /** ms from SIGTERM to the old process's exit. */
+  stopMs: number;
+  exitCode: number | null;
+  /** What `onSignal` resolved to (false when it threw or was not given). */
+  readyFailedBeforeExit: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -73,6 +90,11 @@ export class TestSystem {
   readonly ports = {} as Record<ServiceName, number>;
   readonly namespace: string;
   private readonly procs = new Map<ServiceName, ChildProcess>();
+  /** Port each process listens on, when it differs from `ports` (proxied services). */
+  private readonly backendPorts = new Map<ServiceName, number>();
+  private readonly proxies = new Map<ServiceName, ServiceProxy>();
+  /** Processes on their way out (rollOver): stopped by close() if still running. */
+  private readonly retiring = new Set<ChildProcess>();
   private readonly options: TestSystemOptions;
   private readonly output = new Map<string, string[]>();
   private readonly replicas = new Set<() => Promise<void>>();
@@ -87,6 +109,11 @@ export class TestSystem {
     const system = new TestSystem(options);
     for (const name of ALL) system.ports[name] = await freePort();
     try {
+      for (const name of options.proxied ?? []) {
+        const backend = await freePort();
+        system.backendPorts.set(name, backend);
+        system.proxies.set(name, await ServiceProxy.start(system.ports[name], backend));
+      }
       await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
       await system.startService('router', { waitReady: false });
       await Promise.all(ALL.map((n) => system.waitReady(n)));
@@ -115,7 +142,7 @@ export class TestSystem {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       NODE_ENV: 'test',
-      PORT: String(this.ports[name]),
+      PORT: String(this.backendPorts.get(name) ?? this.ports[name]),
       DATA_DIR: this.dataDir,
       JWT_SECRET,
       INTERNAL_SECRET,
@@ -138,10 +165,16 @@ export class TestSystem {
     { waitReady = true, env = {} }: { waitReady?: boolean; env?: Record<string, string> } = {},
   ): Promise<void> {
     if (this.procs.has(name)) throw new Error(`${name} is already running`);
+    const child = this.spawnProcess(name, { ...this.env(name), ...env });
+    this.procs.set(name, child);
+    if (waitReady) await this.waitReady(name);
+  }
+
+  private spawnProcess(name: ServiceName, env: Record<string, string>): ChildProcess {
     const entry = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: ROOT,
-      env: { ...this.env(name), ...env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = this.output.get(name) ?? [];
@@ -156,9 +189,53 @@ export class TestSystem {
     child.stderr?.on('data', onData);
     child.once('exit', () => {
       if (this.procs.get(name) === child) this.procs.delete(name);
+      this.retiring.delete(child);
     });
+    return child;
+  }
+
+  /**
+   * A rolling update of one proxied service, the way Kubernetes does it with maxUnavailable 0:
+   * a replacement process starts beside the running one (same data directory and settings, its
+   * own port) and, once ready, receives every new connection; then the old one gets SIGTERM and
+   * drains (what it does with SHUTDOWN_DRAIN_MS). Resolves when the old process has exited.
+   */
+  async rollOver(
+    name: ServiceName,
+    { onSignal }: { onSignal?: (oldPort: number) => Promise<boolean> } = {},
+  ): Promise<RollOver> {
+    const proxy = this.proxies.get(name);
+    const old = this.procs.get(name);
+    if (!proxy || !old) throw new Error(`${name} is not a running proxied service`);
+    const oldPort = proxy.targetPort;
+    const newPort = await freePort();
+    const child = this.spawnProcess(name, { ...this.env(name), PORT: String(newPort) });
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`the new ${name} exited`);
+          return (await fetch(`http://127.0.0.1:${newPort}/ready`)).status === 200;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: `the new ${name} to be ready` },
+      );
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${this.logs(name)}`);
+    }
+    // Endpoint update first, then the old pod's SIGTERM (its preStop delay is this ordering).
+    proxy.setTarget(newPort);
+    this.backendPorts.set(name, newPort);
     this.procs.set(name, child);
-    if (waitReady) await this.waitReady(name);
+    this.retiring.add(old);
+    const exited = new Promise<number | null>((resolve) => old.once('exit', (code) => resolve(code)));
+    const sent = Date.now();
+    old.kill('SIGTERM');
+    const observed = onSignal ? onSignal(oldPort).catch(() => false) : Promise.resolve(false);
+    const timer = setTimeout(() => old.kill('SIGKILL'), 30_000);
+    const exitCode = await exited;
+    const stopMs = Date.now() - sent;
+    clearTimeout(timer);
+    return { oldPort, newPort, stopMs, exitCode, readyFailedBeforeExit: await observed };
   }
 
   async waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
@@ -166,7 +243,9 @@ export class TestSystem {
       await waitFor(
         async () => {
           if (!this.procs.has(name)) throw new Error(`${name} exited`);
-          const res = await fetch(`${this.url(name)}/ready`);
+          // The process itself (a proxied service's proxy would make fetch retry while it is down).
+          const port = this.backendPorts.get(name) ?? this.ports[name];
+          const res = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) });
           return res.status === 200;
         },
         { timeoutMs, intervalMs: 100, what: `${name} to be ready` },
@@ -317,6 +396,8 @@ export class TestSystem {
     for (const child of this.procs.values()) child.kill('SIGCONT');
     await Promise.all([...this.replicas].map((close) => close()));
     await Promise.all([...this.procs.keys()].map((n) => this.stopService(n)));
+    for (const child of this.retiring) child.kill('SIGKILL');
+    await Promise.all([...this.proxies.values()].map((p) => p.close()));
     if (process.env.E2E_KEEP_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

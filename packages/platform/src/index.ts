@@ -17,6 +17,7 @@ export * from './events/EventEnvelope.js';
 export * from './events/catalog.js';
 export * from './http/apolloHttpHandler.js';
 export * from './http/startHttpService.js';
+export * from './http/shutdown.js';
 export * from './logger.js';
 export * from './outbox/EventConsumer.js';
 export * from './outbox/Outbox.js';

@@ -157,7 +157,7 @@ export function planSubscription(
   };
   const upstreamVariables: Record<string, unknown> = {};
   for (const name of primary.variableUsages ?? []) {
-    if (name in variables) upstreamVariables[name] = variables[name];
+    if (name in variables && used.has(name)) upstreamVariables[name] = variables[name];
   }
   const eventFetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
   const eventNode: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { logger } from '../logger.js';
 import { sendError, sendJson } from './apolloHttpHandler.js';
+import { isDraining } from './shutdown.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -37,7 +38,8 @@ export interface HttpService {
 /**
  * The HTTP shell every process shares: its routes plus `/health` (liveness: the event loop
  * answers, 200 with `details`) and `/ready` (readiness: every dependency check passes, else 503
- * naming the failures, with `details`).
+ * naming the failures, with `details`; always 503 `shutting-down` once the process is stopping,
+ * see shutdown.ts).
  * Unknown paths get 404 and handler failures a 500 JSON error, never a dropped connection.
  */
 export async function startHttpService(options: HttpServiceOptions): Promise<HttpService> {
@@ -54,6 +56,8 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // Stopping: serve this request, but let the client open its next connection elsewhere.
+    if (closing || isDraining()) res.setHeader('connection', 'close');
     if (path === '/health') {
       void (async () => {
         sendJson(res, 200, { status: 'ok', service: options.name, ...(await details()) });
@@ -70,7 +74,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
             failed.push(r.name);
           }
         }
-        if (closing) failed.push('shutting-down');
+        if (closing || isDraining()) failed.push('shutting-down');
         sendJson(res, failed.length ? 503 : 200, {
           status: failed.length ? 'unavailable' : 'ready',
           service: options.name,

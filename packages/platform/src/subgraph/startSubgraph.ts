@@ -13,11 +13,12 @@ import { UntrustedCallerError, verifyCallerHeaders } from '../auth/internalIdent
 import { createEventBus } from '../bus/createEventBus.js';
 import { deadLetterCount } from '../bus/deliverWithRetry.js';
 import type { ConsumerHandle, EventBus } from '../bus/EventBus.js';
-import { ConfigError, type ServiceConfig } from '../config.js';
+import { ConfigError, envInt, type ServiceConfig } from '../config.js';
 import { Database } from '../db/Database.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { ErrorCode } from '../errors.js';
 import { apolloHttpHandler } from '../http/apolloHttpHandler.js';
+import { startDraining } from '../http/shutdown.js';
 import {
   type HttpService,
   type ReadinessCheck,
@@ -236,16 +237,27 @@ export function maskInternalErrors(formatted: GraphQLFormattedError, error: unkn
   };
 }
 
-/** Wires SIGINT/SIGTERM to a clean shutdown; every `index.ts` uses it. */
-export function closeOnSignals(close: () => Promise<void>): void {
+/**
+ * Wires SIGINT/SIGTERM to a graceful shutdown; every `index.ts` uses it. On the signal the process
+ * at once fails `/ready` and answers with `Connection: close` (startDraining), keeps serving for
+ * `drainMs` (SHUTDOWN_DRAIN_MS, default 0: local Ctrl-C stops at once; the Kubernetes ConfigMap
+ * sets it) so load balancers take it out of rotation, then calls `close` (which finishes in-flight
+ * requests and stops consumers). It exits 1 if all that takes over `drainMs` + 10 s.
+ */
+export function closeOnSignals(
+  close: () => Promise<void>,
+  { drainMs = envInt(process.env, 'SHUTDOWN_DRAIN_MS', 0) }: { drainMs?: number } = {},
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    startDraining();
+    logger.info('shutting down', { signal, drainMs });
+    const timer = setTimeout(() => process.exit(1), drainMs + 10_000);
     timer.unref();
-    close().then(
+    const drained = new Promise<void>((resolve) => setTimeout(resolve, drainMs));
+    drained.then(close).then(
       () => process.exit(0),
       (err) => {
         logger.error('shutdown failed', { error: (err as Error).message });
