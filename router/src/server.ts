@@ -18,6 +18,7 @@ import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
 import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
+import { serveWebApp } from './serveWebApp.js';
 import { subgraphReadiness } from './subgraphReadiness.js';
 import {
   attachSubscriptionServer,
@@ -159,11 +160,15 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     clientConnections: wsServer?.connections() ?? 0,
     rssBytes: process.memoryUsage().rss,
   });
+  // The customer/owner/rider app and GraphiQL (static build), plus dev tokens outside production.
+  const web = serveWebApp({ explorer: config.landingPage, devTokensSecret: config.jwtSecret });
   const http = await startHttpService({
     name: 'router',
     port: config.port,
     host: config.host,
+    fallback: web.fallback,
     routes: {
+      ...web.routes,
       '/graphql': apolloHttpHandler(apollo, async (req) => createContext(req.headers), config.maxBodyBytes),
       // Counts only (no business data): leak checks, dashboards, benchmarks.
       '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
