@@ -11,6 +11,7 @@ import {
   print,
   type ValueNode,
   valueFromASTUntyped,
+  visit,
 } from 'graphql';
 
 /** Name of the synthetic service that hands each upstream event to the query plan executor. */
@@ -109,10 +110,16 @@ export function planSubscription(
       selections: [...(root.selectionSet?.selections ?? []), ...audience],
     },
   };
+  // A client variable that only fed afterChangeId is no longer used: an unused variable
+  // definition would make the upstream operation invalid.
+  const used = new Set<string>();
+  visit(rewrittenRoot, { Variable: (v) => void used.add(v.name.value) });
   const rewrittenOp: OperationDefinitionNode = {
     ...op,
     variableDefinitions: [
-      ...(op.variableDefinitions ?? []).filter((d) => d.variable.name.value !== RESUME_VARIABLE),
+      ...(op.variableDefinitions ?? []).filter(
+        (d) => d.variable.name.value !== RESUME_VARIABLE && used.has(d.variable.name.value),
+      ),
       {
         kind: Kind.VARIABLE_DEFINITION,
         variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VARIABLE } },
@@ -123,7 +130,7 @@ export function planSubscription(
   };
   const upstreamVariables: Record<string, unknown> = {};
   for (const name of primary.variableUsages ?? []) {
-    if (name in variables) upstreamVariables[name] = variables[name];
+    if (name in variables && used.has(name)) upstreamVariables[name] = variables[name];
   }
   const eventFetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
   const eventNode: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
