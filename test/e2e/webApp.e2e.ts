@@ -63,7 +63,8 @@ async function shot(page: Page, name: string): Promise<void> {
 
 /** Customer: from the store list into store-1, two of menu-1-1 and one menu-1-2 in the cart. */
 async function fillCart(customer: Page): Promise<void> {
-  await customer.goto(`${base}/customer`);
+  // In-app navigation: the page is never reloaded during a scenario.
+  await customer.getByRole('link', { name: 'Stores', exact: true }).click();
   await customer.locator(`[data-store="${DEMO.store}"]`).click();
   await customer.waitForURL(`${base}/customer/stores/${DEMO.store}`);
   await customer.getByRole('button', { name: 'Add Yangnyeom Chicken to cart' }).click();
@@ -86,6 +87,18 @@ async function step(customer: Page, key: string): Promise<void> {
   const li = customer.locator(`[data-step="${key}"][data-done="true"]`);
   await li.waitFor();
   expect(await li.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+}
+
+/** Clicks GraphiQL's run button until the result pane shows `expected` (the first click can land mid-render). */
+async function runInGraphiQL(page: Page, expected: string): Promise<void> {
+  await waitFor(
+    async () => {
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.result-window').filter({ hasText: expected }).waitFor({ timeout: 5000 });
+      return true;
+    },
+    { timeoutMs: UI_TIMEOUT, what: `GraphiQL to show ${expected}` },
+  );
 }
 
 async function stepKeys(customer: Page): Promise<string[]> {
@@ -353,8 +366,7 @@ describe('web app in a browser', () => {
 
     const subscription = 'subscription { myOrdersChanged { orderId status } }';
     await page.goto(`${base}/graphiql?as=alice&query=${encodeURIComponent(subscription)}`);
-    await page.locator('.graphiql-container').waitFor();
-    await expect.poll(() => page.getByLabel('Demo identity').inputValue()).toBe('alice');
+    await page.locator('[data-identity="alice"] .graphiql-container').waitFor();
     const watchers = async () =>
       ((await (await fetch(`${base}/internal/subscriptions`)).json()) as { watchers: number }).watchers;
     const before = await watchers();

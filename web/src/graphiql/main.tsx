@@ -49,7 +49,7 @@ function Explorer() {
   const initialQuery = new URLSearchParams(window.location.search).get('query') ?? DEFAULT_QUERY;
   const headers = token ? JSON.stringify({ authorization: `Bearer ${token}` }, null, 2) : '{}';
   return (
-    <div className="gq-page">
+    <div className="gq-page" data-identity={identity?.sub ?? ''}>
       <header className="gq-bar">
         <span className="gq-brand">
           <span className="gq-mark" aria-hidden="true">
