@@ -23,10 +23,13 @@ COPY subgraphs/delivery/package.json subgraphs/delivery/
 COPY subgraphs/payment/package.json subgraphs/payment/
 COPY subgraphs/dashboard/package.json subgraphs/dashboard/
 COPY router/package.json router/
+COPY web/package.json web/
 # With devDependencies on purpose: tsx (the runtime loader) is a devDependency today. Moving it to
 # dependencies would allow `npm ci --omit=dev` and a smaller image.
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The web app the router serves at / (static files in web/dist; dist is not copied from the host).
+RUN npm run build -w web
 
 # ---- runtime: no compilers, sources and node_modules owned by root (read-only for the app user)
 FROM ${NODE_IMAGE} AS runtime
