@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,14 @@ import { TestSystem, waitFor } from '../harness/TestSystem.js';
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** E2E_BROWSER=0 skips this file (loudly), e.g. on a machine without chromium; CI installs it. */
+const SKIP = process.env.E2E_BROWSER === '0';
+if (SKIP) console.warn('\n*** E2E_BROWSER=0: the browser tests (webApp.e2e.ts) are NOT run ***\n');
+else if (!existsSync(CHROMIUM)) {
+  throw new Error(
+    `No chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH, or E2E_BROWSER=0)`,
+  );
+}
 const SCREENSHOTS = join(new URL('../..', import.meta.url).pathname, '.artifacts', 'screenshots');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
@@ -108,6 +116,7 @@ async function stepKeys(customer: Page): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  if (SKIP) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
   sys = await TestSystem.start();
   base = `http://127.0.0.1:${sys.ports.router}`;
@@ -136,7 +145,7 @@ afterAll(async () => {
   await sys?.close();
 });
 
-describe('web app in a browser', () => {
+describe.skipIf(SKIP)('web app in a browser', () => {
   it('the router serves the app: index for app routes, hashed assets cached, missing assets 404', async () => {
     const page = await fetch(`${base}/customer/orders/anything`);
     expect(page.status).toBe(200);
@@ -356,12 +365,8 @@ describe('web app in a browser', () => {
 
     const query = '{ stores { id name } }';
     await page.goto(`${base}/graphiql?as=alice&query=${encodeURIComponent(query)}`);
-    await page.locator('.graphiql-container').waitFor();
-    await expect.poll(() => page.getByLabel('Demo identity').inputValue()).toBe('alice');
-    await page.locator('.graphiql-execute-button').click();
-    await expect
-      .poll(() => page.locator('.result-window').textContent(), { timeout: UI_TIMEOUT })
-      .toContain('Gangnam Chicken House');
+    await page.locator('[data-identity="alice"] .graphiql-container').waitFor();
+    await runInGraphiQL(page, 'Gangnam Chicken House');
     await page.screenshot({ path: join(SCREENSHOTS, 'graphiql-query-desktop.png') });
 
     const subscription = 'subscription { myOrdersChanged { orderId status } }';
