@@ -227,7 +227,9 @@ describe.skipIf(SKIP)('web app in a browser', () => {
     const customer = await signIn('bob', '/customer');
     await fillCart(customer.page);
     const orderId = await placeFromCart(customer.page);
-    await customer.page.getByRole('button', { name: 'Cancel order' }).click();
+    // By keyboard: the cancel button takes focus and Enter presses it.
+    await customer.page.getByRole('button', { name: 'Cancel order' }).focus();
+    await customer.page.keyboard.press('Enter');
     await step(customer.page, 'cancelRequested');
     await step(customer.page, 'canceled');
     await step(customer.page, 'refunded');
@@ -345,6 +347,75 @@ describe.skipIf(SKIP)('web app in a browser', () => {
     expect(await stepKeys(customer.page)).toEqual(['placed', 'accepted', 'cooking', 'ready']);
   });
 
+  it('the owner marks a dish sold out and closes the store from the console; the customer is told why', async () => {
+    const customer = await signIn('alice', '/customer');
+    const owner = await signIn(DEMO.owner, '/owner');
+    const ownerToken = sys.token('owner', DEMO.owner);
+    /** What placeOrder answers for bob right now (the order context's menu replica follows events). */
+    const refusal = async (items: { menuItemId: string; quantity: number }[]) => {
+      const res = await sys.gql(
+        'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+        { input: { storeId: DEMO.store, items } },
+        sys.token('customer', 'bob'),
+      );
+      return res.errors?.[0]?.extensions?.code as string | undefined;
+    };
+    try {
+      await fillCart(customer.page);
+      const dish = owner.page.getByRole('switch', { name: 'Huraideu Fried Chicken available' });
+      await dish.click();
+      await expect.poll(() => dish.getAttribute('aria-checked')).toBe('false');
+      await waitFor(
+        async () => (await refusal([{ menuItemId: DEMO.item2, quantity: 1 }])) === 'MENU_ITEM_UNAVAILABLE',
+        {
+          what: 'the order context to know the dish is sold out',
+        },
+      );
+      await customer.page.getByRole('button', { name: /^Order and pay/ }).click();
+      const soldOut = customer.page.locator('[data-error-code="MENU_ITEM_UNAVAILABLE"]');
+      await soldOut.waitFor();
+      expect(await soldOut.textContent()).toContain('Something in your cart just sold out');
+      // The menu was reloaded: the dish shows as sold out, with no Add button.
+      await customer.page.locator(`[data-menu-item="${DEMO.item2}"]`).getByText('Sold out').waitFor();
+      expect(
+        await customer.page.getByRole('button', { name: 'Add Huraideu Fried Chicken to cart' }).count(),
+      ).toBe(0);
+      await shot(customer.page, 'customer-sold-out');
+
+      const open = owner.page.getByRole('switch', { name: 'Gangnam Chicken House is open' });
+      await open.click();
+      await expect.poll(() => open.getAttribute('aria-checked')).toBe('false');
+      await waitFor(
+        async () => (await refusal([{ menuItemId: DEMO.item, quantity: 1 }])) === 'STORE_CLOSED',
+        {
+          what: 'the order context to know the store is closed',
+        },
+      );
+      await customer.page.getByRole('button', { name: 'One less Huraideu Fried Chicken' }).click();
+      await customer.page.getByRole('button', { name: /^Order and pay/ }).click();
+      await customer.page
+        .locator('[data-error-code="STORE_CLOSED"]')
+        .getByText('This store has just closed')
+        .waitFor();
+      await customer.page.getByTestId('store-open').getByText('Closed').waitFor();
+      expect(await customer.page.getByRole('button', { name: /^Order and pay/ }).isDisabled()).toBe(true);
+      await shot(owner.page, 'owner-store-closed');
+      expect(customer.errors).toEqual([]);
+      expect(owner.errors).toEqual([]);
+    } finally {
+      await sys.ok('mutation { setStoreOpen(storeId: "store-1", open: true) { open } }', {}, ownerToken);
+      await sys.ok(
+        'mutation { setMenuItemAvailable(menuItemId: "menu-1-2", available: true) { available } }',
+        {},
+        ownerToken,
+      );
+      // Later tests order from store-1: wait until the order context takes orders again.
+      await waitFor(async () => (await refusal([{ menuItemId: DEMO.item2, quantity: 1 }])) === undefined, {
+        what: 'store-1 to take orders again',
+      });
+    }
+  });
+
   it('GraphiQL runs a query and a subscription with nothing loaded from outside the router', async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     contexts.push(context);
@@ -366,12 +437,15 @@ describe.skipIf(SKIP)('web app in a browser', () => {
     const query = '{ stores { id name } }';
     await page.goto(`${base}/graphiql?as=alice&query=${encodeURIComponent(query)}`);
     await page.locator('[data-identity="alice"] .graphiql-container').waitFor();
+    await page.locator('.graphiql-query-editor .CodeMirror').filter({ hasText: 'stores' }).waitFor();
     await runInGraphiQL(page, 'Gangnam Chicken House');
     await page.screenshot({ path: join(SCREENSHOTS, 'graphiql-query-desktop.png') });
 
     const subscription = 'subscription { myOrdersChanged { orderId status } }';
     await page.goto(`${base}/graphiql?as=alice&query=${encodeURIComponent(subscription)}`);
     await page.locator('[data-identity="alice"] .graphiql-container').waitFor();
+    // GraphiQL loads its editor (CodeMirror) lazily: run only once the query is in it.
+    await page.locator('.graphiql-query-editor .CodeMirror').filter({ hasText: 'myOrdersChanged' }).waitFor();
     const watchers = async () =>
       ((await (await fetch(`${base}/internal/subscriptions`)).json()) as { watchers: number }).watchers;
     const before = await watchers();
