@@ -30,6 +30,7 @@ let sys: TestSystem;
 let browser: Browser;
 let base: string;
 const contexts: BrowserContext[] = [];
+let signInShot = false;
 
 interface Person {
   page: Page;
@@ -49,6 +50,11 @@ async function signIn(sub: string, path: string): Promise<Person> {
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${base}/`);
+  if (!signInShot) {
+    signInShot = true;
+    await page.locator(`button[data-sub="${sub}"]`).waitFor();
+    await shot(page, 'sign-in');
+  }
   await page.locator(`button[data-sub="${sub}"]`).click();
   await page.waitForURL(`${base}${path}`);
   await page.locator('[data-connection="online"]').waitFor();

@@ -120,7 +120,21 @@ export function StorePage({
           ))}
         </ul>
       </section>
-      <aside className="cart card" aria-labelledby="cart-title">
+      {count > 0 && (
+        <button
+          type="button"
+          className="cart-bar"
+          onClick={() => {
+            const cartEl = document.getElementById('cart');
+            cartEl?.scrollIntoView({ behavior: 'smooth' });
+            cartEl?.focus({ preventScroll: true });
+          }}
+        >
+          <span className="chip chip-on-mint">{count}</span> View cart
+          <strong>{formatWon(cartTotal(ownCart))}</strong>
+        </button>
+      )}
+      <aside className="cart card" id="cart" tabIndex={-1} aria-labelledby="cart-title">
         <h2 id="cart-title">Your cart {count > 0 && <span className="chip chip-mint">{count}</span>}</h2>
         {ownCart.lines.length === 0 ? (
           <p className="muted">Add dishes from the menu.</p>
