@@ -54,7 +54,8 @@ export interface WebAppOptions {
 /**
  * Routes the router adds for the web app: `/dev/tokens` when allowed, and a fallback that serves
  * the static build: files by path (hashed `/assets/*` cached for a year, HTML never cached), the
- * GraphiQL page at `/graphiql`, and `index.html` for any other page path (client-side routes).
+ * GraphiQL page at `/graphiql`, and `index.html` for any other page path a browser navigates to
+ * (`Accept: text/html`; client-side routes).
  */
 export function serveWebApp(options: WebAppOptions): {
   routes: Record<string, RouteHandler>;
@@ -92,8 +93,11 @@ export function serveWebApp(options: WebAppOptions): {
     const file = normalize(join(dir, path));
     if (!file.startsWith(dir + sep) && file !== dir) return sendError(res, 404, 'NOT_FOUND', 'Not found');
     if (isFile(file)) return sendFile(req, res, file, dir);
-    // A missing asset is a 404; a page path (no extension) is a client-side route of the app.
-    if (extname(path) !== '' || path.startsWith('/assets/')) {
+    if (path === '/') return sendFile(req, res, join(dir, 'index.html'), dir);
+    // A page path (no extension) asked for by a browser navigation is a client-side route of the
+    // app; anything else missing (an asset, an API call such as /dev/tokens in production) is a 404.
+    const wantsPage = (req.headers.accept ?? '').includes('text/html');
+    if (extname(path) !== '' || path.startsWith('/assets/') || !wantsPage) {
       return sendError(res, 404, 'NOT_FOUND', `No file ${path}`);
     }
     return sendFile(req, res, join(dir, 'index.html'), dir);

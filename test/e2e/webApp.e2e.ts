@@ -153,7 +153,7 @@ afterAll(async () => {
 
 describe.skipIf(SKIP)('web app in a browser', () => {
   it('the router serves the app: index for app routes, hashed assets cached, missing assets 404', async () => {
-    const page = await fetch(`${base}/customer/orders/anything`);
+    const page = await fetch(`${base}/customer/orders/anything`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('cache-control')).toBe('no-cache');

@@ -84,12 +84,15 @@ export class LiveClient {
     let stopped = false;
     let dispose: (() => void) | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let failed = false;
     const start = () => {
       if (stopped) return;
+      failed = false;
       dispose = this.ws.subscribe<TData>(payload, {
         next: (result) => {
           const first = result.errors?.[0];
           if (first) {
+            failed = true;
             sink.error?.(first.message, first.extensions?.code as string | undefined);
             return;
           }
@@ -108,8 +111,9 @@ export class LiveClient {
           retry = setTimeout(start, 2000);
         },
         // The router ended it (schema reload, upstream gone): subscribe again from where we are.
+        // After an error result (e.g. SUBSCRIPTION_UPSTREAM_UNAVAILABLE) wait longer before retrying.
         complete: () => {
-          if (!stopped) retry = setTimeout(start, 1000);
+          if (!stopped) retry = setTimeout(start, failed ? 5000 : 1000);
         },
       });
     };
