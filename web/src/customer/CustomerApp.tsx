@@ -29,9 +29,7 @@ export function CustomerApp({ identity, live, path, onSignOut }: ScreenProps) {
     page = <StorePage storeId={decodeURIComponent(storeMatch[1])} cart={cart} setCart={setCart} />;
   } else if (orderMatch?.[1]) {
     const id = decodeURIComponent(orderMatch[1]);
-    page = (
-      <OrderPage orderId={id} row={dashboards.rows[id]} loaded={dashboards.loaded} apply={dashboards.apply} />
-    );
+    page = <OrderPage orderId={id} row={dashboards.rows[id]} loaded={dashboards.loaded} />;
   } else if (onOrders) {
     page = <OrderList rows={Object.values(dashboards.rows)} loaded={dashboards.loaded} />;
   } else {

@@ -18,7 +18,6 @@ export function OrderPage({
   orderId: string;
   row: Row | undefined;
   loaded: boolean;
-  apply: (rows: Row[]) => void;
 }) {
   const [canceling, cancelOrder] = useMutation(CancelOrderMutation);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
