@@ -21,8 +21,6 @@ RUN apt-get update \
 WORKDIR /app
 # Manifests first so the dependency layers are cached until package.json/package-lock.json change.
 # npm ci needs every workspace's package.json to link the workspaces.
-# Hook for the web app: when the `web` workspace lands, add `COPY web/package.json web/` here and
-# the `web/dist` line in the runtime stage below (`npm run build` already builds it).
 COPY package.json package-lock.json ./
 COPY packages/platform/package.json packages/platform/
 COPY subgraphs/order/package.json subgraphs/order/
@@ -31,6 +29,7 @@ COPY subgraphs/delivery/package.json subgraphs/delivery/
 COPY subgraphs/payment/package.json subgraphs/payment/
 COPY subgraphs/dashboard/package.json subgraphs/dashboard/
 COPY router/package.json router/
+COPY web/package.json web/
 
 # ---- build: every dependency, then `npm run build` (scripts/build.ts: one esbuild bundle per process)
 FROM toolchain AS build
@@ -73,7 +72,8 @@ COPY --from=build /app/subgraphs/payment/drizzle ./subgraphs/payment/drizzle
 COPY --from=build /app/subgraphs/dashboard/dist ./subgraphs/dashboard/dist
 COPY --from=build /app/subgraphs/dashboard/schema.graphql ./subgraphs/dashboard/schema.graphql
 COPY --from=build /app/subgraphs/dashboard/drizzle ./subgraphs/dashboard/drizzle
-# Web app hook (when web/ exists): COPY --from=build /app/web/dist ./web/dist
+# The customer/owner/rider app and GraphiQL, served by the router at / (built by `npm run build`).
+COPY --from=build /app/web/dist ./web/dist
 # SQLite lives in DATA_DIR: mount a volume there (a new named volume or PVC inherits this owner).
 RUN mkdir -p /data && chown 1000:1000 /data
 # uid/gid 1000 is the image's `node` user; numeric so Kubernetes can verify runAsNonRoot.

@@ -41,7 +41,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+          globalSetup: ['test/setup/kafkaGlobalSetup.ts', 'test/setup/webAppGlobalSetup.ts'],
         },
       },
     ],

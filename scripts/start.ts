@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
+import { ensureWebBuilt } from './buildWeb.js';
 import { isMain, makeToken } from './token.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -309,6 +310,8 @@ export function banner(routerPort: number, secret?: string): string {
   return `
 The system is ready.
 
+  The app:           http://localhost:${routerPort}/          (sign in as a demo customer, owner or rider)
+  GraphiQL:          http://localhost:${routerPort}/graphiql  (offline explorer; dev tokens selectable)
   GraphQL endpoint:  ${endpoint}   (a browser gets Apollo Sandbox, loaded from Apollo's CDN)
 
 Tokens (12 h; send as "Authorization: Bearer <token>"):
@@ -352,6 +355,12 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
 
   const readyTimeoutMs = 60_000;
+  // The router serves the web app's static build; build it first when it is missing or stale.
+  try {
+    ensureWebBuilt();
+  } catch (err) {
+    console.error(`${(err as Error).message}; the API still starts, the app at / will not load.`);
+  }
   try {
     system = await startSystem({ signal: abort.signal, readyTimeoutMs });
   } catch (err) {

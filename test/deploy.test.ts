@@ -755,7 +755,7 @@ describe('Dockerfile', () => {
     const workspaces = ['packages', 'subgraphs'].flatMap((dir) =>
       readdirSync(join(ROOT, dir)).map((name) => `${dir}/${name}`),
     );
-    workspaces.push('router');
+    workspaces.push('router', 'web');
     const npmCi = dockerfile.indexOf('RUN npm ci');
     for (const ws of workspaces.filter((w) => existsSync(join(ROOT, w, 'package.json')))) {
       const copy = dockerfile.indexOf(`COPY ${ws}/package.json ${ws}/`);

@@ -20,6 +20,7 @@ import { type OperationLimits, operationLimits } from './operationLimits.js';
 import { type RateLimit, RateLimiter, rateLimitKey } from './RateLimiter.js';
 import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
+import { serveWebApp } from './serveWebApp.js';
 import { subgraphReadiness } from './subgraphReadiness.js';
 import {
   attachSubscriptionServer,
@@ -201,11 +202,15 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
       : {}),
   };
   const readiness = subgraphReadiness(subgraphUrls, config.readinessTimeoutMs);
+  // The customer/owner/rider app and GraphiQL (static build), plus dev tokens outside production.
+  const web = serveWebApp({ explorer: config.landingPage, devTokensSecret: config.jwtSecret });
   const http = await startHttpService({
     name: 'router',
     port: config.port,
     host: config.host,
+    fallback: web.fallback,
     routes: {
+      ...web.routes,
       '/graphql': apolloHttpHandler(
         apollo,
         async (req) => {

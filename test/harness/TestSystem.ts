@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signCallerHeaders } from '../../packages/platform/src/auth/internalIdentity.js';
 import { signJwt } from '../../packages/platform/src/auth/jwt.js';
 import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.js';
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
@@ -357,6 +358,14 @@ export class TestSystem {
     const child = this.procs.get(name);
     if (!child) throw new Error(`${name} is not running`);
     child.kill(signal);
+  }
+
+  /**
+   * Signed identity headers as the router would send them: call a subgraph directly (the router
+   * is down, or a test drives an internal route such as payment's `/internal/fault`).
+   */
+  callerHeaders(role: Role, id: string): Record<string, string> {
+    return signCallerHeaders({ id, role }, INTERNAL_SECRET);
   }
 
   /** POSTs an operation to the router (or `url`), returning the parsed body and status. */

@@ -20,6 +20,8 @@ export interface HttpServiceOptions {
   host?: string;
   /** Exact-path routes, e.g. `{ '/graphql': handler }`. */
   routes: Record<string, RouteHandler>;
+  /** Handles paths no route matches (the router's static web app); default a 404 JSON error. */
+  fallback?: RouteHandler;
   readiness?: ReadinessCheck[];
   /**
    * Extra fields for the `/health` and `/ready` bodies (consumer state and lag, dead letters,
@@ -84,7 +86,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
       })();
       return;
     }
-    const route = routes[path];
+    const route = routes[path] ?? options.fallback;
     if (!route) return sendError(res, 404, 'NOT_FOUND', `No route ${path}`);
     Promise.resolve(route(req, res)).catch((err: unknown) => {
       logger.error('request failed', { path, error: (err as Error).message, stack: (err as Error).stack });

@@ -1,0 +1,55 @@
+import { type ReactElement, useState } from 'react';
+import type { ScreenProps } from '../App';
+import type { LiveClient } from '../live/LiveClient';
+import { type Row, useDashboards } from '../live/useDashboards';
+import { MyOrdersChangedSubscription } from '../operations';
+import { AppShell } from '../ui/AppShell';
+import { type Cart, EMPTY_CART } from './cart';
+import { OrderList } from './OrderList';
+import { OrderPage } from './OrderPage';
+import { StoreList } from './StoreList';
+import { StorePage } from './StorePage';
+
+const subscribeMyOrders = (live: LiveClient, onRow: (r: Row) => void, onError: (m: string) => void) =>
+  live.feed(MyOrdersChangedSubscription, (d) => d.myOrdersChanged, { row: onRow, error: onError });
+
+/** The customer's screens: stores, a store's menu with the cart, orders, one order live. */
+export function CustomerApp({ identity, live, path, onSignOut }: ScreenProps) {
+  const dashboards = useDashboards(live, subscribeMyOrders);
+  const [cart, setCart] = useState<Cart>(EMPTY_CART);
+  const storeMatch = /^\/customer\/stores\/([^/]+)$/.exec(path);
+  const orderMatch = /^\/customer\/orders\/([^/]+)$/.exec(path);
+  const onOrders = path.startsWith('/customer/orders');
+  const active = Object.values(dashboards.rows).filter(
+    (r) => !['DELIVERED', 'REJECTED', 'CANCELED'].includes(r.status),
+  ).length;
+
+  let page: ReactElement;
+  if (storeMatch?.[1]) {
+    page = <StorePage storeId={decodeURIComponent(storeMatch[1])} cart={cart} setCart={setCart} />;
+  } else if (orderMatch?.[1]) {
+    const id = decodeURIComponent(orderMatch[1]);
+    page = <OrderPage orderId={id} row={dashboards.rows[id]} loaded={dashboards.loaded} />;
+  } else if (onOrders) {
+    page = <OrderList rows={Object.values(dashboards.rows)} loaded={dashboards.loaded} />;
+  } else {
+    page = <StoreList cart={cart} />;
+  }
+  return (
+    <AppShell
+      identity={identity}
+      live={live}
+      onSignOut={onSignOut}
+      nav={[
+        { href: '/customer', label: 'Stores', current: !onOrders },
+        {
+          href: '/customer/orders',
+          label: active ? `Orders (${active} active)` : 'Orders',
+          current: onOrders,
+        },
+      ]}
+    >
+      {page}
+    </AppShell>
+  );
+}

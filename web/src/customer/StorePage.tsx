@@ -1,0 +1,229 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { formatWon } from '../format';
+import { type ApiProblem, problemOf } from '../graphqlClient';
+import { PlaceOrderMutation, StoresQuery } from '../operations';
+import { navigate } from '../router';
+import { Link } from '../ui/Link';
+import { useCountdown } from '../ui/useCountdown';
+import { addToCart, type Cart, cartCount, cartTotal, EMPTY_CART, setQuantity } from './cart';
+
+function newKey(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** One store's menu and the cart; placing the order leads to its live status page. */
+export function StorePage({
+  storeId,
+  cart,
+  setCart,
+}: {
+  storeId: string;
+  cart: Cart;
+  setCart: (c: Cart) => void;
+}) {
+  const [{ data, fetching }, refetch] = useQuery({ query: StoresQuery });
+  const [placing, placeOrder] = useMutation(PlaceOrderMutation);
+  const [problem, setProblem] = useState<(ApiProblem & { until: number | null }) | null>(null);
+  // One key per cart: a retry of the same cart (after a network error) can never charge twice.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new key whenever the cart changes
+  const idempotencyKey = useMemo(newKey, [cart]);
+  const store = data?.stores.find((s) => s.id === storeId);
+  const ownCart = cart.storeId === storeId ? cart : EMPTY_CART;
+  const waitSeconds = useCountdown(problem?.until ?? null);
+
+  // Switching stores keeps the other store's cart; a message belongs to the store it came from.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on store change only
+  useEffect(() => setProblem(null), [storeId]);
+
+  if (!store) {
+    return fetching || !data ? (
+      <p className="muted">Loading…</p>
+    ) : (
+      <p className="alert alert-error" role="alert">
+        There is no such store. <Link href="/customer">Back to stores</Link>
+      </p>
+    );
+  }
+
+  const submit = async () => {
+    setProblem(null);
+    const res = await placeOrder({
+      input: {
+        storeId,
+        items: ownCart.lines.map((l) => ({ menuItemId: l.menuItemId, quantity: l.quantity })),
+        idempotencyKey,
+      },
+    });
+    const p = problemOf(res.error);
+    if (p) {
+      setProblem({ ...p, until: p.retryAfterSeconds ? Date.now() + p.retryAfterSeconds * 1000 : null });
+      // Availability or opening hours changed under us: show the menu as it is now.
+      if (p.code === 'MENU_ITEM_UNAVAILABLE' || p.code === 'STORE_CLOSED') {
+        refetch({ requestPolicy: 'network-only' });
+      }
+      return;
+    }
+    if (res.data) {
+      setCart(EMPTY_CART);
+      navigate(`/customer/orders/${encodeURIComponent(res.data.placeOrder.id)}`);
+    }
+  };
+
+  const count = cartCount(ownCart);
+  const blocked = waitSeconds > 0;
+  return (
+    <div className="store-layout">
+      <section className="store-main" aria-labelledby="store-name">
+        <Link href="/customer" className="back">
+          ← All stores
+        </Link>
+        <header className="store-header">
+          <div className={`store-art store-art-large art-${store.category.toLowerCase()}`} aria-hidden="true">
+            <span>{store.name.slice(0, 1)}</span>
+          </div>
+          <div>
+            <h1 id="store-name">{store.name}</h1>
+            <p className="muted">{store.description}</p>
+            <span className={`badge ${store.open ? 'badge-open' : 'badge-closed'}`} data-testid="store-open">
+              {store.open ? 'Open now' : 'Closed'}
+            </span>
+          </div>
+        </header>
+        {!store.open && (
+          <p className="alert alert-warn" role="status">
+            This store is closed right now. You can look at the menu, but not order.
+          </p>
+        )}
+        <ul className="menu" aria-label="Menu">
+          {store.menu.map((m) => (
+            <li key={m.id} className={`menu-item${m.available ? '' : ' sold-out'}`} data-menu-item={m.id}>
+              <div>
+                <h3>{m.name}</h3>
+                <p className="price">{formatWon(m.price)}</p>
+              </div>
+              {m.available ? (
+                <button
+                  type="button"
+                  className="btn btn-add"
+                  onClick={() =>
+                    setCart(addToCart(cart, storeId, { menuItemId: m.id, name: m.name, price: m.price }))
+                  }
+                  aria-label={`Add ${m.name} to cart`}
+                >
+                  Add
+                </button>
+              ) : (
+                <span className="badge badge-soldout">Sold out</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+      {count > 0 && (
+        <button
+          type="button"
+          className="cart-bar"
+          onClick={() => {
+            const cartEl = document.getElementById('cart');
+            cartEl?.scrollIntoView({ behavior: 'smooth' });
+            cartEl?.focus({ preventScroll: true });
+          }}
+        >
+          <span className="chip chip-on-mint">{count}</span> View cart
+          <strong>{formatWon(cartTotal(ownCart))}</strong>
+        </button>
+      )}
+      <aside className="cart card" id="cart" tabIndex={-1} aria-labelledby="cart-title">
+        <h2 id="cart-title">Your cart {count > 0 && <span className="chip chip-mint">{count}</span>}</h2>
+        {ownCart.lines.length === 0 ? (
+          <p className="muted">Add dishes from the menu.</p>
+        ) : (
+          <ul className="cart-lines">
+            {ownCart.lines.map((l) => (
+              <li key={l.menuItemId}>
+                <span className="cart-name">{l.name}</span>
+                <fieldset className="qty">
+                  <legend className="sr-only">Quantity of {l.name}</legend>
+                  <button
+                    type="button"
+                    className="btn btn-icon"
+                    aria-label={`One less ${l.name}`}
+                    onClick={() => setCart(setQuantity(cart, l.menuItemId, l.quantity - 1))}
+                  >
+                    −
+                  </button>
+                  <span aria-live="polite">{l.quantity}</span>
+                  <button
+                    type="button"
+                    className="btn btn-icon"
+                    aria-label={`One more ${l.name}`}
+                    onClick={() => setCart(setQuantity(cart, l.menuItemId, l.quantity + 1))}
+                  >
+                    +
+                  </button>
+                </fieldset>
+                <span className="cart-price">{formatWon(l.price * l.quantity)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <div className="cart-total">
+          <span>Total</span>
+          <strong data-testid="cart-total">{formatWon(cartTotal(ownCart))}</strong>
+        </div>
+        {problem && <OrderProblem problem={problem} seconds={waitSeconds} />}
+        <button
+          type="button"
+          className="btn btn-primary btn-block"
+          disabled={ownCart.lines.length === 0 || !store.open || placing.fetching || blocked}
+          onClick={submit}
+        >
+          {placing.fetching
+            ? 'Placing order…'
+            : blocked
+              ? `Try again in ${waitSeconds} s`
+              : problem?.code === 'PAYMENT_UNAVAILABLE'
+                ? 'Try again'
+                : `Order and pay ${formatWon(cartTotal(ownCart))}`}
+        </button>
+      </aside>
+    </div>
+  );
+}
+
+/** A placeOrder failure in words a customer understands, with the retry hint counting down. */
+function OrderProblem({ problem, seconds }: { problem: ApiProblem; seconds: number }) {
+  let title: string;
+  let text: string;
+  switch (problem.code) {
+    case 'PAYMENT_UNAVAILABLE':
+      title = 'Payment is temporarily unavailable';
+      text =
+        seconds > 0
+          ? `You were not charged. Please try again in ${seconds} s.`
+          : 'You were not charged. You can try again now.';
+      break;
+    case 'PAYMENT_DECLINED':
+      title = 'Payment declined';
+      text = problem.message;
+      break;
+    case 'MENU_ITEM_UNAVAILABLE':
+      title = 'Something in your cart just sold out';
+      text = `${problem.message} Remove it from your cart and order again.`;
+      break;
+    case 'STORE_CLOSED':
+      title = 'This store has just closed';
+      text = 'It is not taking orders right now. Your cart is kept for later.';
+      break;
+    default:
+      title = 'The order could not be placed';
+      text = problem.message;
+  }
+  return (
+    <div className="alert alert-error" role="alert" data-error-code={problem.code}>
+      <strong>{title}</strong>
+      <p>{text}</p>
+    </div>
+  );
+}

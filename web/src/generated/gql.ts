@@ -1,0 +1,148 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n": typeof types.DashboardFieldsFragmentDoc,
+    "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": typeof types.StoresDocument,
+    "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyDashboardsDocument,
+    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": typeof types.MyStoresDocument,
+    "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": typeof types.AvailableDeliveriesDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": typeof types.PlaceOrderDocument,
+    "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n": typeof types.CancelOrderDocument,
+    "\n  mutation AcceptOrder($orderId: ID!) {\n    acceptOrder(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n": typeof types.AcceptOrderDocument,
+    "\n  mutation RejectOrder($orderId: ID!, $reason: String!) {\n    rejectOrder(orderId: $orderId, reason: $reason) {\n      orderId\n      status\n    }\n  }\n": typeof types.RejectOrderDocument,
+    "\n  mutation StartCooking($orderId: ID!) {\n    startCooking(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n": typeof types.StartCookingDocument,
+    "\n  mutation MarkReady($orderId: ID!) {\n    markReady(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n": typeof types.MarkReadyDocument,
+    "\n  mutation SetStoreOpen($storeId: ID!, $open: Boolean!) {\n    setStoreOpen(storeId: $storeId, open: $open) {\n      id\n      open\n    }\n  }\n": typeof types.SetStoreOpenDocument,
+    "\n  mutation SetMenuItemAvailable($menuItemId: ID!, $available: Boolean!) {\n    setMenuItemAvailable(menuItemId: $menuItemId, available: $available) {\n      id\n      available\n    }\n  }\n": typeof types.SetMenuItemAvailableDocument,
+    "\n  mutation PickUp($orderId: ID!) {\n    pickUp(orderId: $orderId) {\n      id\n      orderId\n      status\n      pickedUpAt\n    }\n  }\n": typeof types.PickUpDocument,
+    "\n  mutation CompleteDelivery($orderId: ID!) {\n    completeDelivery(orderId: $orderId) {\n      id\n      orderId\n      status\n      deliveredAt\n    }\n  }\n": typeof types.CompleteDeliveryDocument,
+    "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyOrdersChangedDocument,
+    "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.TicketsChangedDocument,
+    "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.DeliveryAvailableDocument,
+};
+const documents: Documents = {
+    "\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n": types.DashboardFieldsFragmentDoc,
+    "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": types.StoresDocument,
+    "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": types.MyDashboardsDocument,
+    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": types.MyStoresDocument,
+    "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": types.AvailableDeliveriesDocument,
+    "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": types.PlaceOrderDocument,
+    "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n": types.CancelOrderDocument,
+    "\n  mutation AcceptOrder($orderId: ID!) {\n    acceptOrder(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n": types.AcceptOrderDocument,
+    "\n  mutation RejectOrder($orderId: ID!, $reason: String!) {\n    rejectOrder(orderId: $orderId, reason: $reason) {\n      orderId\n      status\n    }\n  }\n": types.RejectOrderDocument,
+    "\n  mutation StartCooking($orderId: ID!) {\n    startCooking(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n": types.StartCookingDocument,
+    "\n  mutation MarkReady($orderId: ID!) {\n    markReady(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n": types.MarkReadyDocument,
+    "\n  mutation SetStoreOpen($storeId: ID!, $open: Boolean!) {\n    setStoreOpen(storeId: $storeId, open: $open) {\n      id\n      open\n    }\n  }\n": types.SetStoreOpenDocument,
+    "\n  mutation SetMenuItemAvailable($menuItemId: ID!, $available: Boolean!) {\n    setMenuItemAvailable(menuItemId: $menuItemId, available: $available) {\n      id\n      available\n    }\n  }\n": types.SetMenuItemAvailableDocument,
+    "\n  mutation PickUp($orderId: ID!) {\n    pickUp(orderId: $orderId) {\n      id\n      orderId\n      status\n      pickedUpAt\n    }\n  }\n": types.PickUpDocument,
+    "\n  mutation CompleteDelivery($orderId: ID!) {\n    completeDelivery(orderId: $orderId) {\n      id\n      orderId\n      status\n      deliveredAt\n    }\n  }\n": types.CompleteDeliveryDocument,
+    "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.MyOrdersChangedDocument,
+    "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.TicketsChangedDocument,
+    "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.DeliveryAvailableDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n"): (typeof documents)["\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n"): (typeof documents)["\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n"): (typeof documents)["\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcceptOrder($orderId: ID!) {\n    acceptOrder(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptOrder($orderId: ID!) {\n    acceptOrder(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RejectOrder($orderId: ID!, $reason: String!) {\n    rejectOrder(orderId: $orderId, reason: $reason) {\n      orderId\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation RejectOrder($orderId: ID!, $reason: String!) {\n    rejectOrder(orderId: $orderId, reason: $reason) {\n      orderId\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartCooking($orderId: ID!) {\n    startCooking(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation StartCooking($orderId: ID!) {\n    startCooking(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkReady($orderId: ID!) {\n    markReady(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation MarkReady($orderId: ID!) {\n    markReady(orderId: $orderId) {\n      orderId\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetStoreOpen($storeId: ID!, $open: Boolean!) {\n    setStoreOpen(storeId: $storeId, open: $open) {\n      id\n      open\n    }\n  }\n"): (typeof documents)["\n  mutation SetStoreOpen($storeId: ID!, $open: Boolean!) {\n    setStoreOpen(storeId: $storeId, open: $open) {\n      id\n      open\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetMenuItemAvailable($menuItemId: ID!, $available: Boolean!) {\n    setMenuItemAvailable(menuItemId: $menuItemId, available: $available) {\n      id\n      available\n    }\n  }\n"): (typeof documents)["\n  mutation SetMenuItemAvailable($menuItemId: ID!, $available: Boolean!) {\n    setMenuItemAvailable(menuItemId: $menuItemId, available: $available) {\n      id\n      available\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PickUp($orderId: ID!) {\n    pickUp(orderId: $orderId) {\n      id\n      orderId\n      status\n      pickedUpAt\n    }\n  }\n"): (typeof documents)["\n  mutation PickUp($orderId: ID!) {\n    pickUp(orderId: $orderId) {\n      id\n      orderId\n      status\n      pickedUpAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteDelivery($orderId: ID!) {\n    completeDelivery(orderId: $orderId) {\n      id\n      orderId\n      status\n      deliveredAt\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteDelivery($orderId: ID!) {\n    completeDelivery(orderId: $orderId) {\n      id\n      orderId\n      status\n      deliveredAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

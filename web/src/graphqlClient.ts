@@ -1,0 +1,34 @@
+import { Client, type CombinedError, cacheExchange, fetchExchange } from 'urql';
+
+/** urql over HTTP to the router's /graphql, as `token`'s holder. */
+export function createGraphqlClient(token: string): Client {
+  return new Client({
+    url: '/graphql',
+    exchanges: [cacheExchange, fetchExchange],
+    // POST only: the router's CSRF protection refuses simple GET requests.
+    preferGetMethod: false,
+    requestPolicy: 'cache-and-network',
+    fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
+  });
+}
+
+/** What the screens need from a failed operation: the stable code, a message and any retry hint. */
+export interface ApiProblem {
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+export function problemOf(error: CombinedError | undefined): ApiProblem | null {
+  if (!error) return null;
+  const first = error.graphQLErrors[0];
+  if (first) {
+    const ext = first.extensions as { code?: string; retryAfterSeconds?: number };
+    return {
+      code: ext.code ?? 'ERROR',
+      message: first.message,
+      ...(typeof ext.retryAfterSeconds === 'number' ? { retryAfterSeconds: ext.retryAfterSeconds } : {}),
+    };
+  }
+  return { code: 'NETWORK', message: 'Cannot reach the server. Check your connection and try again.' };
+}

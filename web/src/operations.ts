@@ -1,0 +1,213 @@
+import { graphql } from './generated';
+
+/** Every field of a dashboard row the screens show; live feeds and queries select the same. */
+export const DashboardFieldsFragment = graphql(`
+  fragment DashboardFields on Dashboard {
+    orderId
+    customerId
+    storeId
+    storeName
+    items {
+      menuItemId
+      name
+      quantity
+      unitPrice
+    }
+    total
+    status
+    paymentStatus
+    riderId
+    statusReason
+    sequence
+    changeId
+    placedAt
+    acceptedAt
+    rejectedAt
+    cookingAt
+    readyAt
+    pickedUpAt
+    deliveredAt
+    cancelRequestedAt
+    canceledAt
+    refundedAt
+    updatedAt
+  }
+`);
+
+export const StoresQuery = graphql(`
+  query Stores {
+    stores {
+      id
+      name
+      description
+      category
+      open
+      menu {
+        id
+        name
+        price
+        available
+      }
+    }
+  }
+`);
+
+export const MyDashboardsQuery = graphql(`
+  query MyDashboards($first: Int) {
+    myDashboards(first: $first) {
+      ...DashboardFields
+    }
+  }
+`);
+
+export const MyStoresQuery = graphql(`
+  query MyStores {
+    myStores {
+      id
+      name
+      category
+      open
+      menu {
+        id
+        name
+        price
+        available
+      }
+    }
+  }
+`);
+
+export const AvailableDeliveriesQuery = graphql(`
+  query AvailableDeliveries {
+    availableDeliveries {
+      id
+      orderId
+      status
+      createdAt
+      store {
+        id
+        name
+      }
+    }
+  }
+`);
+
+export const PlaceOrderMutation = graphql(`
+  mutation PlaceOrder($input: PlaceOrderInput!) {
+    placeOrder(input: $input) {
+      id
+      status
+      total
+    }
+  }
+`);
+
+export const CancelOrderMutation = graphql(`
+  mutation CancelOrder($orderId: ID!) {
+    cancelOrder(orderId: $orderId) {
+      id
+      status
+      cancelable
+    }
+  }
+`);
+
+export const AcceptOrderMutation = graphql(`
+  mutation AcceptOrder($orderId: ID!) {
+    acceptOrder(orderId: $orderId) {
+      orderId
+      status
+    }
+  }
+`);
+
+export const RejectOrderMutation = graphql(`
+  mutation RejectOrder($orderId: ID!, $reason: String!) {
+    rejectOrder(orderId: $orderId, reason: $reason) {
+      orderId
+      status
+    }
+  }
+`);
+
+export const StartCookingMutation = graphql(`
+  mutation StartCooking($orderId: ID!) {
+    startCooking(orderId: $orderId) {
+      orderId
+      status
+    }
+  }
+`);
+
+export const MarkReadyMutation = graphql(`
+  mutation MarkReady($orderId: ID!) {
+    markReady(orderId: $orderId) {
+      orderId
+      status
+    }
+  }
+`);
+
+export const SetStoreOpenMutation = graphql(`
+  mutation SetStoreOpen($storeId: ID!, $open: Boolean!) {
+    setStoreOpen(storeId: $storeId, open: $open) {
+      id
+      open
+    }
+  }
+`);
+
+export const SetMenuItemAvailableMutation = graphql(`
+  mutation SetMenuItemAvailable($menuItemId: ID!, $available: Boolean!) {
+    setMenuItemAvailable(menuItemId: $menuItemId, available: $available) {
+      id
+      available
+    }
+  }
+`);
+
+export const PickUpMutation = graphql(`
+  mutation PickUp($orderId: ID!) {
+    pickUp(orderId: $orderId) {
+      id
+      orderId
+      status
+      pickedUpAt
+    }
+  }
+`);
+
+export const CompleteDeliveryMutation = graphql(`
+  mutation CompleteDelivery($orderId: ID!) {
+    completeDelivery(orderId: $orderId) {
+      id
+      orderId
+      status
+      deliveredAt
+    }
+  }
+`);
+
+export const MyOrdersChangedSubscription = graphql(`
+  subscription MyOrdersChanged($afterChangeId: Int) {
+    myOrdersChanged(afterChangeId: $afterChangeId) {
+      ...DashboardFields
+    }
+  }
+`);
+
+export const TicketsChangedSubscription = graphql(`
+  subscription TicketsChanged($afterChangeId: Int) {
+    ticketsChanged(afterChangeId: $afterChangeId) {
+      ...DashboardFields
+    }
+  }
+`);
+
+export const DeliveryAvailableSubscription = graphql(`
+  subscription DeliveryAvailable($afterChangeId: Int) {
+    deliveryAvailable(afterChangeId: $afterChangeId) {
+      ...DashboardFields
+    }
+  }
+`);
