@@ -16,8 +16,8 @@ import { PROCESSES } from '../scripts/processes.js';
  */
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const JWT_SECRET = 'build-test-jwt-secret';
-const INTERNAL_SECRET = 'build-test-internal-secret';
+const JWT_SECRET = 'build-test-jwt-secret-of-at-least-32-bytes';
+const INTERNAL_SECRET = 'build-test-internal-secret-of-at-least-32-bytes';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
