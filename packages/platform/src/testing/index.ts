@@ -24,6 +24,7 @@ export const SECRET = DEV_INTERNAL_SECRET;
 export const service: Caller = { id: 'order', role: 'service' };
 
 export { createEnvelope, EmbeddedEventBus };
+export { freePort } from './freePort.js';
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
