@@ -82,7 +82,8 @@ describe('serveWebApp', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const { tokens } = (await res.json()) as { tokens: { role: string; sub: string; token: string }[] };
     expect(tokens.map((t) => `${t.role}:${t.sub}`)).toContain('owner:owner-1');
-    for (const t of tokens) expect(await verifyJwt(t.token, SECRET)).toMatchObject({ id: t.sub, role: t.role });
+    for (const t of tokens)
+      expect(await verifyJwt(t.token, SECRET)).toMatchObject({ id: t.sub, role: t.role });
 
     const prod = await serve({ NODE_ENV: 'production', ROUTER_DEV_TOKENS: 'true' });
     const refused = await fetch(`${prod}/dev/tokens`);
