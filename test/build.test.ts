@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { signJwt } from '../packages/platform/src/auth/jwt.js';
 import { SUBGRAPHS } from '../packages/platform/src/config.js';
 import { BUILD_ENTRIES, buildAll } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
+import { freePort } from '../packages/platform/src/testing/freePort.js';
 
 /**
  * `npm run build` and what the image runs: the compiled bundles started with plain `node` (no
@@ -18,17 +18,6 @@ import { PROCESSES } from '../scripts/processes.js';
 const ROOT = new URL('..', import.meta.url).pathname;
 const JWT_SECRET = 'build-test-jwt-secret-of-at-least-32-bytes';
 const INTERNAL_SECRET = 'build-test-internal-secret-of-at-least-32-bytes';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const start = Date.now();

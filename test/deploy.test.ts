@@ -13,6 +13,7 @@ import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName } from '../packages/platform
 import { ALL_TOPICS } from '../packages/platform/src/events/catalog.js';
 import { BUILD_ENTRIES } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
+import { freePort } from '../packages/platform/src/testing/freePort.js';
 
 /**
  * The deployment files (Dockerfile, docker-compose.yml, k8s/) checked against the code they run:
@@ -814,13 +815,6 @@ describe('wait-for-kafka init container (k8s/base/wait-for-kafka.yaml)', () => {
 async function listen<S extends Server>(server: S): Promise<S> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen(createNetServer());
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** Runs `node -e script`; resolves the exit code, or 'timeout' (and kills it) after timeoutMs. */

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_INTERNAL_SECRET } from '../packages/platform/src/auth/internalIdentity.js';
 import { DEV_JWT_SECRET } from '../packages/platform/src/auth/jwt.js';
 import { checkProductionSecrets, ConfigError } from '../packages/platform/src/config.js';
+import { freePort } from '../packages/platform/src/testing/freePort.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const STRONG_JWT = 'j'.repeat(32);
@@ -14,17 +14,6 @@ const STRONG_INTERNAL = 'i'.repeat(40);
 const dataDir = mkdtempSync(join(tmpdir(), 'baemin-secrets-'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run {
   code: number | null;

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +7,7 @@ import { verifyJwt } from '@baemin/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotReadyError, type RunningSystem, type ServiceSpec, startSystem } from '../../scripts/start.js';
 import { makeToken, parseTokenArgs, UsageError } from '../../scripts/token.js';
+import { freePort } from '../../packages/platform/src/testing/freePort.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -87,15 +87,6 @@ createServer((req, res) => {
   res.end('{}');
 }).listen(port, '127.0.0.1', () => console.log(name + ' listening'));
 `;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const alive = (pid: number | null) => {
   if (!pid) return false;

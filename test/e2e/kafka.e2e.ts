@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +22,7 @@ import {
 } from '../harness/flows.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 import { queryServiceDb, readKafkaTopics, readSystemTopics } from '../harness/topics.js';
+import { freePort } from '../../packages/platform/src/testing/freePort.js';
 
 /**
  * The whole system (six processes) on a real Kafka broker: the one test/setup/kafkaGlobalSetup.ts
@@ -50,17 +50,6 @@ if (!brokers) {
   );
   it.skipIf(!process.env.CI)('a Kafka broker is available (required in CI)', () => {
     expect.fail('no Kafka broker: set KAFKA_BROKERS or let test/setup/kafkaGlobalSetup.ts start one');
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

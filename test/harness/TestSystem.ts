@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signCallerHeaders } from '../../packages/platform/src/auth/internalIdentity.js';
@@ -8,6 +7,7 @@ import { signJwt } from '../../packages/platform/src/auth/jwt.js';
 import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.js';
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
 import { ServiceProxy } from './ServiceProxy.js';
+import { freePort } from '../../packages/platform/src/testing/freePort.js';
 
 export type { ServiceName };
 /** The five subgraphs, as the platform lists them. */
@@ -46,17 +46,6 @@ export interface RollOver {
   exitCode: number | null;
   /** What `onSignal` resolved to (false when it threw or was not given). */
   readyFailedBeforeExit: boolean;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitFor<T>(

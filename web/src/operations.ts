@@ -34,6 +34,16 @@ export const DashboardFieldsFragment = graphql(`
   }
 `);
 
+/** A dish as the customer's menu and the owner's switches show it. */
+export const MenuItemFieldsFragment = graphql(`
+  fragment MenuItemFields on MenuItem {
+    id
+    name
+    price
+    available
+  }
+`);
+
 export const StoresQuery = graphql(`
   query Stores {
     stores {
@@ -43,10 +53,7 @@ export const StoresQuery = graphql(`
       category
       open
       menu {
-        id
-        name
-        price
-        available
+        ...MenuItemFields
       }
     }
   }
@@ -68,10 +75,7 @@ export const MyStoresQuery = graphql(`
       category
       open
       menu {
-        id
-        name
-        price
-        available
+        ...MenuItemFields
       }
     }
   }

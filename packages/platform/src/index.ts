@@ -23,3 +23,4 @@ export * from './outbox/EventConsumer.js';
 export * from './outbox/Outbox.js';
 export * from './subgraph/startSubgraph.js';
 export * from './live/PushIterator.js';
+export * from './PeriodicTask.js';

@@ -8,6 +8,7 @@ import { EmbeddedEventBus, GroupInUseError, GroupOwnedElsewhereError } from '../
 import type { ConsumerHandle, ConsumerStatus } from '../src/bus/EventBus.js';
 import { deadLetterCount, UnknownEntityError } from '../src/bus/deliverWithRetry.js';
 import { createEnvelope } from '../src/events/EventEnvelope.js';
+import { waitFor as waitForFact } from '../src/testing/waitFor.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 
@@ -28,19 +29,9 @@ function newBus(path: string, extra: Partial<ConstructorParameters<typeof Embedd
   return bus;
 }
 
-async function waitFor<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The platform's waitFor with this file's positional (probe, what, timeout 20 s) arguments. */
+const waitFor = <T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000) =>
+  waitForFact(probe, { what, timeoutMs });
 
 const env = (key: string, i: number, type = 'TestEvent') =>
   createEnvelope('test', { type, correlationId: key, payload: { n: i } });

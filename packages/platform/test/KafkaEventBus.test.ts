@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { PermanentEventError } from '../src/bus/deliverWithRetry.js';
 import { KafkaEventBus } from '../src/bus/KafkaEventBus.js';
 import { partitionFor } from '../src/bus/partitionFor.js';
 import { createEnvelope, encodeEnvelope, envelopeHeaders } from '../src/events/EventEnvelope.js';
+import { freePort } from '../src/testing/freePort.js';
 
 /**
  * Against a real broker: the one test/setup/kafkaGlobalSetup.ts provides, else KAFKA_BROKERS (e.g.
@@ -416,19 +416,6 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
 // ---------------------------------------------------------------------------------------------
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 describe.skipIf(!brokersEnv)(
   'KafkaEventBus with a broker that goes down (private broker, stop/start)',

@@ -7,6 +7,7 @@ import { EmbeddedEventBus } from '../src/bus/EmbeddedEventBus.js';
 import { Database } from '../src/db/Database.js';
 import { inbox, outbox } from '../src/db/tables.js';
 import { Outbox } from '../src/outbox/Outbox.js';
+import { waitFor as waitForFact } from '../src/testing/waitFor.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 
@@ -52,15 +53,9 @@ async function add(box: Outbox, database: Database<typeof schema>, key: string, 
   return env;
 }
 
-async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The platform's waitFor with this file's positional (probe, what, timeout 20 s) arguments. */
+const waitFor = <T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000) =>
+  waitForFact(probe, { what, timeoutMs });
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

@@ -129,18 +129,11 @@ export function planSubscription(
   // The client's variable for afterChangeId (if any) is no longer used upstream: a defined but
   // unused variable would fail validation there.
   const used = new Set<string>();
-  visit(
-    {
-      ...op,
-      variableDefinitions: [],
-      selectionSet: { kind: Kind.SELECTION_SET, selections: [rewrittenRoot] },
+  visit(rewrittenRoot, {
+    Variable: (v) => {
+      used.add(v.name.value);
     },
-    {
-      Variable: (v) => {
-        used.add(v.name.value);
-      },
-    },
-  );
+  });
   const rewrittenOp: OperationDefinitionNode = {
     ...op,
     variableDefinitions: [
@@ -187,13 +180,17 @@ function clientKeys(
       operation ??= d;
   }
   const clientFieldKeys = new Map<string, string[]>();
-  const fieldsOf = (set: SelectionSetNode | undefined, seen: Set<string>, visit: (f: FieldNode) => void) => {
+  const fieldsOf = (
+    set: SelectionSetNode | undefined,
+    seen: Set<string>,
+    onField: (f: FieldNode) => void,
+  ) => {
     for (const sel of set?.selections ?? []) {
-      if (sel.kind === Kind.FIELD) visit(sel);
-      else if (sel.kind === Kind.INLINE_FRAGMENT) fieldsOf(sel.selectionSet, seen, visit);
+      if (sel.kind === Kind.FIELD) onField(sel);
+      else if (sel.kind === Kind.INLINE_FRAGMENT) fieldsOf(sel.selectionSet, seen, onField);
       else if (!seen.has(sel.name.value)) {
         seen.add(sel.name.value);
-        fieldsOf(fragments.get(sel.name.value)?.selectionSet, seen, visit);
+        fieldsOf(fragments.get(sel.name.value)?.selectionSet, seen, onField);
       }
     }
   };

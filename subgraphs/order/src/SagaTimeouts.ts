@@ -5,6 +5,7 @@ import {
   OrderEvents,
   type OrderPlacedPayload,
   type Outbox,
+  PeriodicTask,
 } from '@baemin/platform';
 import { and, asc, eq, inArray, lt } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
@@ -66,8 +67,6 @@ const BATCH = 100;
  * decision is re-checked inside the write transaction that acts on it.
  */
 export class SagaTimeouts {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
   private readonly totals = { republished: 0, compensated: 0 };
   private last: Pick<SagaTimeoutReport, 'stuckPlaced' | 'stuckCancelPending' | 'lastCheckAt'> = {
     stuckPlaced: 0,
@@ -75,24 +74,22 @@ export class SagaTimeouts {
     lastCheckAt: null,
   };
 
+  private readonly periodic: PeriodicTask;
+
   constructor(
     private readonly database: Database<Schema>,
     private readonly outbox: Outbox,
     private readonly settings: SagaTimeoutSettings,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running = this.check().catch((err) =>
-        logger.warn('saga timeout check failed', { error: (err as Error).message }),
-      );
-    }, this.settings.intervalMs);
-    this.timer.unref();
+  ) {
+    this.periodic = new PeriodicTask('saga timeout check', settings.intervalMs, () => this.check());
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   report(): SagaTimeoutReport {

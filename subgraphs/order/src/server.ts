@@ -11,10 +11,9 @@ import {
   UntrustedCallerError,
   verifyServiceCaller,
 } from '@baemin/platform';
-import { eq } from 'drizzle-orm';
 import type { Context } from './context.js';
 import * as schema from './db/schema.js';
-import { catalogStores, orders } from './db/schema.js';
+import { catalogStores } from './db/schema.js';
 import { orderHandlers } from './handlers.js';
 import { OrderService } from './OrderService.js';
 import { PaymentClient, type PaymentClientOptions } from './PaymentClient.js';
@@ -74,25 +73,6 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
           '/internal/payment-breaker': (req, res) => {
             if (req.method !== 'GET') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
             sendJson(res, 200, payment.status());
-          },
-          // Read-only and NOT a fence (an order may still be written after a "no"): kept for
-          // tools. Payment's orphan sweeper uses /internal/orders/abandon below. Services only.
-          '/internal/order-exists': async (req, res) => {
-            try {
-              verifyServiceCaller(req.headers, config.internalSecret);
-            } catch (err) {
-              if (!(err instanceof UntrustedCallerError)) throw err;
-              return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: err.message } });
-            }
-            const id = new URL(req.url ?? '/', 'http://localhost').searchParams.get('id');
-            if (!id || id.length > 100)
-              return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'id required' } });
-            const [row] = await database.reader
-              .select({ id: orders.id })
-              .from(orders)
-              .where(eq(orders.id, id))
-              .limit(1);
-            sendJson(res, 200, { exists: !!row });
           },
           // Payment's orphan sweeper asks this before refunding a capture no OrderPlaced confirmed
           // (an order process that died or stalled between capture and insert). POST {orderId}:

@@ -1,4 +1,4 @@
-import { type Database, logger, type Outbox, signCallerHeaders } from '@baemin/platform';
+import { type Database, logger, type Outbox, PeriodicTask, signCallerHeaders } from '@baemin/platform';
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
 import { payments } from './db/schema.js';
@@ -36,23 +36,18 @@ export const ORPHAN_REFUND_REASON = 'The order was never placed';
  * that was merely paused (GC, VM pause, SIGSTOP) cannot write the order after the refund.
  */
 export class OrphanSweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly periodic: PeriodicTask;
 
-  constructor(private readonly options: OrphanSweeperOptions) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running = this.sweep().catch((err) =>
-        logger.warn('orphan sweep failed', { error: (err as Error).message }),
-      );
-    }, this.options.intervalMs);
-    this.timer.unref();
+  constructor(private readonly options: OrphanSweeperOptions) {
+    this.periodic = new PeriodicTask('orphan sweep', options.intervalMs, () => this.sweep());
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   async sweep(): Promise<SweepResult> {

@@ -70,6 +70,18 @@ const capture = async () => {
   expect(res.status).toBe(200);
   return orderId;
 };
+/** The order context's OrderPlaced for a capture (what confirms it). */
+const publishOrderPlaced = (orderId: string) =>
+  publish(s.bus, Topics.order, 'order', OrderEvents.OrderPlaced, orderId, {
+    orderId,
+    customerId: 'alice',
+    storeId: 'store-1',
+    ownerId: 'owner-1',
+    status: 'PLACED',
+    previousStatus: null,
+    version: 1,
+    at: new Date().toISOString(),
+  });
 const row = (orderId: string) =>
   s.database.reader
     .select()
@@ -108,16 +120,7 @@ describe('captures whose order was never placed', () => {
 
   it('a capture confirmed by its OrderPlaced is never checked', async () => {
     const orderId = await capture();
-    await publish(s.bus, Topics.order, 'order', OrderEvents.OrderPlaced, orderId, {
-      orderId,
-      customerId: 'alice',
-      storeId: 'store-1',
-      ownerId: 'owner-1',
-      status: 'PLACED',
-      previousStatus: null,
-      version: 1,
-      at: new Date().toISOString(),
-    });
+    await publishOrderPlaced(orderId);
     await waitFor(() => row(orderId).confirmedAt !== null, { what: 'confirmation' });
     asked.length = 0;
     await s.orphans.sweep();
@@ -129,17 +132,7 @@ describe('captures whose order was never placed', () => {
     const orderId = await capture();
     const refund = await post(s.url, '/internal/payments/refund', { orderId, reason: 'ops' });
     expect(refund.status).toBe(200);
-    const placedPayload = {
-      orderId,
-      customerId: 'alice',
-      storeId: 'store-1',
-      ownerId: 'owner-1',
-      status: 'PLACED',
-      previousStatus: null,
-      version: 1,
-      at: new Date().toISOString(),
-    };
-    await publish(s.bus, Topics.order, 'order', OrderEvents.OrderPlaced, orderId, placedPayload);
+    await publishOrderPlaced(orderId);
     await waitFor(() => eventsOf(s.bus, Topics.payment, orderId).some((e) => e.type === 'PaymentVoided'), {
       what: 'PaymentVoided',
     });

@@ -15,9 +15,10 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n": typeof types.DashboardFieldsFragmentDoc,
-    "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": typeof types.StoresDocument,
+    "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n": typeof types.MenuItemFieldsFragmentDoc,
+    "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": typeof types.StoresDocument,
     "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyDashboardsDocument,
-    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": typeof types.MyStoresDocument,
+    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": typeof types.MyStoresDocument,
     "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": typeof types.AvailableDeliveriesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": typeof types.PlaceOrderDocument,
     "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n": typeof types.CancelOrderDocument,
@@ -35,9 +36,10 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n": types.DashboardFieldsFragmentDoc,
-    "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": types.StoresDocument,
+    "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n": types.MenuItemFieldsFragmentDoc,
+    "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": types.StoresDocument,
     "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": types.MyDashboardsDocument,
-    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n": types.MyStoresDocument,
+    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": types.MyStoresDocument,
     "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": types.AvailableDeliveriesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": types.PlaceOrderDocument,
     "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n": types.CancelOrderDocument,
@@ -75,7 +77,11 @@ export function graphql(source: "\n  fragment DashboardFields on Dashboard {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n"): (typeof documents)["\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -83,7 +89,7 @@ export function graphql(source: "\n  query MyDashboards($first: Int) {\n    myDa
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        id\n        name\n        price\n        available\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '../events/EventEnvelope.js';
+import { decodeEnvelope, encodeEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
-import { deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
+import { deadLetter, deliverWithRetry, headersFor, malformedEnvelope } from './deliverWithRetry.js';
 import {
   type ConsumerHandle,
   type ConsumerStatus,
@@ -180,7 +180,7 @@ export class EmbeddedEventBus implements EventBus {
         records.forEach((r, i) => {
           const partition = partitionFor(r.key, this.partitionsOf(r.topic));
           const { next } = nextOffset.get(r.topic, partition) as { next: number };
-          const headers = { ...envelopeHeaders(r.envelope), ...(r.extraHeaders ?? {}) };
+          const headers = headersFor(r.envelope, r.extraHeaders);
           insert.run(r.topic, partition, next, r.key, JSON.stringify(headers), values[i], Date.now());
         });
       })

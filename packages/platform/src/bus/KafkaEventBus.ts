@@ -13,9 +13,15 @@ import {
   type Producer,
 } from 'kafkajs';
 import { envInt } from '../config.js';
-import { decodeEnvelope, encodeEnvelope, envelopeHeaders } from '../events/EventEnvelope.js';
+import { decodeEnvelope, encodeEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
-import { type DeliveryHooks, deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
+import {
+  type DeliveryHooks,
+  deadLetter,
+  deliverWithRetry,
+  headersFor,
+  malformedEnvelope,
+} from './deliverWithRetry.js';
 import {
   type ConsumerHandle,
   type ConsumerStatus,
@@ -186,7 +192,7 @@ export class KafkaEventBus implements EventBus {
       const message = {
         key: r.key,
         value: encodeEnvelope(r.envelope),
-        headers: { ...envelopeHeaders(r.envelope), ...(r.extraHeaders ?? {}) },
+        headers: headersFor(r.envelope, r.extraHeaders),
       };
       const last = topicMessages[topicMessages.length - 1];
       if (last?.topic === r.topic) last.messages.push(message);

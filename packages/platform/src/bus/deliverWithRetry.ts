@@ -204,6 +204,7 @@ export async function deadLetter(
   });
 }
 
+/** A record's headers: the envelope's own plus `extra` (dlq-*, replay markers); both buses publish these. */
 export function headersFor(envelope: EventEnvelope, extra?: Record<string, string>): Record<string, string> {
   return { ...envelopeHeaders(envelope), ...(extra ?? {}) };
 }

@@ -62,7 +62,7 @@ export interface SubgraphParts<S extends Record<string, unknown>, C extends Subg
   /** Internal routes (service-to-service), e.g. `/internal/payments/capture`. */
   routes?: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
-  /** Extra fields for `/health` (liveness stays 200 whatever they say). */
+  /** Extra fields for the `/health` and `/ready` bodies, after the platform's (liveness stays 200 whatever they say). */
   healthDetails?: () => Record<string, unknown>;
   /** Runs after migrations and before the server listens (seeding). */
   beforeListen?: () => Promise<void>;

@@ -24,6 +24,7 @@ export const SECRET = DEV_INTERNAL_SECRET;
 export const service: Caller = { id: 'order', role: 'service' };
 
 export { createEnvelope, EmbeddedEventBus };
+export { freePort } from './freePort.js';
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -32,23 +33,7 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `probe` returns a truthy value; throws after `timeoutMs` (default 10 s). */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {},
-): Promise<NonNullable<T>> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** {@link waitFor} with positional arguments. */
-export const waitUntil = <T>(fn: () => T | Promise<T>, timeoutMs = 4000, what = 'condition') =>
-  waitFor(fn as () => Promise<T | undefined | null | false>, { timeoutMs, what });
+export { waitFor, waitUntil } from './waitFor.js';
 
 export interface GqlResult<T = Record<string, Loose>> {
   status: number;
