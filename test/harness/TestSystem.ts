@@ -210,7 +210,11 @@ export class TestSystem {
       );
     } catch (err) {
       child.kill('SIGKILL');
-      throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${this.logs(name)}`);
+      const child = this.procs.get(name);
+      const state = child ? `still running (pid ${child.pid})` : 'not running';
+      throw new Error(
+        `${(err as Error).message}; the process is ${state}\n--- ${name} output ---\n${this.logs(name)}`,
+      );
     }
     // Endpoint update first, then the old pod's SIGTERM (its preStop delay is this ordering).
     proxy.setTarget(newPort);
@@ -241,7 +245,11 @@ export class TestSystem {
         { timeoutMs, intervalMs: 100, what: `${name} to be ready` },
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${this.logs(name)}`);
+      const child = this.procs.get(name);
+      const state = child ? `still running (pid ${child.pid})` : 'not running';
+      throw new Error(
+        `${(err as Error).message}; the process is ${state}\n--- ${name} output ---\n${this.logs(name)}`,
+      );
     }
   }
 
