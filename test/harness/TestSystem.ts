@@ -210,11 +210,7 @@ export class TestSystem {
       );
     } catch (err) {
       child.kill('SIGKILL');
-      const child = this.procs.get(name);
-      const state = child ? `still running (pid ${child.pid})` : 'not running';
-      throw new Error(
-        `${(err as Error).message}; the process is ${state}\n--- ${name} output ---\n${this.logs(name)}`,
-      );
+      throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${this.logs(name)}`);
     }
     // Endpoint update first, then the old pod's SIGTERM (its preStop delay is this ordering).
     proxy.setTarget(newPort);
