@@ -289,6 +289,43 @@ describe('rate limit (HTTP)', () => {
   });
 });
 
+describe('rate limit (WebSocket)', () => {
+  let limited: RunningRouter;
+  beforeAll(async () => {
+    limited = await start({
+      port: 0,
+      jwtSecret: JWT_SECRET,
+      internalSecret: INTERNAL_SECRET,
+      rateLimit: { perSecond: 0.1, burst: 2 },
+      supergraphSdl: composeTestSupergraph([orders, stores]),
+      urls: { orders: orders.url, stores: stores.url },
+    });
+  });
+  afterAll(() => limited?.close());
+
+  /** The close code the router answers a graphql-ws connection_init carrying `token` with. */
+  const closeCodeFor = (token: string) =>
+    new Promise<{ code: number; reason: string }>((resolve, reject) => {
+      const socket = new WebSocket(limited.graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('open', () =>
+        socket.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+        ),
+      );
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      socket.on('error', reject);
+    });
+
+  it('counts connections with bad tokens against the client address, as HTTP does', async () => {
+    const forged = signJwt({ sub: 'mallory', role: 'customer' }, 'not-the-secret');
+    const codes = [await closeCodeFor(forged), await closeCodeFor(forged), await closeCodeFor(forged)];
+    expect(codes.map((c) => c.code)).toEqual([4403, 4403, 4429]);
+    expect(codes[2]?.reason).toBe('Too many attempts; retry in 10 s');
+    // One bucket for both paths: the address is now limited over HTTP too.
+    expect((await gql(limited.graphqlUrl, '{ whoami { id } }', { token: forged })).status).toBe(429);
+  });
+});
+
 describe('request limits', () => {
   const nested = (depth: number) => {
     // stores(1) category(2) parent... name: depth counts every field level.

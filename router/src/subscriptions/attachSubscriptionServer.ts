@@ -31,6 +31,8 @@ export const CloseCode = {
   TOKEN_EXPIRED: 4001,
   /** The client fell further behind than ROUTER_MAX_QUEUED_BYTES_PER_SOCKET: dropped, others unaffected. */
   SLOW_CLIENT: 4002,
+  /** Bad tokens from this address used up its rate limit (ROUTER_RATE_LIMIT_*): retry later. */
+  RATE_LIMITED: 4429,
 } as const;
 
 interface ConnectionState {
@@ -126,6 +128,17 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         try {
           caller = await authenticate(raw, options.jwtSecret, options.jwtChecks);
         } catch {
+          // Bad tokens count against the client address, as over HTTP: guessing is limited on both
+          // paths alike, and an address out of tokens is told when to come back.
+          const retryAfterSeconds = options.rateLimiter.take(
+            rateLimitKey(null, ctx.extra.request.socket.remoteAddress),
+          );
+          if (retryAfterSeconds !== null) {
+            (ctx.extra as unknown as { socket: WebSocket }).socket.close(
+              CloseCode.RATE_LIMITED,
+              `Too many attempts; retry in ${retryAfterSeconds} s`,
+            );
+          }
           return false;
         }
         const st: ConnectionState = {
