@@ -105,24 +105,32 @@ export class EmbeddedEventBus implements EventBus {
     this.db = new Database(options.path, { timeout: this.busyTimeoutMs });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${this.synchronous}`);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS records (
-        topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-        key TEXT, headers TEXT NOT NULL, value TEXT NOT NULL, timestamp INTEGER NOT NULL,
-        PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS group_offsets (
-        grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
-        PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS group_leases (
-        grp TEXT PRIMARY KEY, member TEXT NOT NULL, pid INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS group_owners (
-        grp TEXT PRIMARY KEY, store_id TEXT NOT NULL, since INTEGER NOT NULL);
-    `);
-    // Logs created before lease generations existed get the column (0 = no holder yet).
-    const leaseColumns = this.db.prepare('PRAGMA table_info(group_leases)').all() as { name: string }[];
-    if (!leaseColumns.some((c) => c.name === 'generation'))
-      this.db.exec('ALTER TABLE group_leases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
+    // Every process of the system opens the same log at start-up, often at the same moment: the
+    // schema check and its upgrade run in one write transaction, so two of them cannot both see the
+    // old schema and both upgrade it ("duplicate column name").
+    this.db
+      .transaction(() => {
+        this.db.exec(`
+          CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
+          CREATE TABLE IF NOT EXISTS records (
+            topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+            key TEXT, headers TEXT NOT NULL, value TEXT NOT NULL, timestamp INTEGER NOT NULL,
+            PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+          CREATE TABLE IF NOT EXISTS group_offsets (
+            grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+            PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;
+          CREATE TABLE IF NOT EXISTS group_leases (
+            grp TEXT PRIMARY KEY, member TEXT NOT NULL, pid INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0);
+          CREATE TABLE IF NOT EXISTS group_owners (
+            grp TEXT PRIMARY KEY, store_id TEXT NOT NULL, since INTEGER NOT NULL);
+        `);
+        // Logs created before lease generations existed get the column (0 = no holder yet).
+        const leaseColumns = this.db.prepare('PRAGMA table_info(group_leases)').all() as { name: string }[];
+        if (!leaseColumns.some((c) => c.name === 'generation'))
+          this.db.exec('ALTER TABLE group_leases ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
+      })
+      .immediate();
     this.partitions = options.defaultPartitions ?? 4;
     this.pollIntervalMs = options.pollIntervalMs ?? 10;
     this.leaseMs = options.leaseMs ?? 5000;
