@@ -259,17 +259,21 @@ describe('token issuer, audience and age (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_AGE_
   });
 });
 
+/** A router whose every caller may send 2 operations, then 1 per 10 s. */
+const startRateLimited = () =>
+  start({
+    port: 0,
+    jwtSecret: JWT_SECRET,
+    internalSecret: INTERNAL_SECRET,
+    rateLimit: { perSecond: 0.1, burst: 2 },
+    supergraphSdl: composeTestSupergraph([orders, stores]),
+    urls: { orders: orders.url, stores: stores.url },
+  });
+
 describe('rate limit (HTTP)', () => {
   let limited: RunningRouter;
   beforeAll(async () => {
-    limited = await start({
-      port: 0,
-      jwtSecret: JWT_SECRET,
-      internalSecret: INTERNAL_SECRET,
-      rateLimit: { perSecond: 0.1, burst: 2 },
-      supergraphSdl: composeTestSupergraph([orders, stores]),
-      urls: { orders: orders.url, stores: stores.url },
-    });
+    limited = await startRateLimited();
   });
   afterAll(() => limited?.close());
 
@@ -292,14 +296,7 @@ describe('rate limit (HTTP)', () => {
 describe('rate limit (WebSocket)', () => {
   let limited: RunningRouter;
   beforeAll(async () => {
-    limited = await start({
-      port: 0,
-      jwtSecret: JWT_SECRET,
-      internalSecret: INTERNAL_SECRET,
-      rateLimit: { perSecond: 0.1, burst: 2 },
-      supergraphSdl: composeTestSupergraph([orders, stores]),
-      urls: { orders: orders.url, stores: stores.url },
-    });
+    limited = await startRateLimited();
   });
   afterAll(() => limited?.close());
 
