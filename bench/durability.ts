@@ -10,7 +10,7 @@
  * Prints commit latency, throughput and the end-to-end time until the consumer applied the last
  * one, then FULL / NORMAL ratios. The directory must be on a real disk (fsync is the cost measured).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -18,6 +18,7 @@ import { EmbeddedEventBus } from '../packages/platform/src/bus/EmbeddedEventBus.
 import { Database } from '../packages/platform/src/db/Database.js';
 import { inbox, outbox } from '../packages/platform/src/db/tables.js';
 import { startEventConsumer } from '../packages/platform/src/outbox/EventConsumer.js';
+import { OUTBOX_INBOX_SQL, writeMigrations } from '../packages/platform/src/testing/writeMigrations.js';
 import { Outbox } from '../packages/platform/src/outbox/Outbox.js';
 
 process.env.LOG_LEVEL ??= 'error';
@@ -35,33 +36,16 @@ type Mode = 'NORMAL' | 'FULL';
 const schema = { outbox, inbox };
 
 function migrations(dir: string): string {
-  const folder = join(dir, 'drizzle');
-  mkdirSync(join(folder, 'meta'), { recursive: true });
-  writeFileSync(
-    join(folder, 'meta', '_journal.json'),
-    JSON.stringify({
-      version: '7',
-      dialect: 'sqlite',
-      entries: [{ idx: 0, version: '6', when: 1, tag: '0000_bench', breakpoints: true }],
-    }),
+  return writeMigrations(
+    dir,
+    `${OUTBOX_INBOX_SQL}
+--> statement-breakpoint
+CREATE TABLE orders (id text PRIMARY KEY NOT NULL, customer text NOT NULL, total integer NOT NULL,
+  status text NOT NULL, items text NOT NULL);
+--> statement-breakpoint
+CREATE TABLE tickets (id text PRIMARY KEY NOT NULL, status text NOT NULL);`,
+    '0000_bench',
   );
-  writeFileSync(
-    join(folder, '0000_bench.sql'),
-    `CREATE TABLE outbox (position integer PRIMARY KEY AUTOINCREMENT NOT NULL, event_id text NOT NULL UNIQUE,
-       topic text NOT NULL, key text NOT NULL, type text NOT NULL, envelope text NOT NULL, created_at text NOT NULL,
-       published_at text, attempts integer DEFAULT 0 NOT NULL, last_error text);
-     --> statement-breakpoint
-     CREATE INDEX outbox_unpublished ON outbox (published_at, position);
-     --> statement-breakpoint
-     CREATE TABLE inbox (consumer text NOT NULL, event_id text NOT NULL, event_type text NOT NULL,
-       handled_at text NOT NULL, PRIMARY KEY (consumer, event_id));
-     --> statement-breakpoint
-     CREATE TABLE orders (id text PRIMARY KEY NOT NULL, customer text NOT NULL, total integer NOT NULL,
-       status text NOT NULL, items text NOT NULL);
-     --> statement-breakpoint
-     CREATE TABLE tickets (id text PRIMARY KEY NOT NULL, status text NOT NULL);`,
-  );
-  return folder;
 }
 
 const pct = (sorted: number[], p: number) =>

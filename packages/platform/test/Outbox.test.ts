@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -8,29 +8,13 @@ import { Database } from '../src/db/Database.js';
 import { inbox, outbox } from '../src/db/tables.js';
 import { Outbox } from '../src/outbox/Outbox.js';
 import { waitFor as waitForFact } from '../src/testing/waitFor.js';
+import { OUTBOX_INBOX_SQL, writeMigrations } from '../src/testing/writeMigrations.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 
 /** The outbox relay on a real SQLite store and the real embedded log. */
 const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
-const migrations = join(dir, 'drizzle');
-mkdirSync(join(migrations, 'meta'), { recursive: true });
-writeFileSync(
-  join(migrations, 'meta', '_journal.json'),
-  JSON.stringify({
-    version: '7',
-    dialect: 'sqlite',
-    entries: [{ idx: 0, version: '6', when: 1, tag: '0000_outbox', breakpoints: true }],
-  }),
-);
-writeFileSync(
-  join(migrations, '0000_outbox.sql'),
-  `CREATE TABLE outbox (position integer PRIMARY KEY AUTOINCREMENT NOT NULL, event_id text NOT NULL UNIQUE,
-     topic text NOT NULL, key text NOT NULL, type text NOT NULL, envelope text NOT NULL, created_at text NOT NULL,
-     published_at text, attempts integer DEFAULT 0 NOT NULL, last_error text);
-   --> statement-breakpoint
-   CREATE INDEX outbox_unpublished ON outbox (published_at, position);`,
-);
+const migrations = writeMigrations(dir, OUTBOX_INBOX_SQL);
 const schema = { outbox, inbox };
 let n = 0;
 const cleanups: (() => Promise<void> | void)[] = [];
