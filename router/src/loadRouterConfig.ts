@@ -59,7 +59,7 @@ export interface RouterConfig extends ServiceConfig {
    * NODE_ENV=production, so no deployment can switch them on.
    */
   testHooks: boolean;
-  /** ROUTER_READINESS_TIMEOUT_MS; default 1000: how long /ready waits for each subgraph's /health. */
+  /** ROUTER_READINESS_TIMEOUT_MS; default 1000: each probe of a subgraph's /health reported in the router's /health and /ready bodies (never awaited by them). */
   readinessTimeoutMs: number;
 }
 

@@ -21,7 +21,7 @@ import { type RateLimit, RateLimiter, rateLimitKey } from './RateLimiter.js';
 import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
 import { serveWebApp } from './serveWebApp.js';
-import { subgraphReadiness } from './subgraphReadiness.js';
+import { SubgraphHealth } from './SubgraphHealth.js';
 import {
   attachSubscriptionServer,
   type SubscriptionServer,
@@ -97,7 +97,8 @@ const requestIdHeader: ApolloServerPlugin<RouterContext> = {
 
 /**
  * Starts the router: an Apollo Gateway over the static supergraph, served at /graphql by the
- * platform HTTP shell, with /health and /ready (every subgraph's /health within 1 s).
+ * platform HTTP shell, with /health and /ready (ready once the schema is loaded and it listens; the
+ * subgraphs' reachability is reported in both bodies, never a reason to go unready).
  */
 export async function start(overrides: RouterOverrides = {}): Promise<RunningRouter> {
   logger.setService('router');
@@ -201,7 +202,13 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         }
       : {}),
   };
-  const readiness = subgraphReadiness(subgraphUrls, config.readinessTimeoutMs);
+  // Ready = the router can serve: its schema is loaded (apollo.start() above) and its listeners are
+  // up (they are, when /ready answers). Subgraphs are not readiness dependencies (see
+  // SubgraphHealth); their last known state is reported in the bodies of /health and /ready.
+  const subgraphHealth = new SubgraphHealth(subgraphUrls, config.readinessTimeoutMs);
+  void subgraphHealth.refresh();
+  const readiness = [{ name: 'schema', check: () => gateway.schema !== undefined }];
+  const details = () => ({ subgraphs: subgraphHealth.snapshot() });
   // The customer/owner/rider app and GraphiQL (static build), plus dev tokens outside production.
   const web = serveWebApp({ explorer: config.landingPage, devTokensSecret: config.jwtSecret });
   const http = await startHttpService({
@@ -231,6 +238,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
       ...(config.internalRoutesOnApiPort ? internalRoutes : {}),
     },
     readiness,
+    details,
   });
   const admin =
     config.adminPort === null
@@ -241,6 +249,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
           host: config.host,
           routes: internalRoutes,
           readiness,
+          details,
         });
   const contextFor = (caller: Caller | null) => contextForCaller(caller, config.internalSecret);
   wsServer = attachSubscriptionServer({

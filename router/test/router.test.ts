@@ -3,6 +3,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../packages/platform/src/testing/waitFor.js';
 import { type RunningRouter, start } from '../src/server.js';
 import {
   composeTestSupergraph,
@@ -439,10 +440,22 @@ describe('a subgraph going down', () => {
     await spareOrders?.stop();
   });
 
-  it('makes /ready answer 503 naming it', async () => {
-    const res = await fetch(`${r.url}/ready`);
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { failed: string[] }).failed).toEqual(['stores']);
+  it('stays ready (it can still serve the others) and reports the missing one in /health and /ready', async () => {
+    const body = async (path: '/health' | '/ready') => {
+      const res = await fetch(`${r.url}${path}`);
+      return { status: res.status, body: (await res.json()) as { failed?: string[]; subgraphs: unknown } };
+    };
+    // The state is probed in the background (the bodies never wait on a subgraph): wait for it.
+    const ready = await waitFor(async () => {
+      const b = await body('/ready');
+      return (b.body.subgraphs as Record<string, string>).stores === 'down' ? b : undefined;
+    });
+    expect(ready.status).toBe(200);
+    expect(ready.body.failed).toEqual([]);
+    expect(ready.body.subgraphs).toEqual({ orders: 'up', stores: 'down' });
+    const health = await body('/health');
+    expect(health.status).toBe(200);
+    expect(health.body.subgraphs).toEqual({ orders: 'up', stores: 'down' });
   });
 
   it('gives SERVICE_UNAVAILABLE for its fields without leaking addresses, and still serves the others', async () => {
