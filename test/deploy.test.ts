@@ -91,8 +91,16 @@ interface K8sObject {
   // biome-ignore lint/suspicious/noExplicitAny: each check reads the spec of its own kind
   spec?: any;
 }
+/** A Deployment's or a StatefulSet's spec (the fields read here). */
 interface DeploymentSpec {
   replicas?: number;
+  serviceName?: string;
+  updateStrategy?: { type: string };
+  persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
+  volumeClaimTemplates?: {
+    metadata: Metadata;
+    spec: { accessModes: string[]; resources: { requests: { storage: string } } };
+  }[];
   strategy?: { type: string; rollingUpdate?: { maxUnavailable?: number | string } };
   selector: { matchLabels: Record<string, string> };
   template: { metadata: Metadata; spec: PodSpec };
@@ -121,6 +129,35 @@ const requireCjs = createRequire(import.meta.url);
 
 const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 if (!HAS_KUBECTL) console.warn('\n*** kubectl is not on PATH: the k8s overlays are NOT checked ***\n');
+
+// Not a silent skip: without kubectl the manifests go unchecked, so the run fails and says why.
+describe.runIf(!HAS_KUBECTL)('kubectl', () => {
+  it('is on PATH (the k8s overlays are rendered with `kubectl kustomize`; install kubectl)', () => {
+    expect.fail('kubectl is not on PATH: the k8s manifests cannot be rendered and checked');
+  });
+});
+
+/**
+ * The router's peak RSS in bench/README.md's subscription table (rows whose target is the router),
+ * in bytes: what its memory limit must hold.
+ */
+function routerPeakRssFromBench(): number {
+  const rows = read('bench/README.md')
+    .split('\n')
+    .map((line) => line.split('|').map((cell) => cell.trim()))
+    .filter((cells) => cells[2]?.startsWith('router') && /^[\d.]+ MB$/.test(cells.at(-2) ?? ''));
+  expect(rows.length, 'router rows in bench/README.md').toBeGreaterThan(0);
+  // bench/subscriptions.ts prints RSS / 1024 / 1024 and labels it MB.
+  return Math.max(...rows.map((cells) => Number.parseFloat(cells.at(-2)!) * 1024 ** 2));
+}
+
+/** A Kubernetes memory quantity (Mi, Gi, M, G) in bytes. */
+function bytesOf(quantity: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/.exec(quantity);
+  if (!m) throw new Error(`unsupported quantity ${quantity}`);
+  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1;
+  return Number(m[1]) * unit;
+}
 
 const OVERLAYS = [
   {
@@ -181,8 +218,12 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   if (!found) throw new Error(`no ${kind} ${name} in the rendered overlay`);
   return found;
 }
+/** Subgraphs own SQLite files: StatefulSets (one pod per file); the stateless router: a Deployment. */
+const workloadKind = (svc: ServiceName) => (svc === 'router' ? 'Deployment' : 'StatefulSet');
 const deployment = (objects: K8sObject[], svc: ServiceName) =>
-  find(objects, 'Deployment', svc).spec as DeploymentSpec;
+  find(objects, workloadKind(svc), svc).spec as DeploymentSpec;
+/** The pod templates of every service's workload. */
+const workloads = (objects: K8sObject[]) => SERVICES.map((svc) => ({ svc, spec: deployment(objects, svc) }));
 const mainContainer = (spec: DeploymentSpec) => {
   expect(spec.template.spec.containers).toHaveLength(1);
   return spec.template.spec.containers[0]!;
@@ -238,11 +279,13 @@ for (const overlay of OVERLAYS) {
 
     it('renders the six processes, and everything in the overlay namespace', () => {
       const all = objects();
+      expect(ofKind(all, 'Deployment').map((d) => d.metadata.name)).toEqual(['router']);
+      const kafkaSets = overlay.kafka === 'statefulset' ? ['kafka'] : [];
       expect(
-        ofKind(all, 'Deployment')
+        ofKind(all, 'StatefulSet')
           .map((d) => d.metadata.name)
           .sort(),
-      ).toEqual([...SERVICES].sort());
+      ).toEqual([...SUBGRAPHS, ...kafkaSets].sort());
       const kafkaServices = overlay.kafka === 'statefulset' ? ['kafka', 'kafka-headless'] : [];
       expect(
         ofKind(all, 'Service')
@@ -323,49 +366,60 @@ for (const overlay of OVERLAYS) {
     }
 
     for (const svc of SUBGRAPHS) {
-      it(`${svc}: one replica, its rollout strategy, its own PVC mounted at DATA_DIR`, () => {
+      it(`${svc}: one pod per SQLite file (StatefulSet, one replica, a ReadWriteOncePod claim template at DATA_DIR, kept on delete)`, () => {
         const spec = deployment(objects(), svc);
         expect(spec.replicas).toBe(1);
-        if (svc === 'dashboard') {
-          // Two dashboards would each push only their own changes to their subscribers.
-          expect(spec.strategy?.type).toBe('Recreate');
-        } else {
-          // The new pod beside the old one, on the same node (ReadWriteOnce volume), then the old drains.
-          expect(spec.strategy).toEqual({
-            type: 'RollingUpdate',
-            rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
-          });
-          const affinity =
-            spec.template.spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-          expect(affinity).toEqual([
-            {
-              labelSelector: { matchLabels: spec.selector.matchLabels },
-              topologyKey: 'kubernetes.io/hostname',
-            },
-          ]);
-        }
+        // A StatefulSet replaces its pod delete-first (never two on one file), also on eviction.
+        expect(spec.updateStrategy?.type ?? 'RollingUpdate').toBe('RollingUpdate');
+        expect(spec.serviceName).toBe(svc);
+        find(objects(), 'Service', spec.serviceName!);
+        expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({
+          whenDeleted: 'Retain',
+          whenScaled: 'Retain',
+        });
+        // No pod affinity that would let two pods share a volume on one node.
+        expect(spec.template.spec.affinity?.podAffinity).toBeUndefined();
         const c = mainContainer(spec);
         const dataDir = effectiveEnv(objects(), c).DATA_DIR;
         expect(dataDir).toBe('/data');
         const mount = c.volumeMounts?.find((m) => m.mountPath === dataDir);
-        const claim = spec.template.spec.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim;
-        expect(claim, `${svc} mounts a PVC at ${dataDir}`).toBeDefined();
-        const pvc = find(objects(), 'PersistentVolumeClaim', claim!.claimName).spec;
-        expect(pvc.accessModes).toEqual(['ReadWriteOnce']);
-        expect(pvc.resources.requests.storage).toBeTruthy();
-        const users = ofKind(objects(), 'Deployment').filter((d) =>
-          (d.spec as DeploymentSpec).template.spec.volumes?.some(
-            (v) => v.persistentVolumeClaim?.claimName === claim!.claimName,
-          ),
+        expect(mount, `${svc} mounts a volume at ${dataDir}`).toBeDefined();
+        // The data volume comes from the claim template, never from a shared, separately declared PVC.
+        expect(spec.template.spec.volumes?.some((v) => v.name === mount!.name)).toBe(false);
+        expect(spec.template.spec.volumes?.some((v) => v.persistentVolumeClaim)).toBe(false);
+        const templates = spec.volumeClaimTemplates ?? [];
+        expect(templates.map((t) => t.metadata.name)).toEqual([mount!.name]);
+        const claim = templates[0]!.spec;
+        // ReadWriteOncePod where the storage supports it; the dev overlays (no CSI) ReadWriteOnce.
+        expect(claim.accessModes).toEqual(
+          overlay.name === 'production' ? ['ReadWriteOncePod'] : ['ReadWriteOnce'],
         );
-        expect(users.map((d) => d.metadata.name)).toEqual([svc]);
+        expect(claim.resources.requests.storage).toBe(overlay.name === 'production' ? '10Gi' : '1Gi');
+        expect(ofKind(objects(), 'PersistentVolumeClaim')).toEqual([]);
       });
     }
 
-    it('router: stateless, at least two replicas, rolls without losing capacity, scaled on CPU', () => {
+    it('every service has a PodDisruptionBudget selecting exactly its pods, which never blocks a drain of a single pod', () => {
+      const pdbs = ofKind(objects(), 'PodDisruptionBudget');
+      for (const { svc, spec } of workloads(objects())) {
+        const mine = pdbs.filter((p) => selects(p.spec.selector, spec.template.metadata.labels));
+        expect(
+          mine.map((p) => p.metadata.name),
+          svc,
+        ).toEqual([svc]);
+        const pdb = mine[0]!.spec;
+        // maxUnavailable (not minAvailable: 1, which would block every drain of a one-pod set).
+        expect(pdb.minAvailable, svc).toBeUndefined();
+        expect(pdb.maxUnavailable, svc).toBe(1);
+        if (svc !== 'router') expect(pdb.unhealthyPodEvictionPolicy, svc).toBe('AlwaysAllow');
+      }
+    });
+
+    it('router: stateless, its replica count owned by the HPA (at least two), rolls without losing capacity, scaled on CPU', () => {
       const spec = deployment(objects(), 'router');
       expect(spec.template.spec.volumes?.some((v) => v.persistentVolumeClaim)).toBe(false);
-      expect(spec.replicas).toBeGreaterThanOrEqual(2);
+      // A fixed count in the Deployment would reset the HPA's at every apply.
+      expect(spec.replicas).toBeUndefined();
       expect(spec.strategy).toMatchObject({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } });
       const hpas = ofKind(objects(), 'HorizontalPodAutoscaler');
       expect(hpas).toHaveLength(1);
@@ -373,6 +427,16 @@ for (const overlay of OVERLAYS) {
       expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'router' });
       expect(hpa.minReplicas).toBeGreaterThanOrEqual(2);
       expect(hpa.metrics[0].resource.name).toBe('cpu');
+    });
+
+    it("router: its memory limit holds the subscription benchmark's peak RSS with 25 % headroom", () => {
+      const limit = bytesOf(mainContainer(deployment(objects(), 'router')).resources?.limits?.memory ?? '0');
+      const peak = routerPeakRssFromBench();
+      expect(limit).toBeGreaterThanOrEqual(peak * 1.25);
+      // And the request is what it needs to start and hold a thousand clients.
+      expect(
+        bytesOf(mainContainer(deployment(objects(), 'router')).resources?.requests?.memory ?? '0'),
+      ).toBeGreaterThanOrEqual(287 * 1024 ** 2);
     });
 
     it('every ConfigMap, Secret and PVC reference resolves (production: only baemin-secrets is external)', () => {
@@ -387,8 +451,8 @@ for (const overlay of OVERLAYS) {
         }
         if (key) expect(Object.keys(target.data ?? {}), `${kind} ${name}`).toContain(key);
       };
-      for (const d of ofKind(all, 'Deployment')) {
-        const pod = (d.spec as DeploymentSpec).template.spec;
+      for (const { spec } of workloads(all)) {
+        const pod = spec.template.spec;
         for (const c of allContainers(pod)) {
           for (const from of c.envFrom ?? []) {
             if (from.configMapRef) resolve('ConfigMap', from.configMapRef.name);
@@ -586,8 +650,8 @@ for (const overlay of OVERLAYS) {
       it('Kafka: one KRaft node (broker + controller) in a StatefulSet, KAFKA_BROKERS is its Service', () => {
         expect(ofKind(objects(), 'Kafka')).toEqual([]);
         expect(ofKind(objects(), 'KafkaTopic')).toEqual([]);
-        const sets = ofKind(objects(), 'StatefulSet');
-        expect(sets.map((s) => s.metadata.name)).toEqual(['kafka']);
+        const sets = ofKind(objects(), 'StatefulSet').filter((s) => s.metadata.name === 'kafka');
+        expect(sets).toHaveLength(1);
         const set = sets[0]!.spec;
         expect(set.replicas).toBe(1);
         expect(set.volumeClaimTemplates[0].spec.accessModes).toEqual(['ReadWriteOnce']);
@@ -616,7 +680,7 @@ for (const overlay of OVERLAYS) {
       });
       it('network: only the services (subgraph pods) may connect to the Kafka StatefulSet', () => {
         const all = objects();
-        const kafkaLabels = ofKind(all, 'StatefulSet')[0]!.spec.template.metadata.labels ?? {};
+        const kafkaLabels = find(all, 'StatefulSet', 'kafka').spec.template.metadata.labels ?? {};
         const podLabels = (svc: ServiceName) => deployment(all, svc).template.metadata.labels ?? {};
         const selecting = ofKind(all, 'NetworkPolicy').filter((p) =>
           selects(p.spec.podSelector, kafkaLabels),
