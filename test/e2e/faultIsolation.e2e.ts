@@ -105,9 +105,10 @@ describe.runIf(kafkaEnabled)('a Kafka outage under load (a broker of its own)', 
 
   beforeAll(async () => {
     kafka = await PrivateKafka.start();
-    sys = await TestSystem.start({ kafkaBrokers: kafka.brokers });
+    // Six processes meeting a broker that just started: slow on a busy two-core machine.
+    sys = await TestSystem.start({ kafkaBrokers: kafka.brokers, readyTimeoutMs: 150_000 });
     await placeOrder(sys, 'steady');
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await sys?.close();
     await kafka?.close();

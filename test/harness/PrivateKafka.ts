@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../../packages/platform/src/testing/freePort.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -35,7 +36,32 @@ export class PrivateKafka {
     const kafka = new PrivateKafka(env, `127.0.0.1:${port}`, dataDir);
     await kafka.script('start');
     delete kafka.env.KAFKA_RESET;
+    await kafka.warmUp();
     return kafka;
+  }
+
+  /**
+   * A fresh broker creates its internal topics (consumer offsets, producer ids) on first use and
+   * answers "coordinator is loading" meanwhile; six processes meeting that at once on this busy
+   * machine take minutes to start. One idempotent send and one group join first get it done.
+   */
+  private async warmUp(): Promise<void> {
+    const client = new Kafka({ brokers: [this.brokers], clientId: 'warm-up', logLevel: logLevel.NOTHING });
+    const admin = client.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'warm-up', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: 'warm-up', messages: [{ value: 'x' }] });
+    await producer.disconnect();
+    const consumer = client.consumer({ groupId: 'warm-up' });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['warm-up'], fromBeginning: true });
+    await consumer.run({ eachMessage: async () => undefined });
+    await joined;
+    await consumer.disconnect();
   }
 
   private async script(command: 'start' | 'stop'): Promise<void> {

@@ -35,6 +35,8 @@ export interface TestSystemOptions {
    * while rollOver() replaces the process behind it. Default none.
    */
   proxied?: ServiceName[];
+  /** How long start() waits for each process to be ready (default E2E_READY_TIMEOUT_MS, else 60 s). */
+  readyTimeoutMs?: number;
 }
 
 /** What rollOver() did, for the test to report. */
@@ -106,7 +108,8 @@ export class TestSystem {
       }
       await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
       await system.startService('router', { waitReady: false });
-      await Promise.all(ALL.map((n) => system.waitReady(n)));
+      const readyMs = options.readyTimeoutMs ?? Number(process.env.E2E_READY_TIMEOUT_MS ?? 60_000);
+      await Promise.all(ALL.map((n) => system.waitReady(n, readyMs)));
     } catch (err) {
       // The caller never gets the system to close: stop what did start rather than orphan it.
       await system.close();

@@ -14,6 +14,19 @@ export const Topics = {
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 export const ALL_TOPICS: TopicName[] = Object.values(Topics);
 
+/**
+ * The consumer group each context reads with (group name = context name = inbox consumer name)
+ * and its topics, as each subgraph's server.ts subscribes. Used by tools that must move a
+ * context's group, e.g. `npm run restore` rewinds it after putting a backup in place.
+ */
+export const CONSUMER_GROUPS = {
+  order: { group: 'order', topics: [Topics.store, Topics.delivery, Topics.payment] },
+  store: { group: 'store', topics: [Topics.order] },
+  payment: { group: 'payment', topics: [Topics.order] },
+  delivery: { group: 'delivery', topics: [Topics.store] },
+  dashboard: { group: 'dashboard', topics: [Topics.order, Topics.payment, Topics.delivery] },
+} as const satisfies Record<string, { group: string; topics: TopicName[] }>;
+
 /** The customer-visible order status (order context is its source of truth). */
 export type OrderStatus =
   | 'PLACED'
