@@ -10,28 +10,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadServiceConfig, SUBGRAPHS, type SubgraphName } from '../packages/platform/src/config.js';
+import { SUBGRAPHS } from '../packages/platform/src/config.js';
 import { type BackupReport, backupDatabase } from '../packages/platform/src/db/backup.js';
+import { type BackupTarget, databasePath, parseTarget } from './backupTargets.js';
 import { isMain, UsageError } from './cli.js';
 
 export const USAGE = `usage: npm run backup -- <${[...SUBGRAPHS, 'eventlog'].join('|')}> [--out DIR]
   --out DIR   where the backup file goes (default <DATA_DIR>/backups)`;
-
-export type BackupTarget = SubgraphName | 'eventlog';
-
-/** The live file of `target` under the services' configuration. */
-export function databasePath(target: BackupTarget, env: NodeJS.ProcessEnv = process.env): string {
-  if (target === 'eventlog') return loadServiceConfig('order', env).eventLogPath;
-  const config = loadServiceConfig(target, env);
-  return join(config.dataDir, `${target}.db`);
-}
-
-export function parseTarget(value: string | undefined): BackupTarget {
-  if (!value) throw new UsageError('which database?');
-  if (value !== 'eventlog' && !(SUBGRAPHS as string[]).includes(value))
-    throw new UsageError(`unknown database ${value}`);
-  return value as BackupTarget;
-}
 
 /** Backs `target` up into `outDir`; the file name carries the time, so backups never overwrite. */
 export async function backup(

@@ -41,6 +41,8 @@ export const BUILD_ENTRIES: Record<string, string> = {
   'router/src/index.ts': 'router/dist/index.js',
   'scripts/main.ts': 'dist/main.js',
   'scripts/dlq.ts': 'dist/dlq.js',
+  'scripts/backup.ts': 'dist/backup.js',
+  'scripts/restore.ts': 'dist/restore.js',
   'scripts/token.ts': 'dist/token.js',
   'scripts/healthcheck.ts': 'dist/healthcheck.js',
 };

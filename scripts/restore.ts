@@ -18,7 +18,7 @@ import { createEventBus } from '../packages/platform/src/bus/createEventBus.js';
 import { loadServiceConfig, SUBGRAPHS, type SubgraphName } from '../packages/platform/src/config.js';
 import { type BackupReport, restoreDatabase } from '../packages/platform/src/db/backup.js';
 import { CONSUMER_GROUPS } from '../packages/platform/src/events/catalog.js';
-import { databasePath } from './backup.js';
+import { databasePath } from './backupTargets.js';
 import { isMain, UsageError } from './cli.js';
 
 export const USAGE = `usage: npm run restore -- <${SUBGRAPHS.join('|')}> <backup file> [--force]
