@@ -11,7 +11,7 @@
 # The entry point is `node dist/main.js` (scripts/main.ts); with no argument it runs the router.
 # See k8s/README.md for how compose and Kubernetes use it.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- toolchain: what better-sqlite3 needs to compile when no prebuilt binary fits this platform
 FROM ${NODE_IMAGE} AS toolchain

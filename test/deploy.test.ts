@@ -773,8 +773,8 @@ describe('Dockerfile', () => {
     return next < 0 ? dockerfile.slice(start) : dockerfile.slice(start, start + 1 + next);
   };
 
-  it('multi-stage on node:20-bookworm-slim: build compiles, runtime has production dependencies only', () => {
-    expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
+  it('multi-stage on node:22-bookworm-slim (Node 22 LTS): build compiles, runtime has production dependencies only', () => {
+    expect(dockerfile).toContain('ARG NODE_IMAGE=node:22-bookworm-slim');
     expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS toolchain$/m);
     expect(dockerfile).toMatch(/^FROM toolchain AS build$/m);
     expect(dockerfile).toMatch(/^FROM toolchain AS prod-deps$/m);
