@@ -106,7 +106,7 @@ describe('npm run build: compiled JavaScript for every process', () => {
           `compiled ${s}`,
         );
       }
-      // Ready only when every subgraph answers: every bundle loaded and listening.
+      // The router is ready once its bundle loaded the supergraph and listens.
       await waitUntil(async () => (await fetch(`${router}/ready`)).status === 200, 'the compiled router');
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join('')}`);
