@@ -36,7 +36,7 @@ describe('event plumbing (embedded log, real processes)', () => {
     return { code: res.status, body: (await res.json()) as Ready };
   };
 
-  it('a log locked past the busy timeout: consumers are reported not ready, then resume; nothing is lost', async () => {
+  it('a log locked past the busy timeout: consumers are reported (the context stays ready), then resume; nothing is lost', async () => {
     const locker = new Database(join(sys.dataDir, 'eventlog.db'));
     locker.exec('BEGIN EXCLUSIVE');
     let order: { id: string };
