@@ -1,5 +1,5 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { CALLER_HEADER, instrumentFetch, metrics, signCallerHeaders } from '@baemin/platform';
+import { CALLER_HEADER, instrumentFetch, signCallerHeaders, subgraphFetchObserver } from '@baemin/platform';
 import { GraphQLError } from 'graphql';
 import type { RouterContext } from './routerContext.js';
 
@@ -32,9 +32,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     // Metrics and trace context for every subgraph fetch, in one wrapper around the fetcher.
     super({
       url,
-      fetcher: instrumentFetch(subgraphName, undiciFetcher(timeoutMs), (seconds, outcome) =>
-        metrics.subgraphFetchDuration.observe({ subgraph: subgraphName, outcome }, seconds),
-      ),
+      fetcher: instrumentFetch(subgraphName, undiciFetcher(timeoutMs), subgraphFetchObserver(subgraphName)),
     });
     this.subgraphName = subgraphName;
     this.internalSecret = internalSecret;

@@ -185,6 +185,22 @@ export const metrics = {
   ),
 } as const;
 
+/**
+ * The router's per-subgraph fetch observer for {@link instrumentFetch}: the labelled histogram
+ * children are resolved once per subgraph and outcome, not hashed on every fetch.
+ */
+export function subgraphFetchObserver(subgraph: string): (seconds: number, outcome: string) => void {
+  const children = new Map<string, client.Histogram.Internal<'subgraph' | 'outcome'>>();
+  return (seconds, outcome) => {
+    let child = children.get(outcome);
+    if (!child) {
+      child = metrics.subgraphFetchDuration.labels({ subgraph, outcome });
+      children.set(outcome, child);
+    }
+    child.observe(seconds);
+  };
+}
+
 /** Seconds since `start` (a `process.hrtime.bigint()` reading). */
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
