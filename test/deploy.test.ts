@@ -894,7 +894,7 @@ describe.skipIf(!HAS_KUBECTL)('k8s/overlays/dev-observability (components/observ
       for (const t of panel.targets) {
         const names = [
           ...t.expr.matchAll(
-            /\b([a-z_]+(?:_total|_seconds|_bytes|_events|_state|_subscriptions)(?:_bucket|_count|_sum)?)\b/g,
+            /\b([a-z][a-z0-9_]*(?:_total|_seconds|_bytes|_events|_state|_subscriptions)(?:_bucket|_count|_sum)?)\b/g,
           ),
         ].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, ''));
         expect(names.length, panel.title).toBeGreaterThan(0);
