@@ -90,13 +90,12 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
     const route = routes[path] ?? options.fallback;
     if (!route) return sendError(res, 404, 'NOT_FOUND', `No route ${path}`);
     // Request id, log context and (tracing on) a server span for the routed request.
-    Promise.resolve(instrumentRequest(req, res, routes[path] ? path : '*', () => route(req, res))).catch(
-      (err: unknown) => {
-        logger.error('request failed', { path, error: (err as Error).message, stack: (err as Error).stack });
-        if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        else res.end();
-      },
-    );
+    const run = () => instrumentRequest(req, res, routes[path] ? path : '*', () => route(req, res));
+    Promise.resolve(run()).catch((err: unknown) => {
+      logger.error('request failed', { path, error: (err as Error).message, stack: (err as Error).stack });
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    });
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -291,17 +291,15 @@ export function closeOnSignals(
     const timer = setTimeout(() => process.exit(1), drainMs + 10_000);
     timer.unref();
     const drained = new Promise<void>((resolve) => setTimeout(resolve, drainMs));
-    drained
-      .then(close)
-      // Spans still buffered are exported before the process exits.
-      .then(stopTracing)
-      .then(
-        () => process.exit(0),
-        (err) => {
-          logger.error('shutdown failed', { error: (err as Error).message });
-          process.exit(1);
-        },
-      );
+    // Spans still buffered are exported before the process exits.
+    const closeAndFlush = () => close().then(stopTracing);
+    drained.then(closeAndFlush).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error('shutdown failed', { error: (err as Error).message });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
