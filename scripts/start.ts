@@ -5,7 +5,8 @@
  * everything on Ctrl-C / SIGTERM.
  *
  * Environment: DATA_DIR (default ./data, shared eventlog.db inside), `<NAME>_PORT`, `<NAME>_URL`,
- * KAFKA_BROKERS, JWT_SECRET, INTERNAL_SECRET, LOG_LEVEL… are passed to every child unchanged.
+ * KAFKA_BROKERS, JWT_SECRET, INTERNAL_SECRET, LOG_LEVEL… are passed to every child unchanged;
+ * LOG_FORMAT defaults to `pretty` here (JSON lines elsewhere).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -231,7 +232,12 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
     out.write(`${prefix} ${line}\n`);
   };
 
-  const env: NodeJS.ProcessEnv = { ...baseEnv, DATA_DIR: dataDir };
+  // Human-readable logs on a terminal (pino-pretty); LOG_FORMAT=json keeps the production lines.
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    DATA_DIR: dataDir,
+    LOG_FORMAT: baseEnv.LOG_FORMAT ?? 'pretty',
+  };
   // PORT would give every child the same port; each gets its own `<NAME>_PORT` instead.
   delete env.PORT;
   for (const s of specs) {

@@ -104,7 +104,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('has Kafka (KRaft, one node), kafka-ui on 9500 and the six processes', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'kafka-ui', ...SERVICES].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['kafka', 'kafka-ui', 'prometheus', 'grafana', 'jaeger', ...SERVICES].sort(),
+    );
     const kafka = compose.services.kafka!;
     expect(kafka.image).toMatch(/^apache\/kafka:3\.9\./);
     const env = kafka.environment ?? {};
@@ -186,5 +188,29 @@ describe('docker-compose.yml', () => {
     // Apollo Sandbox needs a non-production router.
     expect(router.environment?.NODE_ENV).toBe('development');
     expect(router.environment?.ROUTER_INTROSPECTION).toBe('true');
+  });
+
+  it('Prometheus scrapes every process on METRICS_PORT; Grafana gets the k8s dashboard and both data sources', () => {
+    const mounted = (svc: string) =>
+      (compose.services[svc]!.volumes ?? []).filter((v) => v.startsWith('./')).map((v) => v.split(':'));
+    for (const [host] of [...mounted('prometheus'), ...mounted('grafana')]) {
+      expect(statSync(join(ROOT, host!)).isFile(), host).toBe(true);
+    }
+    const [promConfig] = mounted('prometheus').find(
+      ([, inside]) => inside === '/etc/prometheus/prometheus.yml',
+    )!;
+    const prom = parse(read(promConfig!)) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = prom.scrape_configs.flatMap((c) => c.static_configs.flatMap((t) => t.targets));
+    for (const svc of SERVICES) {
+      expect(compose.services[svc]!.environment?.METRICS_PORT).toBe('9464');
+      expect(targets).toContain(`${svc}:9464`);
+    }
+    const dashboard = mounted('grafana').find(([host]) => host!.endsWith('grafana-dashboard.json'));
+    expect(dashboard?.[0]).toBe('./k8s/components/observability/grafana-dashboard.json');
+    const provisioned = mounted('grafana').find(([, inside]) => inside!.includes('provisioning/dashboards'))!;
+    const provider = parse(read(provisioned[0]!)) as { providers: { options: { path: string } }[] };
+    expect(dashboard?.[1]?.startsWith(`${provider.providers[0]!.options.path}/`)).toBe(true);
   });
 });

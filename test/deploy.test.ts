@@ -903,3 +903,73 @@ function runNode(
     });
   });
 }
+
+describe.skipIf(!HAS_KUBECTL)('k8s/overlays/dev-observability (components/observability)', () => {
+  const objects = () => render('dev-observability');
+  const METRICS_PORT = 9464;
+
+  it('every process serves /metrics on its own port 9464, annotated for Prometheus and selected by the PodMonitor', () => {
+    const monitor = find(objects(), 'PodMonitor', 'baemin').spec as {
+      selector: LabelSelector;
+      podMetricsEndpoints: { port: string; path: string }[];
+    };
+    for (const svc of SERVICES) {
+      const spec = deployment(objects(), svc);
+      const c = mainContainer(spec);
+      expect(c.ports?.map((p) => p.containerPort)).toEqual([DEFAULT_PORTS[svc], METRICS_PORT]);
+      expect(effectiveEnv(objects(), c).METRICS_PORT).toBe(String(METRICS_PORT));
+      const meta = spec.template.metadata as Metadata & { annotations?: Record<string, string> };
+      expect(meta.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(METRICS_PORT),
+        'prometheus.io/path': '/metrics',
+      });
+      expect(selects(monitor.selector, meta.labels)).toBe(true);
+      for (const e of monitor.podMetricsEndpoints) expect(portNumber(c, e.port)).toBe(METRICS_PORT);
+    }
+  });
+
+  it('Prometheus may reach the metrics port of every process; the API ports keep their policies', () => {
+    const policy = find(objects(), 'NetworkPolicy', 'metrics-from-prometheus').spec as {
+      podSelector: LabelSelector;
+      ingress: { from: PolicyPeer[]; ports: { port: string }[] }[];
+    };
+    for (const svc of SERVICES) {
+      const spec = deployment(objects(), svc);
+      expect(selects(policy.podSelector, spec.template.metadata.labels)).toBe(true);
+      for (const rule of policy.ingress)
+        for (const p of rule.ports) expect(portNumber(mainContainer(spec), p.port)).toBe(METRICS_PORT);
+    }
+    const base = render('dev-kraft');
+    for (const p of ofKind(base, 'NetworkPolicy'))
+      expect(find(objects(), 'NetworkPolicy', p.metadata.name).spec).toEqual(p.spec);
+  });
+
+  it('ships the Grafana dashboard (sidecar label) whose queries use only metrics the services export', async () => {
+    const map = find(objects(), 'ConfigMap', 'baemin-grafana-dashboard');
+    expect(map.metadata.labels?.grafana_dashboard).toBe('1');
+    const json = (map as K8sObject & { data: Record<string, string> }).data['grafana-dashboard.json']!;
+    expect(json).toBe(read('k8s/components/observability/grafana-dashboard.json'));
+    const dashboard = JSON.parse(json) as { panels: { title: string; targets: { expr: string }[] }[] };
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    const { metricsRegistry } = await import('../packages/platform/src/telemetry/metrics.js');
+    const exported = new Set((await metricsRegistry.getMetricsAsJSON()).map((m) => m.name));
+    for (const panel of dashboard.panels) {
+      for (const t of panel.targets) {
+        const names = [
+          ...t.expr.matchAll(
+            /\b([a-z][a-z0-9_]*(?:_total|_seconds|_bytes|_events|_state|_subscriptions)(?:_bucket|_count|_sum)?)\b/g,
+          ),
+        ].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, ''));
+        expect(names.length, panel.title).toBeGreaterThan(0);
+        for (const n of names) expect(exported, `${panel.title}: ${n}`).toContain(n);
+      }
+    }
+    const scrape = find(objects(), 'ConfigMap', 'baemin-prometheus-scrape') as K8sObject & {
+      data: Record<string, string>;
+    };
+    expect(parse(scrape.data['prometheus.yml']!)).toMatchObject({
+      scrape_configs: [{ job_name: 'baemin-pods' }],
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { CALLER_HEADER, signCallerHeaders } from '@baemin/platform';
+import { CALLER_HEADER, instrumentFetch, signCallerHeaders, subgraphFetchObserver } from '@baemin/platform';
 import { GraphQLError } from 'graphql';
 import type { RouterContext } from './routerContext.js';
 
@@ -29,7 +29,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   readonly subgraphName: string;
 
   constructor(subgraphName: string, url: string, timeoutMs: number, internalSecret: string) {
-    super({ url, fetcher: undiciFetcher(timeoutMs) });
+    // Metrics and trace context for every subgraph fetch, in one wrapper around the fetcher.
+    super({
+      url,
+      fetcher: instrumentFetch(subgraphName, undiciFetcher(timeoutMs), subgraphFetchObserver(subgraphName)),
+    });
     this.subgraphName = subgraphName;
     this.internalSecret = internalSecret;
   }

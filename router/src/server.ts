@@ -7,8 +7,14 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import {
   apolloHttpHandler,
   type Caller,
+  graphqlMetricsPlugin,
   type HttpService,
   logger,
+  metrics,
+  metricsPortFromEnv,
+  metricsRoute,
+  startMetricsServer,
+  startTelemetry,
   type RouteHandler,
   sendJson,
   startHttpService,
@@ -102,6 +108,7 @@ const requestIdHeader: ApolloServerPlugin<RouterContext> = {
  */
 export async function start(overrides: RouterOverrides = {}): Promise<RunningRouter> {
   logger.setService('router');
+  await startTelemetry('router');
   const {
     urls: urlOverrides,
     limits: limitOverrides,
@@ -161,6 +168,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     plugins: [
       operationLimits<RouterContext>(config.limits),
       requestIdHeader,
+      graphqlMetricsPlugin<RouterContext>(),
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),
@@ -192,6 +200,8 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
   const internalRoutes: Record<string, RouteHandler> = {
     // Counts only (no business data): leak checks, dashboards, benchmarks.
     '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
+    // Prometheus scrape: the admin listener in production, like the other internal routes.
+    '/metrics': metricsRoute,
     // Fault injection for tests (ROUTER_TEST_HOOKS=1, refused in production): cut every upstream connection.
     ...(config.testHooks
       ? {
@@ -209,6 +219,15 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
   void subgraphHealth.refresh();
   const readiness = [{ name: 'schema', check: () => gateway.schema !== undefined }];
   const details = () => ({ subgraphs: subgraphHealth.snapshot() });
+  const unregisterMetrics = metrics.subscriptionGauge.register(() => {
+    const s = subscriptionStats();
+    return [
+      { labels: { kind: 'clients' }, value: s.clientConnections },
+      { labels: { kind: 'watchers' }, value: s.watchers },
+      { labels: { kind: 'groups' }, value: s.groups },
+      { labels: { kind: 'upstreams' }, value: s.upstreams },
+    ];
+  });
   // The customer/owner/rider app and GraphiQL (static build), plus dev tokens outside production.
   const web = serveWebApp({ explorer: config.landingPage, devTokensSecret: config.jwtSecret });
   const http = await startHttpService({
@@ -251,6 +270,9 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
           readiness,
           details,
         });
+  // METRICS_PORT: a listener of its own for Prometheus (as every subgraph has), beside the admin one.
+  const metricsPort = metricsPortFromEnv();
+  const metricsServer = metricsPort === null ? null : await startMetricsServer(metricsPort, config.host);
   const contextFor = (caller: Caller | null) => contextForCaller(caller, config.internalSecret);
   wsServer = attachSubscriptionServer({
     server: http.server,
@@ -317,10 +339,12 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     close: () => {
       closed ??= (async () => {
         watcher?.close();
+        unregisterMetrics();
         await subscriptions.close();
         await wsServer?.close();
         await http.close();
         await admin?.close();
+        await metricsServer?.close();
         await apollo.stop();
       })();
       return closed;

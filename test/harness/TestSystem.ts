@@ -231,7 +231,11 @@ export class TestSystem {
     return { oldPort, newPort, stopMs, exitCode, readyFailedBeforeExit: await observed };
   }
 
-  async waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
+  /** `timeoutMs`: default 60 s, or E2E_READY_TIMEOUT_MS (a loaded machine starts six processes slowly). */
+  async waitReady(
+    name: ServiceName,
+    timeoutMs = Number(process.env.E2E_READY_TIMEOUT_MS) || 60_000,
+  ): Promise<void> {
     try {
       await waitFor(
         async () => {

@@ -25,3 +25,4 @@ export * from './subgraph/startSubgraph.js';
 export * from './live/PushIterator.js';
 export * from './PeriodicTask.js';
 export * from './db/backup.js';
+export * from './telemetry/index.js';

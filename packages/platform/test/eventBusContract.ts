@@ -240,6 +240,9 @@ export function describeEventBusContract(name: string, factory: BusFactory): voi
       expect(dlq[0]!.envelope.type).toBe('Poison');
       expect(dlq[0]!.headers['dlq-error']).toContain('cannot handle poison');
       expect(dlq[0]!.headers['dlq-source-topic']).toBe(topic);
+      // The size the dlq_events metric reports: what the DLQ holds, nothing else.
+      expect(await producer.topicSize?.(`${topic}.dlq`)).toBe(1);
+      expect(await producer.topicSize?.(topic)).toBe(3);
     });
   });
 }

@@ -6,7 +6,7 @@ import {
 } from '@apollo/gateway';
 import { type Schema, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
-import { type Caller, ErrorCode, logger, PushIterator } from '@baemin/platform';
+import { type Caller, ErrorCode, logger, metrics, PushIterator, secondsSince } from '@baemin/platform';
 import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, print } from 'graphql';
 import { contextForCaller, type RouterContext } from '../routerContext.js';
 import {
@@ -675,7 +675,15 @@ class UpstreamSubscription {
     if (this.lastChangeId === null || audience.changeId > this.lastChangeId)
       this.lastChangeId = audience.changeId;
     if (this.policy.kind === 'order') this.latest = { audience, data };
-    for (const group of this.groups.values()) this.enqueue(group, audience, data);
+    const start = process.hrtime.bigint();
+    const queues: Promise<void>[] = [];
+    for (const group of this.groups.values()) {
+      this.enqueue(group, audience, data);
+      queues.push(group.queue);
+    }
+    // Fan-out time: from the upstream event to its results queued for every watcher group.
+    const field = this.plan.fieldName;
+    void Promise.all(queues).then(() => metrics.subscriptionFanout.observe({ field }, secondsSince(start)));
   }
 
   /** Each group completes its events in order, independently of the others (a slow one holds only itself). */

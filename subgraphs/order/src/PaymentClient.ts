@@ -1,4 +1,12 @@
-import { domainError, ErrorCode, envInt, logger, signCallerHeaders } from '@baemin/platform';
+import {
+  domainError,
+  ErrorCode,
+  envInt,
+  instrumentFetch,
+  logger,
+  metrics,
+  signCallerHeaders,
+} from '@baemin/platform';
 import CircuitBreaker from 'opossum';
 
 export interface PaymentClientOptions {
@@ -86,6 +94,9 @@ export class PaymentClient {
   private readonly resetTimeoutMs: number;
   private readonly refundTimeoutMs: number;
   private openedAt = 0;
+  /** Payment calls carry the trace context (tracing on) through the platform's fetch hook. */
+  private readonly fetch = instrumentFetch('payment', fetch);
+  private readonly unregisterMetrics: () => void;
 
   constructor(private readonly options: PaymentClientOptions) {
     this.timeoutMs = options.timeoutMs ?? envInt(process.env, 'PAYMENT_TIMEOUT_MS', 3000);
@@ -107,6 +118,16 @@ export class PaymentClient {
     });
     this.breaker.on('halfOpen', () => logger.info('payment circuit half-open; next capture is a trial'));
     this.breaker.on('close', () => logger.info('payment circuit closed'));
+    const breaker = 'payment-capture';
+    this.breaker.on('success', () => metrics.breakerCalls.inc({ breaker, result: 'success' }));
+    this.breaker.on('failure', () => metrics.breakerCalls.inc({ breaker, result: 'failure' }));
+    this.breaker.on('timeout', () => metrics.breakerCalls.inc({ breaker, result: 'timeout' }));
+    this.breaker.on('reject', () => metrics.breakerCalls.inc({ breaker, result: 'reject' }));
+    this.breaker.on('reject', () => metrics.breakerRejections.inc({ breaker }));
+    this.unregisterMetrics = metrics.breakerState.register(() => {
+      const state = this.breaker.opened ? 2 : this.breaker.halfOpen ? 1 : 0;
+      return [{ labels: { breaker }, value: state }];
+    });
   }
 
   /**
@@ -187,11 +208,12 @@ export class PaymentClient {
 
   /** Stops the breaker's timers (shutdown). */
   shutdown(): void {
+    this.unregisterMetrics();
     this.breaker.shutdown();
   }
 
   private post(path: string, body: unknown, timeoutMs: number): Promise<Response> {
-    return fetch(`${this.options.baseUrl}${path}`, {
+    return this.fetch(`${this.options.baseUrl}${path}`, {
       method: 'POST',
       headers: {
         ...signCallerHeaders({ id: 'order', role: 'service' }, this.options.internalSecret),

@@ -245,6 +245,12 @@ export class EmbeddedEventBus implements EventBus {
    * {@link GroupInUseError} while a member holds the group's lease: a running consumer would keep
    * consuming into the read model being wiped. A member that died lets go when its lease expires.
    */
+  /** Records held in `topic` (metrics: dead-letter topic size). */
+  async topicSize(topic: string): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM records WHERE topic = ?').get(topic) as { n: number })
+      .n;
+  }
+
   async resetGroup(group: string, topics: string[]): Promise<void> {
     const del = this.db.prepare('DELETE FROM group_offsets WHERE grp = ? AND topic = ?');
     this.db

@@ -100,6 +100,8 @@ export interface EventBus {
    * it cannot rebuild read models.
    */
   resetGroup?(group: string, topics: string[]): Promise<void>;
+  /** Records currently held in `topic` (metrics: dead-letter topic size). Optional. */
+  topicSize?(topic: string): Promise<number>;
   close(): Promise<void>;
 }
 

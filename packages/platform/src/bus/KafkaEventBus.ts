@@ -257,6 +257,13 @@ export class KafkaEventBus implements EventBus {
    * Rewinds a consumer group to the earliest offsets of `topics` (replay, read-model rebuild).
    * Kafka refuses while the group has active members: stop its consumers (in every process) first.
    */
+  /** Records held in `topic` (high minus low watermark, summed over partitions); 0 when it does not exist. */
+  async topicSize(topic: string): Promise<number> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+    return offsets.reduce((n, o) => n + Math.max(0, Number(o.high) - Number(o.low)), 0);
+  }
+
   async resetGroup(group: string, topics: string[]): Promise<void> {
     const admin = await this.admin();
     for (const topic of topics) await admin.resetOffsets({ groupId: group, topic, earliest: true });

@@ -87,6 +87,10 @@ export class NamespacedEventBus implements EventBus {
     );
   }
 
+  async topicSize(topic: string): Promise<number> {
+    return this.inner.topicSize ? this.inner.topicSize(this.wrap(topic)) : 0;
+  }
+
   isHealthy(): Promise<boolean> {
     return this.inner.isHealthy();
   }

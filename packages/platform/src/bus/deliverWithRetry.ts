@@ -1,5 +1,6 @@
 import { type EventEnvelope, envelopeHeaders, MalformedEventError } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
+import { metrics } from '../telemetry/metrics.js';
 import { type DeliveredRecord, dlqTopic, type EventBus } from './EventBus.js';
 
 /**
@@ -119,6 +120,7 @@ export async function deliverWithRetry(
       const give =
         (kind === 'permanent' && permanentFailures >= p.maxAttempts) ||
         (kind === 'unknown-entity' && Date.now() - started >= p.unknownEntityRetryMs);
+      metrics.eventHandlerFailures.inc({ group, type: record.envelope.type, failure: kind });
       logger.warn('event handler failed', {
         group,
         topic: record.topic,
@@ -191,6 +193,7 @@ export async function deadLetter(
     },
   ]);
   deadLetterCounts.set(group, (deadLetterCounts.get(group) ?? 0) + 1);
+  metrics.deadLettered.inc({ group, topic: record.topic });
   logger.error('ALERT event dead-lettered', {
     alert: 'event-dead-lettered',
     group,

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { metrics, secondsSince } from '../telemetry/metrics.js';
 
 export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
   /** SQLite file path; `:memory:` for throwaway stores. */
@@ -84,7 +85,7 @@ export class Database<S extends Record<string, unknown>> {
    * Transactions queue behind each other (FIFO) within the process.
    */
   transaction<T>(fn: (tx: BetterSQLite3Database<S>) => Promise<T>): Promise<T> {
-    return this.enqueue(async (): Promise<T> => {
+    return this.enqueue('transaction', async (): Promise<T> => {
       this.sqlite.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.db);
@@ -99,11 +100,15 @@ export class Database<S extends Record<string, unknown>> {
 
   /** Runs `fn` on the write connection with no transaction open in this process (no BEGIN). */
   exclusive<T>(fn: (db: BetterSQLite3Database<S>) => Promise<T> | T): Promise<T> {
-    return this.enqueue(async () => fn(this.db));
+    return this.enqueue('exclusive', async () => fn(this.db));
   }
 
-  private enqueue<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(run, run);
+  private enqueue<T>(kind: 'transaction' | 'exclusive', run: () => Promise<T>): Promise<T> {
+    // Timed from the call, so the histogram shows time queued behind the process write lock too.
+    const start = process.hrtime.bigint();
+    const timed = () =>
+      run().finally(() => metrics.dbTransactionDuration.observe({ kind }, secondsSince(start)));
+    const result = this.tail.then(timed, timed);
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { logger } from '../logger.js';
+import { instrumentRequest } from '../telemetry/instrumentRequest.js';
 import { sendError, sendJson } from './apolloHttpHandler.js';
 import { isDraining } from './shutdown.js';
 
@@ -88,7 +89,9 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
     }
     const route = routes[path] ?? options.fallback;
     if (!route) return sendError(res, 404, 'NOT_FOUND', `No route ${path}`);
-    Promise.resolve(route(req, res)).catch((err: unknown) => {
+    // Request id, log context and (tracing on) a server span for the routed request.
+    const run = () => instrumentRequest(req, res, routes[path] ? path : '*', () => route(req, res));
+    Promise.resolve(run()).catch((err: unknown) => {
       logger.error('request failed', { path, error: (err as Error).message, stack: (err as Error).stack });
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();

@@ -4,6 +4,9 @@ import type { Database } from '../db/Database.js';
 import { inbox } from '../db/tables.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
+import { withLogContext } from '../telemetry/logContext.js';
+import { metrics, secondsSince } from '../telemetry/metrics.js';
+import { consumeTraced } from '../telemetry/traceBus.js';
 import type { Outbox } from './Outbox.js';
 
 /**
@@ -55,25 +58,46 @@ export async function startEventConsumer<S extends Record<string, unknown>>(
     handler: async (record) => {
       const envelope = record.envelope;
       const handler = handlers[envelope.type];
-      if (!handler) return;
-      const handled = await database.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(inbox)
-          .values({
-            consumer: group,
-            eventId: envelope.id,
-            eventType: envelope.type,
-            handledAt: new Date().toISOString(),
-          })
-          .onConflictDoNothing()
-          .returning({ id: inbox.eventId });
-        if (inserted.length === 0) {
-          logger.debug('duplicate event ignored', { group, eventId: envelope.id, type: envelope.type });
-          return false;
-        }
-        await handler(tx, envelope, record);
-        return true;
-      });
+      if (!handler) {
+        metrics.eventsConsumed.inc({ group, type: envelope.type, outcome: 'ignored' });
+        return;
+      }
+      const start = process.hrtime.bigint();
+      // Every log line and span of this event names its order (the saga's correlation id).
+      const handled = await withLogContext(
+        { orderId: envelope.correlationId, eventId: envelope.id, eventType: envelope.type },
+        () =>
+          consumeTraced(group, record, () =>
+            database.transaction(async (tx) => {
+              const inserted = await tx
+                .insert(inbox)
+                .values({
+                  consumer: group,
+                  eventId: envelope.id,
+                  eventType: envelope.type,
+                  handledAt: new Date().toISOString(),
+                })
+                .onConflictDoNothing()
+                .returning({ id: inbox.eventId });
+              if (inserted.length === 0) {
+                logger.debug('duplicate event ignored', { group, eventId: envelope.id, type: envelope.type });
+                return false;
+              }
+              await handler(tx, envelope, record);
+              return true;
+            }),
+          ),
+      );
+      metrics.eventsConsumed.inc({ group, type: envelope.type, outcome: handled ? 'handled' : 'duplicate' });
+      if (handled) {
+        metrics.eventHandlingDuration.observe({ group, type: envelope.type }, secondsSince(start));
+        const occurred = Date.parse(envelope.occurredAt);
+        if (Number.isFinite(occurred))
+          metrics.eventDeliveryLag.observe(
+            { group, type: envelope.type },
+            Math.max(0, Date.now() - occurred) / 1000,
+          );
+      }
       if (handled && envelope.type === killAfter) {
         logger.warn('fault injection: SIGKILL after commit, before the offset commit', {
           group,

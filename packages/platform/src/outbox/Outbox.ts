@@ -1,10 +1,13 @@
-import { and, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { Database } from '../db/Database.js';
 import type { EventBus } from '../bus/EventBus.js';
 import { createEnvelope, type EventEnvelope, type NewEvent } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
 import { outbox } from '../db/tables.js';
+import { metrics } from '../telemetry/metrics.js';
+import { publishTraced } from '../telemetry/traceBus.js';
+import { continueSaga, traceIdOf, traceparentOf, tracingEnabled } from '../telemetry/tracing.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any drizzle SQLite handle whose schema includes the outbox
 type AnyDb = BetterSQLite3Database<any>;
@@ -65,6 +68,8 @@ interface Row {
   key: string;
   envelope: string;
   attempts: number;
+  type: string;
+  createdAt: string;
 }
 
 /** Errors of a publish that no retry fixes: the record itself is refused. */
@@ -121,6 +126,7 @@ export class Outbox {
   private lastCleanup = 0;
   /** When each refused row (by position) was first refused in this process. */
   private readonly refusedSince = new Map<number, number>();
+  private unregisterMetrics: (() => void)[] = [];
 
   constructor(
     private readonly database: AnyDatabase,
@@ -145,7 +151,11 @@ export class Outbox {
 
   /** Writes an event into the outbox within `tx`. Returns the envelope (its id is the event id). */
   async add<P>(tx: AnyDb, event: NewEvent<P>, key: string = event.correlationId): Promise<EventEnvelope<P>> {
-    const envelope = createEnvelope(this.options.producer, event);
+    // The trace context is kept in the row (inside the envelope), so the relay publishes it however
+    // late it runs. Tracing off: none, and no extra query.
+    const traceparent =
+      event.traceparent ?? (tracingEnabled() ? await this.sagaTraceparent(tx, key) : undefined);
+    const envelope = createEnvelope(this.options.producer, traceparent ? { ...event, traceparent } : event);
     await tx.insert(outbox).values({
       eventId: envelope.id,
       topic: this.options.topic,
@@ -155,6 +165,26 @@ export class Outbox {
       createdAt: envelope.occurredAt,
     });
     return envelope;
+  }
+
+  /**
+   * The trace an event written now belongs to: one order's saga is one trace. The first event of a
+   * key (the order id) continues the current operation's trace (placeOrder's request, or the event
+   * being consumed). A later event written by a new request (an owner accepting, a rider picking
+   * up) is put back into the saga's trace, the one of this key's last event in this outbox,
+   * through a short `saga <type>` span that links to the request's own span.
+   */
+  private async sagaTraceparent(tx: AnyDb, key: string): Promise<string | undefined> {
+    const current = traceparentOf();
+    const [last] = await tx
+      .select({ envelope: outbox.envelope })
+      .from(outbox)
+      .where(eq(outbox.key, key))
+      .orderBy(desc(outbox.position))
+      .limit(1);
+    const saga = last ? (JSON.parse(last.envelope) as EventEnvelope).traceparent : undefined;
+    if (!saga || !current || traceIdOf(saga) === traceIdOf(current)) return current ?? saga;
+    return continueSaga(saga, current, key);
   }
 
   /** Wake the relay; call after the transaction that added events committed. */
@@ -167,11 +197,20 @@ export class Outbox {
   start(): void {
     if (this.running) return;
     this.running = true;
+    const topic = this.options.topic;
+    this.unregisterMetrics = [
+      metrics.outboxPending.register(async () => [
+        { labels: { topic }, value: (await this.status()).pending },
+      ]),
+      metrics.outboxParked.register(async () => [{ labels: { topic }, value: (await this.status()).parked }]),
+    ];
     this.pending = true;
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
+    for (const unregister of this.unregisterMetrics) unregister();
+    this.unregisterMetrics = [];
     this.running = false;
     this.wakeUp?.();
     await this.loop;
@@ -243,6 +282,7 @@ export class Outbox {
         retryLater = outcome === 'refused';
       } catch (err) {
         this.failures++;
+        metrics.outboxFailures.inc({ topic: this.options.topic });
         this.lastError = (err as Error).message;
         const delay = this.backoff();
         logger.warn('outbox relay failed; will retry', {
@@ -278,7 +318,7 @@ export class Outbox {
       () =>
         this.database.sqlite
           .prepare(
-            `SELECT position, event_id AS eventId, topic, key, envelope, attempts FROM outbox o
+            `SELECT position, event_id AS eventId, topic, key, envelope, attempts, type, created_at AS createdAt FROM outbox o
              WHERE published_at IS NULL
                AND NOT EXISTS (
                  SELECT 1 FROM outbox_parked p JOIN outbox b ON b.position = p.position
@@ -361,8 +401,9 @@ export class Outbox {
   }
 
   private publish(rows: Row[]): Promise<void> {
-    return this.bus.publish(
+    return publishTraced(
       rows.map((r) => ({ topic: r.topic, key: r.key, envelope: JSON.parse(r.envelope) as EventEnvelope })),
+      (records) => this.bus.publish(records),
     );
   }
 
@@ -395,6 +436,13 @@ export class Outbox {
           ),
         ),
     );
+    const nowMs = Date.parse(now);
+    for (const r of rows) {
+      metrics.outboxPublished.inc({ topic: r.topic, type: r.type });
+      const created = Date.parse(r.createdAt);
+      if (Number.isFinite(created))
+        metrics.outboxRelayLag.observe({ topic: r.topic }, Math.max(0, nowMs - created) / 1000);
+    }
   }
 
   private cleanup(): void {

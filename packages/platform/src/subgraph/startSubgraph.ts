@@ -12,7 +12,7 @@ import type { Caller } from '../auth/Caller.js';
 import { UntrustedCallerError, verifyCallerHeaders } from '../auth/internalIdentity.js';
 import { createEventBus } from '../bus/createEventBus.js';
 import { deadLetterCount } from '../bus/deliverWithRetry.js';
-import type { ConsumerHandle, EventBus } from '../bus/EventBus.js';
+import { type ConsumerHandle, dlqTopic, type EventBus } from '../bus/EventBus.js';
 import { ConfigError, envInt, type ServiceConfig } from '../config.js';
 import { Database } from '../db/Database.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
@@ -28,6 +28,10 @@ import {
 import { logger } from '../logger.js';
 import { type EventHandler, startEventConsumer } from '../outbox/EventConsumer.js';
 import { Outbox } from '../outbox/Outbox.js';
+import { graphqlMetricsPlugin } from '../telemetry/graphqlMetricsPlugin.js';
+import { metrics, metricsRoute } from '../telemetry/metrics.js';
+import { metricsPortFromEnv, startMetricsServer, startTelemetry } from '../telemetry/startTelemetry.js';
+import { stopTracing } from '../telemetry/tracing.js';
 
 /** What every subgraph's resolvers get in their context. */
 export interface SubgraphContext extends BaseContext {
@@ -102,6 +106,8 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
 ): Promise<RunningSubgraph<S>> {
   const { config } = options;
   logger.setService(config.name);
+  await startTelemetry(config.name);
+  const metricsPort = metricsPortFromEnv();
   const database = new Database({
     path: join(config.dataDir, `${config.name}.db`),
     schema: options.dbSchema,
@@ -124,7 +130,11 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     introspection: true,
     // Sandbox is served by the router; subgraphs answer only signed requests.
     // Inline (ftv1) tracing is for GraphOS usage reporting, which we do not use: it only costs CPU.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      graphqlMetricsPlugin<C>(),
+    ],
     formatError: maskInternalErrors,
     includeStacktraceInErrorResponses: false,
     // closeOnSignals owns shutdown order (HTTP, consumers, outbox, then Apollo).
@@ -194,7 +204,12 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     name: config.name,
     port: config.port,
     host: config.host,
-    routes: { '/graphql': graphql, ...(parts.routes ?? {}) },
+    routes: {
+      '/graphql': graphql,
+      // Subgraph ports are cluster-internal (NetworkPolicy); METRICS_PORT moves /metrics off them.
+      ...(metricsPort === null ? { '/metrics': metricsRoute } : {}),
+      ...(parts.routes ?? {}),
+    },
     // Ready = this context can serve: its own database is open (and migrated: that happened above).
     // The bus and the consumers are deliberately NOT here: a Kafka outage is absorbed by the outbox
     // (writes keep being accepted and are relayed when it returns) and a consumer restarting only
@@ -214,6 +229,23 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
       };
     },
   });
+  const metricsServer = metricsPort === null ? null : await startMetricsServer(metricsPort, config.host);
+  const unregisterMetrics = [
+    metrics.consumerLag.register(async () =>
+      (await Promise.all(consumers.map((c) => c.status()))).map((s) => ({
+        labels: { group: s.group },
+        value: s.lag ?? 0,
+      })),
+    ),
+    ...(options.topic && bus.topicSize
+      ? [
+          metrics.dlqSize.register(async () => {
+            const topic = dlqTopic(options.topic as string);
+            return [{ labels: { topic }, value: (await bus.topicSize?.(topic)) ?? 0 }];
+          }),
+        ]
+      : []),
+  ];
   await parts.afterListen?.(http, schema);
   logger.info('subgraph listening', { url: `${http.url}/graphql`, bus: bus.kind });
 
@@ -221,7 +253,9 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
   const close = () => {
     closed ??= (async () => {
       await parts.onClose?.();
+      for (const unregister of unregisterMetrics) unregister();
       await http.close();
+      await metricsServer?.close();
       for (const c of consumers) await c.stop();
       await outbox?.stop();
       await apollo.stop();
@@ -270,7 +304,9 @@ export function closeOnSignals(
     const timer = setTimeout(() => process.exit(1), drainMs + 10_000);
     timer.unref();
     const drained = new Promise<void>((resolve) => setTimeout(resolve, drainMs));
-    drained.then(close).then(
+    // Spans still buffered are exported before the process exits.
+    const closeAndFlush = () => close().then(stopTracing);
+    drained.then(closeAndFlush).then(
       () => process.exit(0),
       (err) => {
         logger.error('shutdown failed', { error: (err as Error).message });
