@@ -24,3 +24,5 @@ export * from './outbox/Outbox.js';
 export * from './subgraph/startSubgraph.js';
 export * from './live/PushIterator.js';
 export * from './PeriodicTask.js';
+export * from './pagination/connection.js';
+export * from './catalog/openingHours.js';
