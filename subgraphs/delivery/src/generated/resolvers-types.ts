@@ -303,10 +303,10 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   availableDeliveries?: Resolver<Array<ResolversTypes['Delivery']>, ParentType, ContextType>;
-  availableDeliveryConnection?: Resolver<ResolversTypes['DeliveryConnection'], ParentType, ContextType, Partial<QueryAvailableDeliveryConnectionArgs>>;
+  availableDeliveryConnection?: Resolver<ResolversTypes['DeliveryConnection'], ParentType, ContextType, RequireFields<QueryAvailableDeliveryConnectionArgs, 'first'>>;
   delivery?: Resolver<Maybe<ResolversTypes['Delivery']>, ParentType, ContextType, RequireFields<QueryDeliveryArgs, 'orderId'>>;
   myDeliveries?: Resolver<Array<ResolversTypes['Delivery']>, ParentType, ContextType>;
-  myDeliveryConnection?: Resolver<ResolversTypes['DeliveryConnection'], ParentType, ContextType, Partial<QueryMyDeliveryConnectionArgs>>;
+  myDeliveryConnection?: Resolver<ResolversTypes['DeliveryConnection'], ParentType, ContextType, RequireFields<QueryMyDeliveryConnectionArgs, 'first'>>;
 }>;
 
 export type StoreResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Store'] = ResolversParentTypes['Store']> = ResolversObject<{

@@ -672,10 +672,10 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   menuItem?: Resolver<Maybe<ResolversTypes['MenuItem']>, ParentType, ContextType, RequireFields<QueryMenuItemArgs, 'id'>>;
   myStores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
-  myTicketConnection?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, Partial<QueryMyTicketConnectionArgs>>;
+  myTicketConnection?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, RequireFields<QueryMyTicketConnectionArgs, 'first'>>;
   myTickets?: Resolver<Array<ResolversTypes['Ticket']>, ParentType, ContextType, Partial<QueryMyTicketsArgs>>;
   store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType, RequireFields<QueryStoreArgs, 'id'>>;
-  storeConnection?: Resolver<ResolversTypes['StoreConnection'], ParentType, ContextType, Partial<QueryStoreConnectionArgs>>;
+  storeConnection?: Resolver<ResolversTypes['StoreConnection'], ParentType, ContextType, RequireFields<QueryStoreConnectionArgs, 'first'>>;
   stores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
   ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<QueryTicketArgs, 'orderId'>>;
 }>;
@@ -690,7 +690,7 @@ export type StoreResolvers<ContextType = Context, ParentType extends ResolversPa
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   menu?: Resolver<Array<ResolversTypes['MenuItem']>, ParentType, ContextType>;
   menuCategories?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  menuItems?: Resolver<ResolversTypes['MenuItemConnection'], ParentType, ContextType, Partial<StoreMenuItemsArgs>>;
+  menuItems?: Resolver<ResolversTypes['MenuItemConnection'], ParentType, ContextType, RequireFields<StoreMenuItemsArgs, 'first'>>;
   minimumOrder?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   open?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
