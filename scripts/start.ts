@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
 import { ensureWebBuilt } from './buildWeb.js';
+import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from './seed.js';
 import { isMain, makeToken } from './token.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -324,7 +325,7 @@ Tokens (12 h; send as "Authorization: Bearer <token>"):
   export ALICE=${tokens.alice}    # customer alice
   export OWNER=${tokens.owner}    # owner owner-1 (owns store-1)
   export RIDER=${tokens.rider}    # rider rider-1
-  More: npm run token -- --role customer|owner|rider --sub <id>
+  More: npm run token -- --role customer|owner|rider|admin --sub <id>
 
 List the stores and their menus:
   ${curl(null, '{ stores { id name open menu { id name price available } } }')}
@@ -367,6 +368,12 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error(`${(err as Error).message}; the API still starts, the app at / will not load.`);
   }
+  // Demo data is an explicit step (scripts/seed.ts), idempotent; never in production.
+  const seeding = process.env.NODE_ENV !== 'production';
+  if (seeding) {
+    const inserted = await seed(resolve(process.env.DATA_DIR ?? 'data'));
+    if (inserted.length > 0) console.log(`seed: inserted the demo stores ${inserted.join(', ')}`);
+  }
   try {
     system = await startSystem({ signal: abort.signal, readyTimeoutMs });
   } catch (err) {
@@ -378,6 +385,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  if (seeding) {
+    // Ready does not mean the order context has priced the demo menus yet: wait for that fact.
+    const deadline = Date.now() + readyTimeoutMs;
+    while (replicatedStoreCount(system.dataDir) < SEEDED_STORE_IDS.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
   }
   process.stdout.write(banner(system.services.router?.port ?? DEFAULT_PORTS.router));
 }

@@ -10,7 +10,7 @@ import { isMain, UsageError } from './cli.js';
 
 export { isMain, UsageError };
 
-export const TOKEN_ROLES = ['customer', 'owner', 'rider'] as const;
+export const TOKEN_ROLES = ['customer', 'owner', 'rider', 'admin'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 
 export interface TokenOptions {
@@ -32,7 +32,7 @@ export function makeToken({ role, sub, name, ttlSeconds = 12 * 3600, secret }: T
   );
 }
 
-export const USAGE = `usage: npm run token -- --role customer|owner|rider --sub <id> [--name <name>] [--ttl <seconds>]
+export const USAGE = `usage: npm run token -- --role customer|owner|rider|admin --sub <id> [--name <name>] [--ttl <seconds>]
   e.g. npm run token -- --role customer --sub alice`;
 
 /** Parses CLI arguments into token options; throws UsageError with the reason when they are wrong. */

@@ -7,6 +7,7 @@ import { signJwt } from '../packages/platform/src/auth/jwt.js';
 import { SUBGRAPHS } from '../packages/platform/src/config.js';
 import { BUILD_ENTRIES, buildAll } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
+import { seed } from '../scripts/seed.js';
 import { freePort } from '../packages/platform/src/testing/freePort.js';
 
 /**
@@ -95,6 +96,8 @@ describe('npm run build: compiled JavaScript for every process', () => {
     const urls = Object.fromEntries(
       SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${ports[s]}`]),
     );
+    // Demo data only by the explicit seed command's code (the services never seed themselves).
+    await seed(dataDir);
     for (const s of SUBGRAPHS) run([s], ports[s], urls);
     run(['router'], ports.router, { ...urls, ROUTER_WATCH_SUPERGRAPH: 'false' });
     const store = `http://127.0.0.1:${ports.store}`;

@@ -40,6 +40,15 @@ export interface CostEstimate {
 export const MUTATION_FIELD_COST = 10;
 /** Arguments that bound the length of the list a field returns, when a field has one. */
 const SLICING_ARGUMENTS = ['first', 'last', 'limit'] as const;
+/** The lists of a connection type whose length its field's slicing argument bounds. */
+const CONNECTION_LISTS = new Set(['edges', 'nodes']);
+
+/** A Relay-style connection: an object type named `…Connection` with `edges` or `nodes`. */
+function isConnection(type: GraphQLCompositeType): boolean {
+  if (!hasFields(type) || !type.name.endsWith('Connection')) return false;
+  const fields = type.getFields();
+  return 'edges' in fields || 'nodes' in fields;
+}
 
 /**
  * Estimates how many objects an operation makes the router and subgraphs produce, before it is
@@ -80,20 +89,28 @@ export function operationCost(
     return estimate.assumedListSize;
   };
 
-  const fieldCost = (node: FieldNode, field: GraphQLField<unknown, unknown>): number => {
+  /**
+   * `pageSize`: set when this field is a connection's `edges` or `nodes`; the page size its
+   * connection field's slicing argument gave stands in for the outer list's length.
+   */
+  const fieldCost = (node: FieldNode, field: GraphQLField<unknown, unknown>, pageSize?: number): number => {
     let multiplier = 1;
     let type: GraphQLType = field.type;
     let outermost = true;
+    let sawList = false;
     while (isNonNull(type) || isList(type)) {
       if (isList(type)) {
         // A slicing argument bounds the outer list; inner lists keep the assumed length.
-        multiplier *= outermost ? listLength(node, field) : estimate.assumedListSize;
+        multiplier *= outermost ? (pageSize ?? listLength(node, field)) : estimate.assumedListSize;
         outermost = false;
+        sawList = true;
       }
       type = type.ofType;
     }
     if (!isComposite(type)) return 0;
-    const inner = node.selectionSet ? selectionCost(node.selectionSet, type) : 0;
+    // A connection (a Relay-style page object, not a list): its `first` bounds its edges/nodes.
+    const page = !sawList && isConnection(type) ? listLength(node, field) : undefined;
+    const inner = node.selectionSet ? selectionCost(node.selectionSet, type, false, page) : 0;
     return multiplier * (1 + inner);
   };
 
@@ -101,6 +118,7 @@ export function operationCost(
     set: SelectionSetNode,
     parent: GraphQLCompositeType,
     mutationRoot = false,
+    pageSize?: number,
   ): number => {
     let cost = 0;
     for (const sel of set.selections) {
@@ -108,10 +126,11 @@ export function operationCost(
         if (sel.name.value.startsWith('__')) continue;
         if (!hasFields(parent)) continue;
         const field = parent.getFields()[sel.name.value];
-        if (field) cost += fieldCost(sel, field) + (mutationRoot ? MUTATION_FIELD_COST : 0);
+        const paged = pageSize !== undefined && CONNECTION_LISTS.has(sel.name.value) ? pageSize : undefined;
+        if (field) cost += fieldCost(sel, field, paged) + (mutationRoot ? MUTATION_FIELD_COST : 0);
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        if (isComposite(type)) cost += selectionCost(sel.selectionSet, type, mutationRoot);
+        if (isComposite(type)) cost += selectionCost(sel.selectionSet, type, mutationRoot, pageSize);
       } else {
         const name = sel.name.value;
         const key = mutationRoot ? `${name}@root` : name;

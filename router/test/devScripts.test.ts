@@ -25,7 +25,7 @@ describe('scripts/token.ts', () => {
 
   it.each([
     [['--sub', 'alice']],
-    [['--role', 'admin', '--sub', 'alice']],
+    [['--role', 'superuser', '--sub', 'alice']],
     [['--role', 'service', '--sub', 'order']],
     [['--role', 'customer']],
     [['--role', 'customer', '--sub', 'alice', '--ttl', '-5']],

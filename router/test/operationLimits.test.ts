@@ -131,6 +131,22 @@ describe('operationCost', () => {
     expect(cost('{ stores { ... on Store { menu { name store { name } } } } }')).toBe(direct);
   });
 
+  it('bounds a connection’s edges and nodes by its `first` (default 20), not the assumed list size', () => {
+    // storeConnection 1 × (1 + nodes 3 × (1 + menu 10 × 1))
+    expect(cost('{ storeConnection(first: 3) { nodes { id menu { id } } pageInfo { hasNextPage } } }')).toBe(
+      1 + 3 * 11 + 1,
+    );
+    expect(cost('query($n: Int) { storeConnection(first: $n) { edges { node { id } } } }', { n: 50 })).toBe(
+      1 + 50 * (1 + 1),
+    );
+    // No `first`: the schema's default page size (20).
+    expect(cost('{ storeConnection { nodes { id } } }')).toBe(1 + 20);
+    // Nested: a page of stores, each with a page of 5 menu items.
+    expect(cost('{ storeConnection(first: 4) { nodes { menuItems(first: 5) { nodes { id } } } } }')).toBe(
+      1 + 4 * (1 + (1 + 5)),
+    );
+  });
+
   it('adds a write cost per mutation root field', () => {
     const q = 'mutation { setStoreOpen(storeId: "store-1", open: true) { id } }';
     expect(cost(q)).toBe(1 + MUTATION_FIELD_COST);

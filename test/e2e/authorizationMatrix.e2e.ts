@@ -86,6 +86,8 @@ interface Fixtures {
   /** Orders of the other customer / at the other owner's store, placed after every fixture. */
   otherCustomerMarker: string;
   otherOwnerMarker: string;
+  /** A menu item of store-1 added for removeMenuItem. */
+  removableItem: string;
 }
 
 describe('authorization matrix: every root field × every kind of caller', () => {
@@ -121,6 +123,9 @@ describe('authorization matrix: every root field × every kind of caller', () =>
     (orderId: () => string, key = 'id') =>
     (value: unknown) =>
       Array.isArray(value) && value.some((v) => (v as Record<string, unknown>)[key] === orderId());
+
+  const inNodes = (contains: (value: unknown) => boolean) => (value: unknown) =>
+    contains((value as { nodes?: unknown } | null)?.nodes);
 
   /** A subscription's cell: refused (code), or whether the fixture (ok) or only the marker (empty) arrived. */
   const live = async (
@@ -203,7 +208,36 @@ describe('authorization matrix: every root field × every kind of caller', () =>
       cells('UNAUTHENTICATED', 'ok', 'empty', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'),
       hasOrder(() => fx.delivered),
     ),
+    query(
+      'myOrderConnection',
+      `{ myOrderConnection(first: 100) { nodes { id } } }`,
+      () => ({}),
+      cells('UNAUTHENTICATED', 'ok', 'empty', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'),
+      inNodes(hasOrder(() => fx.delivered)),
+    ),
     query('stores', `{ stores { id name } }`, () => ({}), PUBLIC),
+    query('storeConnection', `{ storeConnection(first: 100) { nodes { id } } }`, () => ({}), PUBLIC),
+    query(
+      'myTicketConnection',
+      `{ myTicketConnection(first: 100) { nodes { orderId } } }`,
+      () => ({}),
+      cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'empty', 'FORBIDDEN', 'FORBIDDEN'),
+      inNodes(hasOrder(() => fx.delivered, 'orderId')),
+    ),
+    query(
+      'availableDeliveryConnection',
+      `{ availableDeliveryConnection(first: 100) { nodes { orderId } } }`,
+      () => ({}),
+      cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'ok'),
+      inNodes(hasOrder(() => fx.awaiting, 'orderId')),
+    ),
+    query(
+      'myDeliveryConnection',
+      `{ myDeliveryConnection(first: 100) { nodes { orderId } } }`,
+      () => ({}),
+      cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'empty'),
+      inNodes(hasOrder(() => fx.delivered, 'orderId')),
+    ),
     query('store', `{ store(id: "store-1") { id name } }`, () => ({}), PUBLIC),
     query('menuItem', `{ menuItem(id: "menu-1-1") { id name price } }`, () => ({}), PUBLIC),
     query(
@@ -356,6 +390,44 @@ describe('authorization matrix: every root field × every kind of caller', () =>
       () => ({}),
       OWNER_ONLY,
     ),
+    // Catalogue changes (test/e2e/ownerCatalogue.e2e.ts has each one with an admin and input errors).
+    // Any owner may create a store of their own.
+    mutation(
+      'createStore',
+      `mutation { createStore(input: { name: "Matrix", category: "KOREAN", address: "1 Jong-ro" }) { id open } }`,
+      () => ({}),
+      cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN'),
+    ),
+    mutation(
+      'updateStore',
+      `mutation { updateStore(storeId: "store-1", input: { address: "12 Teheran-ro, Gangnam-gu, Seoul" }) { id } }`,
+      () => ({}),
+      OWNER_ONLY,
+    ),
+    mutation(
+      'addMenuItem',
+      `mutation { addMenuItem(storeId: "store-1", input: { name: "Matrix Fries", price: 3000 }) { id } }`,
+      () => ({}),
+      OWNER_ONLY,
+    ),
+    mutation(
+      'updateMenuItem',
+      `mutation { updateMenuItem(menuItemId: "menu-1-5", input: { description: "Crunchy" }) { id } }`,
+      () => ({}),
+      OWNER_ONLY,
+    ),
+    mutation(
+      'reorderMenu',
+      `mutation { reorderMenu(storeId: "store-2", menuItemIds: ["menu-2-1", "menu-2-2", "menu-2-3", "menu-2-4", "menu-2-5"]) { id } }`,
+      () => ({}),
+      OWNER_ONLY,
+    ),
+    mutation(
+      'removeMenuItem',
+      `mutation($id: ID!) { removeMenuItem(menuItemId: $id) { id } }`,
+      () => ({ id: fx.removableItem }),
+      OWNER_ONLY,
+    ),
     mutation(
       'pickUp',
       `mutation($id: ID!) { pickUp(orderId: $id) { status riderId } }`,
@@ -419,7 +491,15 @@ describe('authorization matrix: every root field × every kind of caller', () =>
     ).id;
     await waitForTicket(sys, otherOwnerMarker, 'AWAITING_ACCEPTANCE', 'owner-2');
     await waitForTicket(sys, otherCustomerMarker);
+    const removableItem = (
+      await sys.ok<{ addMenuItem: { id: string } }>(
+        'mutation { addMenuItem(storeId: "store-1", input: { name: "Removable", price: 1000 }) { id } }',
+        {},
+        sys.token('owner', 'owner-1'),
+      )
+    ).addMenuItem.id;
     fx = {
+      removableItem,
       delivered,
       awaiting,
       placedCancel,

@@ -422,6 +422,70 @@ describe.skipIf(SKIP)('web app in a browser', () => {
     }
   });
 
+  it('the owner edits a menu in the console: adds a dish, changes its price, moves and removes it; placeOrder charges the new price', async () => {
+    const owner = await signIn(DEMO.owner, '/owner');
+    const STORE = 'store-2';
+    const menuIds = async () =>
+      (
+        await sys.ok<{ store: { menu: { id: string; name: string; price: number }[] } }>(
+          'query($s: ID!) { store(id: $s) { menu { id name price } } }',
+          { s: STORE },
+        )
+      ).store.menu;
+    const editor = owner.page.getByRole('region', { name: 'Menu of Mapo Tteokbokki' });
+    await editor.getByLabel('Dish name').fill('Cheese Tteokbokki');
+    await editor.getByLabel('Price (₩)').fill('13000');
+    await editor.getByLabel('Category').fill('Tteokbokki');
+    await editor.getByRole('button', { name: 'Add dish' }).click();
+    const price = editor.getByLabel('Price of Cheese Tteokbokki (₩)');
+    await price.waitFor({ timeout: UI_TIMEOUT });
+    const added = (await menuIds()).find((m) => m.name === 'Cheese Tteokbokki')!;
+    expect(added.price).toBe(13_000);
+    expect((await menuIds()).at(-1)!.id).toBe(added.id);
+
+    await price.fill('13500');
+    await editor.getByRole('button', { name: 'Save price of Cheese Tteokbokki' }).click();
+    await waitFor(async () => (await menuIds()).find((m) => m.id === added.id)?.price === 13_500, {
+      what: 'the new price saved',
+    });
+    // The order context prices from the newest snapshot.
+    const ordered = await waitFor(
+      async () => {
+        const res = await sys.gql<{ placeOrder: { total: number } }>(
+          'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { total } }',
+          { input: { storeId: STORE, items: [{ menuItemId: added.id, quantity: 2 }] } },
+          sys.token('customer', 'menu-editor-customer'),
+        );
+        return res.data?.placeOrder.total === 27_000 ? res.data.placeOrder : undefined;
+      },
+      { what: 'placeOrder to charge the new price' },
+    );
+    expect(ordered.total).toBe(27_000);
+
+    const before = (await menuIds()).map((m) => m.id);
+    await editor.getByRole('button', { name: 'Move Cheese Tteokbokki up' }).click();
+    const moved = [...before];
+    moved.splice(moved.length - 2, 2, added.id, before.at(-2)!);
+    await waitFor(async () => JSON.stringify((await menuIds()).map((m) => m.id)) === JSON.stringify(moved), {
+      what: 'the dish moved up',
+    });
+    await expect
+      .poll(
+        async () =>
+          await editor
+            .locator('[data-menu-editor-item]')
+            .nth(moved.length - 2)
+            .getAttribute('data-menu-editor-item'),
+      )
+      .toBe(added.id);
+    await shot(owner.page, 'owner-menu-editor');
+
+    await editor.getByRole('button', { name: 'Remove Cheese Tteokbokki' }).click();
+    await price.waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+    expect((await menuIds()).map((m) => m.id)).toEqual(before.filter((id) => id !== added.id));
+    expect(owner.errors).toEqual([]);
+  });
+
   it('GraphiQL runs a query and a subscription with nothing loaded from outside the router', async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     contexts.push(context);

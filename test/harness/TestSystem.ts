@@ -8,6 +8,7 @@ import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
 import { ServiceProxy } from './ServiceProxy.js';
 import { freePort } from '../../packages/platform/src/testing/freePort.js';
+import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from '../../scripts/seed.js';
 
 export type { ServiceName };
 /** The five subgraphs, as the platform lists them. */
@@ -37,6 +38,11 @@ export interface TestSystemOptions {
   proxied?: ServiceName[];
   /** How long start() waits for each process to be ready (default E2E_READY_TIMEOUT_MS, else 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Seed the demo stores with `npm run seed`'s code before starting, and wait until the order
+   * context's menu replica has them. Default true (the e2e suites rely on the demo stores).
+   */
+  seed?: boolean;
 }
 
 /** What rollOver() did, for the test to report. */
@@ -106,10 +112,18 @@ export class TestSystem {
         system.backendPorts.set(name, backend);
         system.proxies.set(name, await ServiceProxy.start(system.ports[name], backend));
       }
+      const seeding = options.seed ?? true;
+      if (seeding) await seed(system.dataDir);
       await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
       await system.startService('router', { waitReady: false });
       const readyMs = options.readyTimeoutMs ?? Number(process.env.E2E_READY_TIMEOUT_MS ?? 60_000);
       await Promise.all(ALL.map((n) => system.waitReady(n, readyMs)));
+      if (seeding)
+        await waitFor(() => replicatedStoreCount(system.dataDir) === SEEDED_STORE_IDS.length, {
+          timeoutMs: readyMs,
+          intervalMs: 100,
+          what: "the order context's replica of the seeded stores",
+        });
     } catch (err) {
       // The caller never gets the system to close: stop what did start rather than orphan it.
       await system.close();

@@ -77,6 +77,7 @@ export const MyStoresQuery = graphql(`
       menu {
         ...MenuItemFields
       }
+      ...OwnerStoreFields
     }
   }
 `);
@@ -212,6 +213,86 @@ export const DeliveryAvailableSubscription = graphql(`
   subscription DeliveryAvailable($afterChangeId: Int) {
     deliveryAvailable(afterChangeId: $afterChangeId) {
       ...DashboardFields
+    }
+  }
+`);
+
+/** The owner console's store editor: the store's terms and its full menu, in menu order. */
+export const OwnerStoreFieldsFragment = graphql(`
+  fragment OwnerStoreFields on Store {
+    id
+    name
+    description
+    category
+    address
+    timeZone
+    minimumOrder
+    deliveryFee
+    open
+    acceptingOrders
+    menu {
+      id
+      name
+      description
+      category
+      price
+      available
+    }
+  }
+`);
+
+export const CreateStoreMutation = graphql(`
+  mutation CreateStore($input: CreateStoreInput!) {
+    createStore(input: $input) {
+      ...OwnerStoreFields
+    }
+  }
+`);
+
+export const UpdateStoreMutation = graphql(`
+  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {
+    updateStore(storeId: $storeId, input: $input) {
+      ...OwnerStoreFields
+    }
+  }
+`);
+
+export const AddMenuItemMutation = graphql(`
+  mutation AddMenuItem($storeId: ID!, $input: MenuItemInput!) {
+    addMenuItem(storeId: $storeId, input: $input) {
+      id
+      store {
+        ...OwnerStoreFields
+      }
+    }
+  }
+`);
+
+export const UpdateMenuItemMutation = graphql(`
+  mutation UpdateMenuItem($menuItemId: ID!, $input: UpdateMenuItemInput!) {
+    updateMenuItem(menuItemId: $menuItemId, input: $input) {
+      id
+      name
+      price
+      category
+      description
+      available
+    }
+  }
+`);
+
+export const ReorderMenuMutation = graphql(`
+  mutation ReorderMenu($storeId: ID!, $menuItemIds: [ID!]!) {
+    reorderMenu(storeId: $storeId, menuItemIds: $menuItemIds) {
+      ...OwnerStoreFields
+    }
+  }
+`);
+
+export const RemoveMenuItemMutation = graphql(`
+  mutation RemoveMenuItem($menuItemId: ID!) {
+    removeMenuItem(menuItemId: $menuItemId) {
+      ...OwnerStoreFields
     }
   }
 `);

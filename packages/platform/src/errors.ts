@@ -12,7 +12,10 @@ export const ErrorCode = {
   /** The state machine does not allow this step now (e.g. cancel after cooking started). */
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   MENU_ITEM_UNAVAILABLE: 'MENU_ITEM_UNAVAILABLE',
+  /** The store is closed by its owner or outside its opening hours (`extensions.reason: OUTSIDE_OPENING_HOURS`). */
   STORE_CLOSED: 'STORE_CLOSED',
+  /** The items cost less than the store's minimum order; `extensions.minimumOrder`, `subtotal` (won). */
+  MINIMUM_ORDER_NOT_MET: 'MINIMUM_ORDER_NOT_MET',
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   /** Payment is down or overloaded (circuit open); `extensions.retryAfterSeconds` says when to retry. */
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',

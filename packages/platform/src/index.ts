@@ -26,3 +26,5 @@ export * from './live/PushIterator.js';
 export * from './PeriodicTask.js';
 export * from './db/backup.js';
 export * from './telemetry/index.js';
+export * from './pagination/connection.js';
+export * from './catalog/openingHours.js';

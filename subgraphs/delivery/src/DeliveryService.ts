@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  afterKey,
   type Caller,
+  type Connection,
+  pageRequest,
+  type SortColumn,
+  toConnection,
   canSeeOrder,
   type Database,
   type DeliveryPayload,
@@ -169,6 +174,45 @@ export class DeliveryService {
       .from(deliveries)
       .where(eq(deliveries.status, 'AVAILABLE'))
       .orderBy(asc(deliveries.createdAt), asc(deliveries.id));
+  }
+
+  /** A page of {@link available}, in the same order. */
+  async availablePage(args: {
+    first?: number | null;
+    after?: string | null;
+  }): Promise<Connection<DeliveryRow>> {
+    const page = pageRequest(args, 2);
+    const order: SortColumn[] = [
+      { column: deliveries.createdAt, direction: 'asc' },
+      { column: deliveries.id, direction: 'asc' },
+    ];
+    const rows = await this.database.reader
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'AVAILABLE'), page.after ? afterKey(order, page.after) : undefined))
+      .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
+      .limit(page.first + 1);
+    return toConnection(rows, page.first, (r) => [r.createdAt, r.id]);
+  }
+
+  /** A page of {@link ofRider}, in the same order. */
+  async riderPage(
+    riderId: string,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Connection<DeliveryRow>> {
+    const page = pageRequest(args, 2);
+    const order: SortColumn[] = [
+      { column: deliveries.pickedUpAt, direction: 'desc' },
+      { column: deliveries.id, direction: 'desc' },
+    ];
+    const rows = await this.database.reader
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.riderId, riderId), page.after ? afterKey(order, page.after) : undefined))
+      .orderBy(desc(deliveries.pickedUpAt), desc(deliveries.id))
+      .limit(page.first + 1);
+    // A rider's deliveries always have pickedUpAt (set together with riderId).
+    return toConnection(rows, page.first, (r) => [r.pickedUpAt ?? '', r.id]);
   }
 
   /** Newest pickup first. */

@@ -17,6 +17,11 @@ export function deliveryResolvers(service: DeliveryService): Resolvers {
         return service.available();
       },
       myDeliveries: (_parent, _args, { caller }) => service.ofRider(requireRider(caller).id),
+      availableDeliveryConnection: (_parent, args, { caller }) => {
+        requireRider(caller);
+        return service.availablePage(args);
+      },
+      myDeliveryConnection: (_parent, args, { caller }) => service.riderPage(requireRider(caller).id, args),
       delivery: async (_parent, { orderId }, { caller }) => {
         if (!caller) throw unauthenticated();
         const delivery = await service.findByOrder(orderId);

@@ -305,3 +305,48 @@ describe('visibility', () => {
     expect(await entity('no-such-order', alice)).toBeNull();
   });
 });
+
+describe('delivery connections', () => {
+  type Page = { nodes: { orderId: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  const pages = async (field: string, caller: Caller, first: number) => {
+    const seen: string[][] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: { data?: Record<string, Page> | null; errors?: unknown[] } = await gql<Record<string, Page>>(
+        s.url,
+        `query($first: Int, $after: String) { ${field}(first: $first, after: $after) { nodes { orderId } pageInfo { hasNextPage endCursor } } }`,
+        { first, after },
+        caller,
+      );
+      expect(res.errors).toBeUndefined();
+      const page = res.data![field]!;
+      seen.push(page.nodes.map((n) => n.orderId));
+      if (!page.pageInfo.hasNextPage) return seen;
+      after = page.pageInfo.endCursor;
+    }
+  };
+
+  it('pages available deliveries and a rider’s deliveries in the order of the lists, without gaps or repeats', async () => {
+    for (let i = 0; i < 5; i++) await readyOrder();
+    const list = await gql<{ availableDeliveries: { orderId: string }[] }>(s.url, AVAILABLE, {}, rider1);
+    const all = list.data!.availableDeliveries.map((d) => d.orderId);
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const paged = await pages('availableDeliveryConnection', rider1, 2);
+    expect(paged.length).toBe(Math.ceil(all.length / 2));
+    expect(paged.flat()).toEqual(all);
+
+    const rider = { id: `rider-pages-${randomUUID()}`, role: 'rider' } as const;
+    for (const orderId of all.slice(0, 3))
+      expect(code(await gql(s.url, PICK_UP, { id: orderId }, rider))).toBeUndefined();
+    const mine = await gql<{ myDeliveries: { orderId: string }[] }>(s.url, MINE, {}, rider);
+    const minePaged = await pages('myDeliveryConnection', rider, 2);
+    expect(minePaged.map((p) => p.length)).toEqual([2, 1]);
+    expect(minePaged.flat()).toEqual(mine.data!.myDeliveries.map((d) => d.orderId));
+    expect(code(await gql(s.url, '{ myDeliveryConnection(first: 0) { nodes { id } } }', {}, rider))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(code(await gql(s.url, '{ availableDeliveryConnection { nodes { id } } }', {}, alice))).toBe(
+      'FORBIDDEN',
+    );
+  });
+});

@@ -6,8 +6,10 @@ import {
   ErrorCode,
   forbidden,
   invalidTransition,
+  isWithinOpeningHours,
   logger,
   notFound,
+  type OpeningPeriod,
   OrderEvents,
   type OrderLine,
   type OrderPlacedPayload,
@@ -46,6 +48,8 @@ export class OrderService {
     private readonly database: Database<typeof schema>,
     private readonly outbox: Outbox,
     private readonly payment: PaymentClient,
+    /** The clock opening hours are judged by; tests pass their own. Default the system clock. */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async placeOrder(caller: Caller, raw: PlaceOrderInputRaw): Promise<OrderRow> {
@@ -56,17 +60,28 @@ export class OrderService {
       if (existing) return existing;
     }
 
-    const [store] = await db.select().from(catalogStores).where(eq(catalogStores.id, input.storeId));
+    const ids = input.lines.map((l) => l.menuItemId);
+    // Store and items in ONE statement, so one snapshot of the replica: a StoreUpserted applied
+    // meanwhile (a price change) is either wholly in this order's prices or wholly not, never a mix
+    // of old and new lines or of an old fee with new prices.
+    const rows = await db
+      .select({ store: catalogStores, item: catalogMenuItems })
+      .from(catalogStores)
+      .leftJoin(
+        catalogMenuItems,
+        and(eq(catalogMenuItems.storeId, catalogStores.id), inArray(catalogMenuItems.id, ids)),
+      )
+      .where(eq(catalogStores.id, input.storeId));
+    const store = rows[0]?.store;
     if (!store) throw notFound('Store', input.storeId);
     if (!store.open)
       throw domainError(ErrorCode.STORE_CLOSED, `${store.name} is closed right now`, { storeId: store.id });
-    const ids = input.lines.map((l) => l.menuItemId);
-    const menu = new Map(
-      (await db.select().from(catalogMenuItems).where(inArray(catalogMenuItems.id, ids))).map((m) => [
-        m.id,
-        m,
-      ]),
-    );
+    if (!isWithinOpeningHours(JSON.parse(store.openingHours) as OpeningPeriod[], store.timeZone, this.now()))
+      throw domainError(ErrorCode.STORE_CLOSED, `${store.name} is outside its opening hours`, {
+        storeId: store.id,
+        reason: 'OUTSIDE_OPENING_HOURS',
+      });
+    const menu = new Map(rows.flatMap((r) => (r.item ? [[r.item.id, r.item] as const] : [])));
     const lines: OrderLine[] = [];
     for (const l of input.lines) {
       const item = menu.get(l.menuItemId);
@@ -87,7 +102,16 @@ export class OrderService {
       }
       lines.push({ menuItemId: item.id, name: item.name, quantity: l.quantity, unitPrice: item.price });
     }
-    const total = lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+    const subtotal = lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+    if (subtotal < store.minimumOrder)
+      throw domainError(
+        ErrorCode.MINIMUM_ORDER_NOT_MET,
+        `${store.name} takes orders from ${store.minimumOrder} won; this one is ${subtotal} won`,
+        { storeId: store.id, minimumOrder: store.minimumOrder, subtotal },
+      );
+    // The fee as published with the same snapshot as the prices.
+    const deliveryFee = store.deliveryFee;
+    const total = subtotal + deliveryFee;
 
     const orderId = randomUUID();
     // Never inside a transaction: a slow payment must not hold the database's write lock.
@@ -128,6 +152,7 @@ export class OrderService {
             ownerId: store.ownerId,
             storeName: store.name,
             total,
+            deliveryFee,
             status: 'PLACED',
             progress: 'PLACED',
             statusReason: null,
@@ -152,6 +177,7 @@ export class OrderService {
           storeName: store.name,
           items: lines,
           total,
+          deliveryFee,
           paymentId: payment.id,
         };
         await this.outbox.add(tx, { type: OrderEvents.OrderPlaced, correlationId: orderId, payload });

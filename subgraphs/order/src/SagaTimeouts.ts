@@ -162,6 +162,7 @@ export class SagaTimeouts {
           unitPrice: i.unitPrice,
         })),
         total: order.total,
+        deliveryFee: order.deliveryFee,
         paymentId: order.paymentId,
       };
       await this.outbox.add(tx, { type: OrderEvents.OrderPlaced, correlationId: orderId, payload });

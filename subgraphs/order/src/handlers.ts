@@ -1,4 +1,5 @@
 import {
+  DEFAULT_TIME_ZONE,
   DeliveryEvents,
   type DeliveryPayload,
   type EventEnvelope,
@@ -30,7 +31,18 @@ type Handlers = Partial<Record<string, EventHandler<Schema>>>;
 export async function applyStoreSnapshot(tx: Tx, p: StoreUpsertedPayload): Promise<boolean> {
   const [current] = await tx.select().from(catalogStores).where(eq(catalogStores.id, p.storeId));
   if (current && current.version >= p.version) return false;
-  const store = { id: p.storeId, name: p.name, ownerId: p.ownerId, open: p.open, version: p.version };
+  const store = {
+    id: p.storeId,
+    name: p.name,
+    ownerId: p.ownerId,
+    open: p.open,
+    version: p.version,
+    // Absent in snapshots from before these fields existed: no limits.
+    timeZone: p.timeZone ?? DEFAULT_TIME_ZONE,
+    openingHours: JSON.stringify(p.openingHours ?? []),
+    minimumOrder: p.minimumOrder ?? 0,
+    deliveryFee: p.deliveryFee ?? 0,
+  };
   await tx.insert(catalogStores).values(store).onConflictDoUpdate({ target: catalogStores.id, set: store });
   await tx.delete(catalogMenuItems).where(eq(catalogMenuItems.storeId, p.storeId));
   for (const m of p.menu) {

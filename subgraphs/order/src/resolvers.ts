@@ -1,15 +1,19 @@
 import {
+  afterKey,
   type Database,
   domainError,
   ErrorCode,
   forbidden,
   groupLoader,
   notFound,
+  pageRequest,
   perRequest,
   rowLoader,
+  type SortColumn,
+  toConnection,
   unauthenticated,
 } from '@baemin/platform';
-import { asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { requireCustomer } from './auth.js';
 import type * as schema from './db/schema.js';
 import { orderItems, orders } from './db/schema.js';
@@ -70,6 +74,21 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
           .orderBy(desc(orders.placedAt), desc(orders.id))
           .limit(limit)
           .all();
+      },
+      myOrderConnection: async (_, args, ctx) => {
+        const caller = requireCustomer(ctx);
+        const page = pageRequest(args, 2);
+        const order: SortColumn[] = [
+          { column: orders.placedAt, direction: 'desc' },
+          { column: orders.id, direction: 'desc' },
+        ];
+        const rows = await db
+          .select()
+          .from(orders)
+          .where(and(eq(orders.customerId, caller.id), page.after ? afterKey(order, page.after) : undefined))
+          .orderBy(desc(orders.placedAt), desc(orders.id))
+          .limit(page.first + 1);
+        return toConnection(rows, page.first, (r) => [r.placedAt, r.id]);
       },
     },
     Mutation: {

@@ -73,14 +73,22 @@ async function statusOf(id: string) {
 const orderCount = async () => (await h.order.database.reader.select({ id: orders.id }).from(orders)).length;
 
 describe('catalogue replica and readiness', () => {
-  it('is not ready before any store snapshot, and ready after', async () => {
+  it('is ready with no store at all (a new platform), and prices a store once its snapshot arrives', async () => {
     const fresh = await startHarness({}, false);
     try {
-      expect(await readyStatus(fresh.order.url)).toBe(503);
-      const body = (await (await fetch(`${fresh.order.url}/ready`)).json()) as { failed: string[] };
-      expect(body.failed).toContain('catalog');
-      await publish(fresh.bus, Topics.store, snapshotEnvelope(SNAPSHOTS[0]!));
+      // No stores is a legitimate state (stores come from owners; demo data only from `npm run seed`).
       await waitFor(async () => (await readyStatus(fresh.order.url)) === 200, 4000, 'ready');
+      const [none] = await fresh.order.database.reader.select().from(catalogStores);
+      expect(none).toBeUndefined();
+      await publish(fresh.bus, Topics.store, snapshotEnvelope(SNAPSHOTS[0]!));
+      await waitFor(
+        async () =>
+          (await fresh.order.database.reader.select().from(catalogStores)).some(
+            (s) => s.id === SNAPSHOTS[0]!.storeId,
+          ),
+        4000,
+        'replicated store',
+      );
     } finally {
       await fresh.close();
     }
@@ -257,6 +265,56 @@ describe('placeOrder', () => {
     expect(codeOf(soldOut)).toBe('MENU_ITEM_UNAVAILABLE');
     expect(soldOut.errors![0]!.extensions!.menuItemId).toBe('menu-1-9');
     expect(h.stub.captures).toHaveLength(captures);
+  });
+
+  it('judges opening hours by its injectable clock on the store’s time zone; applies minimum order and fee', async () => {
+    // Friday 18:30 in Seoul.
+    let now = new Date('2026-12-04T09:30:00Z');
+    const timed = await startHarness({}, false, () => now);
+    try {
+      const snapshot: StoreUpsertedPayload = {
+        storeId: 'store-hours',
+        name: 'Dinner Only',
+        ownerId: 'owner-1',
+        open: true,
+        version: 1,
+        menu: [{ menuItemId: 'menu-h-1', name: 'Galbi', price: 20_000, available: true }],
+        openingHours: [{ day: 'FRI', opens: '17:00', closes: '22:00' }],
+        timeZone: 'Asia/Seoul',
+        minimumOrder: 30_000,
+        deliveryFee: 3_000,
+      };
+      await publish(timed.bus, Topics.store, snapshotEnvelope(snapshot));
+      await waitFor(
+        async () => (await timed.order.database.reader.select().from(catalogStores)).length === 1,
+        4000,
+        'replicated store',
+      );
+      const order = (quantity: number) =>
+        gql(
+          timed.order.url,
+          'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { total deliveryFee } }',
+          { input: { storeId: 'store-hours', items: [{ menuItemId: 'menu-h-1', quantity }] } },
+          alice,
+        );
+      const small = await order(1);
+      expect(small.errors?.[0]?.extensions).toMatchObject({
+        code: 'MINIMUM_ORDER_NOT_MET',
+        minimumOrder: 30_000,
+        subtotal: 20_000,
+      });
+      expect((await order(2)).data?.placeOrder).toEqual({ total: 43_000, deliveryFee: 3_000 });
+      // Friday 23:00 in Seoul (14:00 UTC): outside the hours, though the owner left it open.
+      now = new Date('2026-12-04T14:00:00Z');
+      const late = await order(2);
+      expect(late.errors?.[0]?.extensions).toMatchObject({
+        code: 'STORE_CLOSED',
+        reason: 'OUTSIDE_OPENING_HOURS',
+      });
+      expect(timed.stub.captures).toHaveLength(1);
+    } finally {
+      await timed.close();
+    }
   });
 
   it('is for customers only', async () => {

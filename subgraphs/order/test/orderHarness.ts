@@ -8,7 +8,7 @@ import {
   type TicketStatus,
   Topics,
 } from '@baemin/platform';
-import type { OrderRow } from '../src/db/schema.js';
+import { catalogStores, type OrderRow } from '../src/db/schema.js';
 import { type OrderStartOptions, start } from '../src/server.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
 import { EmbeddedEventBus, publish, readyStatus, SECRET, tempDir, waitFor } from './helpers.js';
@@ -26,6 +26,8 @@ export interface Harness {
 export async function startHarness(
   payment: OrderStartOptions['payment'] = {},
   seedCatalog = true,
+  /** The order context's clock (opening hours). Default the system clock. */
+  clock?: () => Date,
 ): Promise<Harness> {
   const tmp = tempDir('order-it-');
   const stub = await new PaymentStub(SECRET).start();
@@ -37,11 +39,19 @@ export async function startHarness(
     internalSecret: SECRET,
     urls: { ...loadServiceConfig('order').urls, payment: stub.url },
     payment,
+    ...(clock ? { clock } : {}),
   });
   const bus = new EmbeddedEventBus({ path: eventLogPath });
   if (seedCatalog) {
     for (const s of SNAPSHOTS) await publish(bus, Topics.store, snapshotEnvelope(s));
     await waitFor(async () => (await readyStatus(order.url)) === 200, 5000, 'order /ready');
+    await waitFor(
+      async () =>
+        (await order.database.reader.select({ id: catalogStores.id }).from(catalogStores)).length >=
+        SNAPSHOTS.length,
+      5000,
+      'the replicated catalogue',
+    );
   }
   return {
     order,

@@ -1,6 +1,19 @@
-import { type Database, forbidden, groupLoader, notFound, perRequest, rowLoader } from '@baemin/platform';
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import { requireOwner } from './auth.js';
+import {
+  afterKey,
+  type Database,
+  forbidden,
+  groupLoader,
+  isWithinOpeningHours,
+  notFound,
+  type OpeningPeriod,
+  pageRequest,
+  perRequest,
+  rowLoader,
+  type SortColumn,
+  toConnection,
+} from '@baemin/platform';
+import { type AnyColumn, and, asc, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { requireCatalogManager, requireOwner } from './auth.js';
 import type * as schema from './db/schema.js';
 import { menuItems, stores, tickets } from './db/schema.js';
 import type { Resolvers } from './generated/resolvers-types.js';
@@ -10,7 +23,12 @@ import type { StoreService } from './StoreService.js';
  * Store data (stores, menus) is public; tickets are visible only to the owner of their store.
  * Reads use the read-only connection, which sees committed state only.
  */
-export function createResolvers(database: Database<typeof schema>, service: StoreService): Resolvers {
+export function createResolvers(
+  database: Database<typeof schema>,
+  service: StoreService,
+  /** The clock of `acceptingOrders`; tests pass a fixed one. Default the system clock. */
+  now: () => Date = () => new Date(),
+): Resolvers {
   const db = database.reader;
   const storeById = async (id: string) =>
     (await db.select().from(stores).where(eq(stores.id, id)))[0] ?? null;
@@ -40,7 +58,7 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
         db
           .select()
           .from(menuItems)
-          .where(inArray(menuItems.storeId, [...storeIds]))
+          .where(and(inArray(menuItems.storeId, [...storeIds]), isNull(menuItems.removedAt)))
           .orderBy(asc(menuItems.sortOrder), asc(menuItems.id)),
       (row) => row.storeId,
     ),
@@ -73,6 +91,47 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
           .orderBy(desc(tickets.createdAt), desc(tickets.orderId))
           .all();
       },
+      storeConnection: async (_, args) => {
+        const page = pageRequest(args, 2);
+        const order: SortColumn[] = [
+          { column: stores.sortOrder, direction: 'asc' },
+          { column: stores.id, direction: 'asc' },
+        ];
+        const filters: (SQL | undefined)[] = [
+          args.category ? eq(stores.category, args.category) : undefined,
+          args.search ? textMatches(args.search, stores.name, stores.description) : undefined,
+          args.openOnly ? eq(stores.open, true) : undefined,
+          page.after ? afterKey(order, page.after) : undefined,
+        ];
+        const rows = await db
+          .select()
+          .from(stores)
+          .where(and(...filters))
+          .orderBy(asc(stores.sortOrder), asc(stores.id))
+          .limit(page.first + 1);
+        return toConnection(rows, page.first, (r) => [r.sortOrder, r.id]);
+      },
+      myTicketConnection: async (_, args, ctx) => {
+        const caller = requireOwner(ctx);
+        const page = pageRequest(args, 2);
+        const order: SortColumn[] = [
+          { column: tickets.createdAt, direction: 'desc' },
+          { column: tickets.orderId, direction: 'desc' },
+        ];
+        const rows = await db
+          .select()
+          .from(tickets)
+          .where(
+            and(
+              eq(tickets.ownerId, caller.id),
+              args.status ? eq(tickets.status, args.status) : undefined,
+              page.after ? afterKey(order, page.after) : undefined,
+            ),
+          )
+          .orderBy(desc(tickets.createdAt), desc(tickets.orderId))
+          .limit(page.first + 1);
+        return toConnection(rows, page.first, (r) => [r.createdAt, r.orderId]);
+      },
       ticket: async (_, { orderId }, ctx) => {
         const caller = requireOwner(ctx);
         const [row] = await db.select().from(tickets).where(eq(tickets.orderId, orderId));
@@ -82,22 +141,67 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
       },
     },
     Mutation: {
+      createStore: (_, { input }, ctx) => service.createStore(requireCatalogManager(ctx), input),
+      updateStore: (_, { storeId, input }, ctx) =>
+        service.updateStore(requireCatalogManager(ctx), storeId, input),
+      addMenuItem: (_, { storeId, input }, ctx) =>
+        service.addMenuItem(requireCatalogManager(ctx), storeId, input),
+      updateMenuItem: (_, { menuItemId, input }, ctx) =>
+        service.updateMenuItem(requireCatalogManager(ctx), menuItemId, input),
+      reorderMenu: (_, { storeId, menuItemIds }, ctx) =>
+        service.reorderMenu(requireCatalogManager(ctx), storeId, menuItemIds),
+      removeMenuItem: (_, { menuItemId }, ctx) =>
+        service.removeMenuItem(requireCatalogManager(ctx), menuItemId),
       acceptOrder: (_, { orderId }, ctx) => service.transitionTicket(requireOwner(ctx), orderId, 'accept'),
       rejectOrder: (_, { orderId, reason }, ctx) =>
         service.transitionTicket(requireOwner(ctx), orderId, 'reject', reason),
       startCooking: (_, { orderId }, ctx) =>
         service.transitionTicket(requireOwner(ctx), orderId, 'startCooking'),
       markReady: (_, { orderId }, ctx) => service.transitionTicket(requireOwner(ctx), orderId, 'markReady'),
-      setStoreOpen: (_, { storeId, open }, ctx) => service.setStoreOpen(requireOwner(ctx), storeId, open),
+      setStoreOpen: (_, { storeId, open }, ctx) =>
+        service.setStoreOpen(requireCatalogManager(ctx), storeId, open),
       setMenuItemAvailable: (_, { menuItemId, available }, ctx) =>
-        service.setMenuItemAvailable(requireOwner(ctx), menuItemId, available),
+        service.setMenuItemAvailable(requireCatalogManager(ctx), menuItemId, available),
     },
     Store: {
       __resolveReference: (ref, ctx) => loaders(ctx).store.load(ref.id),
       menu: (store, _args, ctx) => loaders(ctx).menuOf.load(store.id),
+      openingHours: (store) => JSON.parse(store.openingHours) as OpeningPeriod[],
+      acceptingOrders: (store) =>
+        store.open &&
+        isWithinOpeningHours(JSON.parse(store.openingHours) as OpeningPeriod[], store.timeZone, now()),
+      menuCategories: async (store, _args, ctx) => {
+        const menu = await loaders(ctx).menuOf.load(store.id);
+        return [...new Set(menu.map((m) => m.category).filter((c) => c !== ''))];
+      },
+      menuItems: async (store, args) => {
+        const page = pageRequest(args, 2);
+        const order: SortColumn[] = [
+          { column: menuItems.sortOrder, direction: 'asc' },
+          { column: menuItems.id, direction: 'asc' },
+        ];
+        const rows = await db
+          .select()
+          .from(menuItems)
+          .where(
+            and(
+              eq(menuItems.storeId, store.id),
+              isNull(menuItems.removedAt),
+              args.category ? eq(menuItems.category, args.category) : undefined,
+              args.search ? textMatches(args.search, menuItems.name, menuItems.description) : undefined,
+              args.availableOnly ? eq(menuItems.available, true) : undefined,
+              page.after ? afterKey(order, page.after) : undefined,
+            ),
+          )
+          .orderBy(asc(menuItems.sortOrder), asc(menuItems.id))
+          .limit(page.first + 1);
+        return toConnection(rows, page.first, (r) => [r.sortOrder, r.id]);
+      },
     },
     MenuItem: {
       __resolveReference: (ref, ctx) => loaders(ctx).menuItem.load(ref.id),
+      options: (item) => JSON.parse(item.options) as { name: string; priceDelta: number }[],
+      removed: (item) => item.removedAt !== null,
       store: async (item, _args, ctx) => {
         const store = await loaders(ctx).store.load(item.storeId);
         if (!store) throw notFound('Store', item.storeId);
@@ -113,4 +217,15 @@ export function createResolvers(database: Database<typeof schema>, service: Stor
       },
     },
   };
+}
+
+/**
+ * Case-insensitive "contains" on any of `columns`, written with lower() and LIKE so it means the
+ * same on SQLite and PostgreSQL; `%`, `_` and `\` in the search are literal.
+ */
+function textMatches(search: string, ...columns: AnyColumn[]): SQL | undefined {
+  const term = search.trim().toLowerCase().slice(0, 100);
+  if (!term) return undefined;
+  const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(...columns.map((c) => sql`lower(${c}) like ${pattern} escape '\\'`));
 }

@@ -1,5 +1,11 @@
-import { type Database, StoreEvents, type StoreUpsertedPayload, type Outbox } from '@baemin/platform';
-import { asc, eq } from 'drizzle-orm';
+import {
+  type Database,
+  type OpeningPeriod,
+  type Outbox,
+  StoreEvents,
+  type StoreUpsertedPayload,
+} from '@baemin/platform';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './db/schema.js';
 import { menuItems, stores } from './db/schema.js';
@@ -10,7 +16,11 @@ export interface SeedMenuItem {
   /** Won. */
   price: number;
   available: boolean;
+  category?: string;
 }
+
+/** Where snapshots are written: the service's Outbox, or an OutboxWriter for the seed command. */
+export type SnapshotOutbox = Pick<Outbox, 'add' | 'notify'>;
 
 export interface SeedStore {
   id: string;
@@ -19,6 +29,7 @@ export interface SeedStore {
   category: string;
   ownerId: string;
   open: boolean;
+  address?: string;
   menu: SeedMenuItem[];
 }
 
@@ -29,63 +40,67 @@ export interface SeedStore {
 export const SEED_STORES: readonly SeedStore[] = [
   {
     id: 'store-1',
+    address: '12 Teheran-ro, Gangnam-gu, Seoul',
     name: 'Gangnam Chicken House',
     description: 'Crispy Korean fried chicken, double-fried to order.',
     category: 'CHICKEN',
     ownerId: 'owner-1',
     open: true,
     menu: [
-      { id: 'menu-1-1', name: 'Yangnyeom Chicken', price: 19000, available: true },
-      { id: 'menu-1-2', name: 'Huraideu Fried Chicken', price: 18000, available: true },
-      { id: 'menu-1-3', name: 'Soy Garlic Chicken', price: 20000, available: true },
-      { id: 'menu-1-4', name: 'Half & Half Chicken', price: 21000, available: true },
-      { id: 'menu-1-5', name: 'Cheese Balls', price: 5000, available: true },
+      { id: 'menu-1-1', name: 'Yangnyeom Chicken', price: 19000, available: true, category: 'Chicken' },
+      { id: 'menu-1-2', name: 'Huraideu Fried Chicken', price: 18000, available: true, category: 'Chicken' },
+      { id: 'menu-1-3', name: 'Soy Garlic Chicken', price: 20000, available: true, category: 'Chicken' },
+      { id: 'menu-1-4', name: 'Half & Half Chicken', price: 21000, available: true, category: 'Chicken' },
+      { id: 'menu-1-5', name: 'Cheese Balls', price: 5000, available: true, category: 'Sides' },
     ],
   },
   {
     id: 'store-2',
+    address: '34 Wausan-ro, Mapo-gu, Seoul',
     name: 'Mapo Tteokbokki',
     description: 'Street-food classics: spicy rice cakes, gimbap and twigim.',
     category: 'BUNSIK',
     ownerId: 'owner-1',
     open: true,
     menu: [
-      { id: 'menu-2-1', name: 'Classic Tteokbokki', price: 12000, available: true },
-      { id: 'menu-2-2', name: 'Rose Tteokbokki', price: 14000, available: true },
-      { id: 'menu-2-3', name: 'Vegetable Gimbap', price: 4500, available: true },
-      { id: 'menu-2-4', name: 'Twigim Mandu', price: 6000, available: true },
-      { id: 'menu-2-5', name: 'Eomuk Soup', price: 3000, available: true },
+      { id: 'menu-2-1', name: 'Classic Tteokbokki', price: 12000, available: true, category: 'Tteokbokki' },
+      { id: 'menu-2-2', name: 'Rose Tteokbokki', price: 14000, available: true, category: 'Tteokbokki' },
+      { id: 'menu-2-3', name: 'Vegetable Gimbap', price: 4500, available: true, category: 'Gimbap' },
+      { id: 'menu-2-4', name: 'Twigim Mandu', price: 6000, available: true, category: 'Sides' },
+      { id: 'menu-2-5', name: 'Eomuk Soup', price: 3000, available: true, category: 'Soup' },
     ],
   },
   {
     id: 'store-3',
+    address: '56 Jong-ro, Jongno-gu, Seoul',
     name: 'Jongno Bibimbap',
     description: 'Home-style Korean rice bowls and stews.',
     category: 'KOREAN',
     ownerId: 'owner-2',
     open: true,
     menu: [
-      { id: 'menu-3-1', name: 'Dolsot Bibimbap', price: 11000, available: true },
-      { id: 'menu-3-2', name: 'Kimchi Jjigae', price: 9000, available: true },
-      { id: 'menu-3-3', name: 'Bulgogi Set', price: 15000, available: true },
-      { id: 'menu-3-4', name: 'Japchae', price: 12000, available: true },
-      { id: 'menu-3-5', name: 'Galbi-jjim', price: 28000, available: false },
+      { id: 'menu-3-1', name: 'Dolsot Bibimbap', price: 11000, available: true, category: 'Rice' },
+      { id: 'menu-3-2', name: 'Kimchi Jjigae', price: 9000, available: true, category: 'Stew' },
+      { id: 'menu-3-3', name: 'Bulgogi Set', price: 15000, available: true, category: 'Rice' },
+      { id: 'menu-3-4', name: 'Japchae', price: 12000, available: true, category: 'Sides' },
+      { id: 'menu-3-5', name: 'Galbi-jjim', price: 28000, available: false, category: 'Stew' },
     ],
   },
   {
     id: 'store-4',
+    address: '78 Itaewon-ro, Yongsan-gu, Seoul',
     name: 'Itaewon Pizza Lab',
     description: 'Korean-style pizzas with bold toppings.',
     category: 'PIZZA',
     ownerId: 'owner-2',
     open: true,
     menu: [
-      { id: 'menu-4-1', name: 'Bulgogi Pizza', price: 24000, available: true },
-      { id: 'menu-4-2', name: 'Potato Pizza', price: 23000, available: true },
-      { id: 'menu-4-3', name: 'Pepperoni Pizza', price: 22000, available: true },
-      { id: 'menu-4-4', name: 'Sweet Potato Pizza', price: 25000, available: true },
-      { id: 'menu-4-5', name: 'Cheese Sticks', price: 6000, available: true },
-      { id: 'menu-4-6', name: 'Combination Party Pizza', price: 30000, available: true },
+      { id: 'menu-4-1', name: 'Bulgogi Pizza', price: 24000, available: true, category: 'Pizza' },
+      { id: 'menu-4-2', name: 'Potato Pizza', price: 23000, available: true, category: 'Pizza' },
+      { id: 'menu-4-3', name: 'Pepperoni Pizza', price: 22000, available: true, category: 'Pizza' },
+      { id: 'menu-4-4', name: 'Sweet Potato Pizza', price: 25000, available: true, category: 'Pizza' },
+      { id: 'menu-4-5', name: 'Cheese Sticks', price: 6000, available: true, category: 'Sides' },
+      { id: 'menu-4-6', name: 'Combination Party Pizza', price: 30000, available: true, category: 'Pizza' },
     ],
   },
 ];
@@ -99,7 +114,7 @@ export async function storeSnapshot(db: StoreDb, storeId: string): Promise<Store
   const menu = await db
     .select()
     .from(menuItems)
-    .where(eq(menuItems.storeId, storeId))
+    .where(and(eq(menuItems.storeId, storeId), isNull(menuItems.removedAt)))
     .orderBy(asc(menuItems.sortOrder), asc(menuItems.id));
   return {
     storeId: store.id,
@@ -107,14 +122,25 @@ export async function storeSnapshot(db: StoreDb, storeId: string): Promise<Store
     ownerId: store.ownerId,
     open: store.open,
     version: store.version,
-    menu: menu.map((m) => ({ menuItemId: m.id, name: m.name, price: m.price, available: m.available })),
+    menu: menu.map((m) => ({
+      menuItemId: m.id,
+      name: m.name,
+      price: m.price,
+      available: m.available,
+      category: m.category,
+      options: JSON.parse(m.options) as { name: string; priceDelta: number }[],
+    })),
+    openingHours: JSON.parse(store.openingHours) as OpeningPeriod[],
+    timeZone: store.timeZone,
+    minimumOrder: store.minimumOrder,
+    deliveryFee: store.deliveryFee,
   };
 }
 
 /** Writes a StoreUpserted snapshot of the store's current state into the outbox, within `tx`. */
 export async function publishStoreSnapshot(
   tx: StoreDb,
-  outbox: Outbox,
+  outbox: Pick<Outbox, 'add'>,
   storeId: string,
   causationId: string | null = null,
 ): Promise<void> {
@@ -125,13 +151,14 @@ export async function publishStoreSnapshot(
 
 /**
  * Inserts the demo stores that are missing, in one transaction, and publishes a snapshot of each
- * one inserted. Stores that already exist are left alone (a restart re-emits nothing), so owners'
- * changes survive restarts.
+ * one inserted. Idempotent: stores that already exist are left alone (running it again re-emits
+ * nothing), so owners' changes survive. Never run implicitly: `npm run seed` (scripts/seed.ts)
+ * calls it, `npm start` runs that for the embedded default, and the e2e harness seeds explicitly.
  * @returns the ids of the stores inserted now.
  */
 export async function seedStores(
   database: Database<typeof schema>,
-  outbox: Outbox,
+  outbox: SnapshotOutbox,
   seed: readonly SeedStore[] = SEED_STORES,
 ): Promise<string[]> {
   const inserted = await database.transaction(async (tx) => {
@@ -146,6 +173,7 @@ export async function seedStores(
         category: s.category,
         ownerId: s.ownerId,
         open: s.open,
+        address: s.address ?? '',
         version: 1,
         sortOrder: i,
       });
@@ -156,6 +184,7 @@ export async function seedStores(
           name: m.name,
           price: m.price,
           available: m.available,
+          category: m.category ?? '',
           sortOrder: j,
         })),
       );

@@ -11,7 +11,6 @@ import type { Context } from './context.js';
 import * as schema from './db/schema.js';
 import { orderEventHandlers } from './handlers.js';
 import { createResolvers } from './resolvers.js';
-import { seedStores } from './seed.js';
 import { StoreService } from './StoreService.js';
 
 /**
@@ -34,10 +33,8 @@ export async function start(
       const service = new StoreService(database, outbox);
       return {
         resolvers: createResolvers(database, service),
+        // No seeding here: demo data is an explicit command (`npm run seed`, scripts/seed.ts).
         consumers: [{ group: 'store', topics: [Topics.order], handlers: orderEventHandlers(outbox) }],
-        beforeListen: async () => {
-          await seedStores(database, outbox);
-        },
       };
     },
   });

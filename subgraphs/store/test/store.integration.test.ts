@@ -11,7 +11,7 @@ import {
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores, tickets } from '../src/db/schema.js';
-import { SEED_STORES } from '../src/seed.js';
+import { SEED_STORES, seedStores } from '../src/seed.js';
 import { start } from '../src/server.js';
 import {
   codeOf,
@@ -43,6 +43,8 @@ const boot = () =>
 beforeAll(async () => {
   tmp = tempDir('store-it-');
   store = await boot();
+  // The service never seeds itself; `npm run seed` runs this same function.
+  await seedStores(store.database, store.outbox!);
   bus = new EmbeddedEventBus({ path: join(tmp.dir, 'eventlog.db') });
 });
 
@@ -148,9 +150,28 @@ describe('seeding', () => {
         version: 1,
       });
       expect(p.menu).toEqual(
-        seed.menu.map((m) => ({ menuItemId: m.id, name: m.name, price: m.price, available: m.available })),
+        seed.menu.map((m) => ({
+          menuItemId: m.id,
+          name: m.name,
+          price: m.price,
+          available: m.available,
+          category: m.category,
+          options: [],
+        })),
       );
+      expect(p).toMatchObject({ openingHours: [], timeZone: 'Asia/Seoul', minimumOrder: 0, deliveryFee: 0 });
     }
+  });
+
+  it('is idempotent: seeding again inserts and publishes nothing', async () => {
+    await waitFor(() => storeUpserts().length >= SEED_STORES.length, 4000, 'snapshots');
+    const before = storeUpserts().length;
+    expect(await seedStores(store.database, store.outbox!)).toEqual([]);
+    const [pending] = store.database.sqlite
+      .prepare('SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL')
+      .all() as { n: number }[];
+    expect(pending!.n).toBe(0);
+    expect(storeUpserts().length).toBe(before);
   });
 
   it('re-emits nothing on restart and keeps owners’ changes', async () => {

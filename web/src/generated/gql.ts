@@ -18,7 +18,7 @@ type Documents = {
     "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n": typeof types.MenuItemFieldsFragmentDoc,
     "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": typeof types.StoresDocument,
     "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyDashboardsDocument,
-    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": typeof types.MyStoresDocument,
+    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.MyStoresDocument,
     "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": typeof types.AvailableDeliveriesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": typeof types.PlaceOrderDocument,
     "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n": typeof types.CancelOrderDocument,
@@ -33,13 +33,20 @@ type Documents = {
     "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyOrdersChangedDocument,
     "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.TicketsChangedDocument,
     "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.DeliveryAvailableDocument,
+    "\n  fragment OwnerStoreFields on Store {\n    id\n    name\n    description\n    category\n    address\n    timeZone\n    minimumOrder\n    deliveryFee\n    open\n    acceptingOrders\n    menu {\n      id\n      name\n      description\n      category\n      price\n      available\n    }\n  }\n": typeof types.OwnerStoreFieldsFragmentDoc,
+    "\n  mutation CreateStore($input: CreateStoreInput!) {\n    createStore(input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.CreateStoreDocument,
+    "\n  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {\n    updateStore(storeId: $storeId, input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.UpdateStoreDocument,
+    "\n  mutation AddMenuItem($storeId: ID!, $input: MenuItemInput!) {\n    addMenuItem(storeId: $storeId, input: $input) {\n      id\n      store {\n        ...OwnerStoreFields\n      }\n    }\n  }\n": typeof types.AddMenuItemDocument,
+    "\n  mutation UpdateMenuItem($menuItemId: ID!, $input: UpdateMenuItemInput!) {\n    updateMenuItem(menuItemId: $menuItemId, input: $input) {\n      id\n      name\n      price\n      category\n      description\n      available\n    }\n  }\n": typeof types.UpdateMenuItemDocument,
+    "\n  mutation ReorderMenu($storeId: ID!, $menuItemIds: [ID!]!) {\n    reorderMenu(storeId: $storeId, menuItemIds: $menuItemIds) {\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.ReorderMenuDocument,
+    "\n  mutation RemoveMenuItem($menuItemId: ID!) {\n    removeMenuItem(menuItemId: $menuItemId) {\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.RemoveMenuItemDocument,
 };
 const documents: Documents = {
     "\n  fragment DashboardFields on Dashboard {\n    orderId\n    customerId\n    storeId\n    storeName\n    items {\n      menuItemId\n      name\n      quantity\n      unitPrice\n    }\n    total\n    status\n    paymentStatus\n    riderId\n    statusReason\n    sequence\n    changeId\n    placedAt\n    acceptedAt\n    rejectedAt\n    cookingAt\n    readyAt\n    pickedUpAt\n    deliveredAt\n    cancelRequestedAt\n    canceledAt\n    refundedAt\n    updatedAt\n  }\n": types.DashboardFieldsFragmentDoc,
     "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n": types.MenuItemFieldsFragmentDoc,
     "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": types.StoresDocument,
     "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": types.MyDashboardsDocument,
-    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": types.MyStoresDocument,
+    "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n      ...OwnerStoreFields\n    }\n  }\n": types.MyStoresDocument,
     "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": types.AvailableDeliveriesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": types.PlaceOrderDocument,
     "\n  mutation CancelOrder($orderId: ID!) {\n    cancelOrder(orderId: $orderId) {\n      id\n      status\n      cancelable\n    }\n  }\n": types.CancelOrderDocument,
@@ -54,6 +61,13 @@ const documents: Documents = {
     "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.MyOrdersChangedDocument,
     "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.TicketsChangedDocument,
     "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.DeliveryAvailableDocument,
+    "\n  fragment OwnerStoreFields on Store {\n    id\n    name\n    description\n    category\n    address\n    timeZone\n    minimumOrder\n    deliveryFee\n    open\n    acceptingOrders\n    menu {\n      id\n      name\n      description\n      category\n      price\n      available\n    }\n  }\n": types.OwnerStoreFieldsFragmentDoc,
+    "\n  mutation CreateStore($input: CreateStoreInput!) {\n    createStore(input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": types.CreateStoreDocument,
+    "\n  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {\n    updateStore(storeId: $storeId, input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": types.UpdateStoreDocument,
+    "\n  mutation AddMenuItem($storeId: ID!, $input: MenuItemInput!) {\n    addMenuItem(storeId: $storeId, input: $input) {\n      id\n      store {\n        ...OwnerStoreFields\n      }\n    }\n  }\n": types.AddMenuItemDocument,
+    "\n  mutation UpdateMenuItem($menuItemId: ID!, $input: UpdateMenuItemInput!) {\n    updateMenuItem(menuItemId: $menuItemId, input: $input) {\n      id\n      name\n      price\n      category\n      description\n      available\n    }\n  }\n": types.UpdateMenuItemDocument,
+    "\n  mutation ReorderMenu($storeId: ID!, $menuItemIds: [ID!]!) {\n    reorderMenu(storeId: $storeId, menuItemIds: $menuItemIds) {\n      ...OwnerStoreFields\n    }\n  }\n": types.ReorderMenuDocument,
+    "\n  mutation RemoveMenuItem($menuItemId: ID!) {\n    removeMenuItem(menuItemId: $menuItemId) {\n      ...OwnerStoreFields\n    }\n  }\n": types.RemoveMenuItemDocument,
 };
 
 /**
@@ -89,7 +103,7 @@ export function graphql(source: "\n  query MyDashboards($first: Int) {\n    myDa
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n      ...OwnerStoreFields\n    }\n  }\n"): (typeof documents)["\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n      ...OwnerStoreFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -146,6 +160,34 @@ export function graphql(source: "\n  subscription TicketsChanged($afterChangeId:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment OwnerStoreFields on Store {\n    id\n    name\n    description\n    category\n    address\n    timeZone\n    minimumOrder\n    deliveryFee\n    open\n    acceptingOrders\n    menu {\n      id\n      name\n      description\n      category\n      price\n      available\n    }\n  }\n"): (typeof documents)["\n  fragment OwnerStoreFields on Store {\n    id\n    name\n    description\n    category\n    address\n    timeZone\n    minimumOrder\n    deliveryFee\n    open\n    acceptingOrders\n    menu {\n      id\n      name\n      description\n      category\n      price\n      available\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateStore($input: CreateStoreInput!) {\n    createStore(input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n"): (typeof documents)["\n  mutation CreateStore($input: CreateStoreInput!) {\n    createStore(input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {\n    updateStore(storeId: $storeId, input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {\n    updateStore(storeId: $storeId, input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AddMenuItem($storeId: ID!, $input: MenuItemInput!) {\n    addMenuItem(storeId: $storeId, input: $input) {\n      id\n      store {\n        ...OwnerStoreFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AddMenuItem($storeId: ID!, $input: MenuItemInput!) {\n    addMenuItem(storeId: $storeId, input: $input) {\n      id\n      store {\n        ...OwnerStoreFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMenuItem($menuItemId: ID!, $input: UpdateMenuItemInput!) {\n    updateMenuItem(menuItemId: $menuItemId, input: $input) {\n      id\n      name\n      price\n      category\n      description\n      available\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMenuItem($menuItemId: ID!, $input: UpdateMenuItemInput!) {\n    updateMenuItem(menuItemId: $menuItemId, input: $input) {\n      id\n      name\n      price\n      category\n      description\n      available\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReorderMenu($storeId: ID!, $menuItemIds: [ID!]!) {\n    reorderMenu(storeId: $storeId, menuItemIds: $menuItemIds) {\n      ...OwnerStoreFields\n    }\n  }\n"): (typeof documents)["\n  mutation ReorderMenu($storeId: ID!, $menuItemIds: [ID!]!) {\n    reorderMenu(storeId: $storeId, menuItemIds: $menuItemIds) {\n      ...OwnerStoreFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveMenuItem($menuItemId: ID!) {\n    removeMenuItem(menuItemId: $menuItemId) {\n      ...OwnerStoreFields\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveMenuItem($menuItemId: ID!) {\n    removeMenuItem(menuItemId: $menuItemId) {\n      ...OwnerStoreFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

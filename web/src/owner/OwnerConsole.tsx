@@ -17,6 +17,7 @@ import {
   TicketsChangedSubscription,
 } from '../operations';
 import { AppShell } from '../ui/AppShell';
+import { CreateStoreForm, StoreEditor } from './StoreEditor';
 import { StatusPill } from '../ui/StatusPill';
 
 const subscribeTickets = (live: LiveClient, onRow: (r: Row) => void, onError: (m: string) => void) =>
@@ -202,7 +203,7 @@ function Ticket({ row }: { row: Row }) {
   );
 }
 
-/** The owner's stores: open or close each, mark dishes sold out or available again. */
+/** The owner's stores: open or close each, mark dishes sold out or available again, edit stores and menus, create a store. */
 function StoresPanel() {
   const [{ data, error }] = useQuery({ query: MyStoresQuery });
   const [, setOpen] = useMutation(SetStoreOpenMutation);
@@ -247,8 +248,10 @@ function StoresPanel() {
               </li>
             ))}
           </ul>
+          <StoreEditor store={s} />
         </section>
       ))}
+      <CreateStoreForm />
     </aside>
   );
 }

@@ -1,3 +1,4 @@
+import type { OpeningPeriod } from '../catalog/openingHours.js';
 /**
  * The event catalogue: every topic, event type and payload the bounded contexts exchange.
  * It is the contract between services (docs/events.md explains it for people). Payload changes
@@ -80,7 +81,10 @@ export interface OrderStatusPayload {
 export interface OrderPlacedPayload extends OrderStatusPayload {
   storeName: string;
   items: OrderLine[];
+  /** Won: the items plus `deliveryFee`. */
   total: number;
+  /** Won, part of `total`; absent in events from before delivery fees (0). */
+  deliveryFee?: number;
   paymentId: string;
 }
 
@@ -109,7 +113,26 @@ export interface StoreUpsertedPayload {
   open: boolean;
   /** Monotonic per store; replicas ignore older snapshots. */
   version: number;
-  menu: { menuItemId: string; name: string; price: number; available: boolean }[];
+  /**
+   * The menu as customers may order it (removed items are left out). `options` (extras with a
+   * price delta in won) and `category` were added later: absent in older snapshots (no options).
+   */
+  menu: {
+    menuItemId: string;
+    name: string;
+    price: number;
+    available: boolean;
+    category?: string;
+    options?: { name: string; priceDelta: number }[];
+  }[];
+  /** Weekly opening periods on the store's wall clock; absent or empty: no hours limit. */
+  openingHours?: OpeningPeriod[];
+  /** IANA zone of `openingHours`; absent: Asia/Seoul. */
+  timeZone?: string;
+  /** Smallest item subtotal (won) an order may have; absent: 0. */
+  minimumOrder?: number;
+  /** Added to every order's total (won); absent: 0. */
+  deliveryFee?: number;
 }
 
 export interface TicketPayload {

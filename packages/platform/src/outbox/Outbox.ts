@@ -95,6 +95,41 @@ const PERMANENT_KAFKA_ERRORS = new Set([
   'INVALID_TOPIC_EXCEPTION',
 ]);
 
+/** Writes what {@link Outbox.add} writes. */
+async function addToOutbox<P>(
+  tx: AnyDb,
+  origin: { producer: string; topic: string },
+  event: NewEvent<P>,
+  key: string,
+): Promise<EventEnvelope<P>> {
+  const envelope = createEnvelope(origin.producer, event);
+  await tx.insert(outbox).values({
+    eventId: envelope.id,
+    topic: origin.topic,
+    key,
+    type: envelope.type,
+    envelope: JSON.stringify(envelope),
+    createdAt: envelope.occurredAt,
+  });
+  return envelope;
+}
+
+/**
+ * Writes events into a context's outbox table without relaying them, for one-off commands that run
+ * beside (or before) the service, such as `npm run seed`: the service's own relay publishes the rows
+ * (at its start, or within its sweep interval while it runs), so there is one relay per outbox.
+ */
+export class OutboxWriter {
+  constructor(private readonly origin: { producer: string; topic: string }) {}
+
+  add<P>(tx: AnyDb, event: NewEvent<P>, key: string = event.correlationId): Promise<EventEnvelope<P>> {
+    return addToOutbox(tx, this.origin, event, key);
+  }
+
+  /** Nothing to wake in this process; the service's relay sweeps for new rows. */
+  notify(): void {}
+}
+
 /**
  * Transactional outbox and its relay. `add()` writes the event row inside the caller's
  * transaction; `notify()` (called after commit) wakes the relay at once, so the hot path has no
@@ -155,16 +190,7 @@ export class Outbox {
     // late it runs. Tracing off: none, and no extra query.
     const traceparent =
       event.traceparent ?? (tracingEnabled() ? await this.sagaTraceparent(tx, key) : undefined);
-    const envelope = createEnvelope(this.options.producer, traceparent ? { ...event, traceparent } : event);
-    await tx.insert(outbox).values({
-      eventId: envelope.id,
-      topic: this.options.topic,
-      key,
-      type: envelope.type,
-      envelope: JSON.stringify(envelope),
-      createdAt: envelope.occurredAt,
-    });
-    return envelope;
+    return addToOutbox(tx, this.options, traceparent ? { ...event, traceparent } : event, key);
   }
 
   /**

@@ -39,6 +39,20 @@ export type Delivery = {
   store: Store;
 };
 
+/** A page of deliveries. */
+export type DeliveryConnection = {
+  __typename?: 'DeliveryConnection';
+  edges: Array<DeliveryEdge>;
+  nodes: Array<Delivery>;
+  pageInfo: PageInfo;
+};
+
+export type DeliveryEdge = {
+  __typename?: 'DeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: Delivery;
+};
+
 /** Where a delivery is. */
 export type DeliveryStatus =
   /** Food is ready; any rider may pick it up. */
@@ -75,19 +89,44 @@ export type Order = {
   id: Scalars['ID']['output'];
 };
 
+/** Where a page ends. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last item of this page; pass it as `after` for the next page. Null for an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when a page after this one has items. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Deliveries any rider may pick up now, oldest first. Riders only. */
   availableDeliveries: Array<Delivery>;
+  /** `availableDeliveries` as pages, oldest first (`first` 1 to 100, default 20; `after` = previous `endCursor`). Riders only. */
+  availableDeliveryConnection: DeliveryConnection;
   /** The delivery of one order; visible to its customer, the store's owner and riders. */
   delivery?: Maybe<Delivery>;
   /** Deliveries the calling rider picked up, newest first. */
   myDeliveries: Array<Delivery>;
+  /** `myDeliveries` as pages, newest pickup first. Riders only. */
+  myDeliveryConnection: DeliveryConnection;
+};
+
+
+export type QueryAvailableDeliveryConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 export type QueryDeliveryArgs = {
   orderId: Scalars['ID']['input'];
+};
+
+
+export type QueryMyDeliveryConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A store, as the delivery context refers to it (owned by the store context). */
@@ -195,12 +234,16 @@ export type ResolversTypes = ResolversObject<{
   Delivery: ResolverTypeWrapper<DeliveryRow>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  DeliveryConnection: ResolverTypeWrapper<Omit<DeliveryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['DeliveryEdge']>, nodes: Array<ResolversTypes['Delivery']> }>;
+  DeliveryEdge: ResolverTypeWrapper<Omit<DeliveryEdge, 'node'> & { node: ResolversTypes['Delivery'] }>;
   DeliveryStatus: DeliveryStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<Omit<Order, 'delivery'> & { delivery?: Maybe<ResolversTypes['Delivery']> }>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Store: ResolverTypeWrapper<Store>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Store: ResolverTypeWrapper<Store>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -208,11 +251,15 @@ export type ResolversParentTypes = ResolversObject<{
   Delivery: DeliveryRow;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
+  DeliveryConnection: Omit<DeliveryConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['DeliveryEdge']>, nodes: Array<ResolversParentTypes['Delivery']> };
+  DeliveryEdge: Omit<DeliveryEdge, 'node'> & { node: ResolversParentTypes['Delivery'] };
   Mutation: Record<PropertyKey, never>;
   Order: Omit<Order, 'delivery'> & { delivery?: Maybe<ResolversParentTypes['Delivery']> } | FederationReferenceTypes['Order'];
-  Query: Record<PropertyKey, never>;
-  Store: Store;
+  PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Store: Store;
 }>;
 
 export type DeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Delivery'] = ResolversParentTypes['Delivery']> = ResolversObject<{
@@ -227,6 +274,17 @@ export type DeliveryResolvers<ContextType = Context, ParentType extends Resolver
   store?: Resolver<ResolversTypes['Store'], ParentType, ContextType>;
 }>;
 
+export type DeliveryConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeliveryConnection'] = ResolversParentTypes['DeliveryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['DeliveryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Delivery']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type DeliveryEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeliveryEdge'] = ResolversParentTypes['DeliveryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Delivery'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   completeDelivery?: Resolver<ResolversTypes['Delivery'], ParentType, ContextType, RequireFields<MutationCompleteDeliveryArgs, 'orderId'>>;
   pickUp?: Resolver<ResolversTypes['Delivery'], ParentType, ContextType, RequireFields<MutationPickUpArgs, 'orderId'>>;
@@ -238,10 +296,17 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   availableDeliveries?: Resolver<Array<ResolversTypes['Delivery']>, ParentType, ContextType>;
+  availableDeliveryConnection?: Resolver<ResolversTypes['DeliveryConnection'], ParentType, ContextType, RequireFields<QueryAvailableDeliveryConnectionArgs, 'first'>>;
   delivery?: Resolver<Maybe<ResolversTypes['Delivery']>, ParentType, ContextType, RequireFields<QueryDeliveryArgs, 'orderId'>>;
   myDeliveries?: Resolver<Array<ResolversTypes['Delivery']>, ParentType, ContextType>;
+  myDeliveryConnection?: Resolver<ResolversTypes['DeliveryConnection'], ParentType, ContextType, RequireFields<QueryMyDeliveryConnectionArgs, 'first'>>;
 }>;
 
 export type StoreResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Store'] = ResolversParentTypes['Store']> = ResolversObject<{
@@ -250,8 +315,11 @@ export type StoreResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Delivery?: DeliveryResolvers<ContextType>;
+  DeliveryConnection?: DeliveryConnectionResolvers<ContextType>;
+  DeliveryEdge?: DeliveryEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Store?: StoreResolvers<ContextType>;
 }>;

@@ -17,8 +17,10 @@ export const orders = sqliteTable(
     storeId: text('store_id').notNull(),
     ownerId: text('owner_id').notNull(),
     storeName: text('store_name').notNull(),
-    /** Won, integer. */
+    /** Won, integer: the items plus `deliveryFee`. */
     total: integer('total').notNull(),
+    /** Won, the store's delivery fee when the order was placed (part of `total`). */
+    deliveryFee: integer('delivery_fee').notNull().default(0),
     status: text('status').$type<OrderStatus>().notNull(),
     progress: text('progress').$type<FulfilmentStatus>().notNull(),
     /** See OrderState.announcedProgress: set only while progress moved on unannounced. */
@@ -86,6 +88,13 @@ export const catalogStores = sqliteTable('catalog_stores', {
   open: integer('open', { mode: 'boolean' }).notNull(),
   /** The snapshot version applied; older or equal snapshots are ignored. */
   version: integer('version').notNull(),
+  timeZone: text('time_zone').notNull().default('Asia/Seoul'),
+  /** JSON array of OpeningPeriod; `[]` = no hours limit. */
+  openingHours: text('opening_hours').notNull().default('[]'),
+  /** Won. */
+  minimumOrder: integer('minimum_order').notNull().default(0),
+  /** Won. */
+  deliveryFee: integer('delivery_fee').notNull().default(0),
 });
 
 /** Replica of the store context's menus; replaced wholesale with each newer store snapshot. */

@@ -14,6 +14,15 @@ export const stores = sqliteTable('stores', {
   open: integer('open', { mode: 'boolean' }).notNull(),
   version: integer('version').notNull().default(1),
   sortOrder: integer('sort_order').notNull().default(0),
+  address: text('address').notNull().default(''),
+  /** IANA zone the opening hours are in. */
+  timeZone: text('time_zone').notNull().default('Asia/Seoul'),
+  /** JSON array of OpeningPeriod; `[]` = no hours limit. */
+  openingHours: text('opening_hours').notNull().default('[]'),
+  /** Won. */
+  minimumOrder: integer('minimum_order').notNull().default(0),
+  /** Won. */
+  deliveryFee: integer('delivery_fee').notNull().default(0),
 });
 
 export const menuItems = sqliteTable(
@@ -28,6 +37,15 @@ export const menuItems = sqliteTable(
     price: integer('price').notNull(),
     available: integer('available', { mode: 'boolean' }).notNull(),
     sortOrder: integer('sort_order').notNull().default(0),
+    description: text('description').notNull().default(''),
+    category: text('category').notNull().default(''),
+    /** JSON array of `{ name, priceDelta }` (won). */
+    options: text('options').notNull().default('[]'),
+    /**
+     * When the owner removed it (ISO-8601), else null. Removed items stay as rows: past orders and
+     * tickets still name them, and entity references must resolve.
+     */
+    removedAt: text('removed_at'),
   },
   (t) => [index('menu_items_store').on(t.storeId, t.sortOrder)],
 );

@@ -4,6 +4,7 @@ import { StoreRow, MenuItemRow, TicketRow } from '../db/schema.js';
 import { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -15,40 +16,145 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * A new store. Validation (BAD_USER_INPUT with `extensions.field`): name 1–80 characters,
+ * description ≤ 500, category 1–40, address 1–200, a known IANA `timeZone`, valid `openingHours`,
+ * `minimumOrder` and `deliveryFee` 0 to 1,000,000 won.
+ */
+export type CreateStoreInput = {
+  address: Scalars['String']['input'];
+  category: Scalars['String']['input'];
+  /** Default 0. */
+  deliveryFee?: InputMaybe<Scalars['Int']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Default 0. */
+  minimumOrder?: InputMaybe<Scalars['Int']['input']>;
+  name: Scalars['String']['input'];
+  /** Starts open? Default false: an owner opens it once the menu is ready. */
+  open?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Default none (no hours limit). */
+  openingHours?: InputMaybe<Array<OpeningPeriodInput>>;
+  /** Admins only: the owner to onboard it for. Owners create stores for themselves (another id is FORBIDDEN). */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Default `Asia/Seoul`. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A dish or drink on a store's menu. */
 export type MenuItem = {
   __typename?: 'MenuItem';
   /** False while sold out; orders for it are refused. */
   available: Scalars['Boolean']['output'];
+  /** Menu section, e.g. `Chicken`, `Sides`; may be empty. */
+  category: Scalars['String']['output'];
+  /** Longer text shown under the name; may be empty. */
+  description: Scalars['String']['output'];
   /** Stable menu item id, e.g. `menu-1-1`. */
   id: Scalars['ID']['output'];
   /** Dish name. */
   name: Scalars['String']['output'];
+  /** Extras a customer may pick, each with its price delta. */
+  options: Array<MenuItemOption>;
   /** Price in Korean won (integer, no minor unit). */
   price: Scalars['Int']['output'];
+  /** True once the owner removed it: no longer on the menu, kept for past orders. */
+  removed: Scalars['Boolean']['output'];
   /** The store that sells it. */
   store: Store;
+};
+
+/** A page of menu items. */
+export type MenuItemConnection = {
+  __typename?: 'MenuItemConnection';
+  edges: Array<MenuItemEdge>;
+  nodes: Array<MenuItem>;
+  pageInfo: PageInfo;
+};
+
+export type MenuItemEdge = {
+  __typename?: 'MenuItemEdge';
+  cursor: Scalars['String']['output'];
+  node: MenuItem;
+};
+
+/**
+ * A new menu item. Validation (BAD_USER_INPUT with `extensions.field`): name 1–80 characters,
+ * description ≤ 500, category ≤ 40, price 0 to 10,000,000 won, at most 20 options with unique names.
+ */
+export type MenuItemInput = {
+  /** Default true. */
+  available?: InputMaybe<Scalars['Boolean']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  options?: InputMaybe<Array<MenuItemOptionInput>>;
+  price: Scalars['Int']['input'];
+};
+
+/** An extra a customer may pick with a menu item, e.g. `Extra cheese` (+₩1,000). */
+export type MenuItemOption = {
+  __typename?: 'MenuItemOption';
+  name: Scalars['String']['output'];
+  /** Added to the item's price (won); may be 0 or negative. */
+  priceDelta: Scalars['Int']['output'];
+};
+
+/** A menu item option, as an owner sets it. */
+export type MenuItemOptionInput = {
+  /** 1 to 60 characters, unique within the item. */
+  name: Scalars['String']['input'];
+  /** Won, -1,000,000 to 1,000,000. */
+  priceDelta: Scalars['Int']['input'];
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
   /** Owner accepts an order awaiting acceptance. Fails with INVALID_TRANSITION otherwise. */
   acceptOrder: Ticket;
+  /** Owner (or an admin) adds an item at the end of the menu. */
+  addMenuItem: MenuItem;
+  /**
+   * Owner creates a store of their own (admins: for `input.ownerId`). Customers and riders get
+   * FORBIDDEN, anonymous callers UNAUTHENTICATED, bad input BAD_USER_INPUT with `extensions.field`.
+   */
+  createStore: Store;
   /** Owner marks the food ready; a delivery is created for riders. */
   markReady: Ticket;
   /** Owner rejects an order awaiting acceptance, with a reason shown to the customer; the payment is refunded. */
   rejectOrder: Ticket;
+  /** Owner (or an admin) removes an item from the menu; past orders keep it. Returns the store. */
+  removeMenuItem: Store;
+  /**
+   * Owner (or an admin) sets the menu's display order: `menuItemIds` lists every item on the menu
+   * exactly once (BAD_USER_INPUT with `field: "menuItemIds"` otherwise).
+   */
+  reorderMenu: Store;
   /** Owner marks a menu item available or sold out. */
   setMenuItemAvailable: MenuItem;
   /** Owner opens or closes one of their stores. */
   setStoreOpen: Store;
   /** Owner starts cooking an accepted order. From here on the customer can no longer cancel. */
   startCooking: Ticket;
+  /** Owner (or an admin) edits a menu item; a new price applies to orders placed after the change. */
+  updateMenuItem: MenuItem;
+  /** Owner (or an admin) edits a store. Another owner's store: FORBIDDEN. */
+  updateStore: Store;
 };
 
 
 export type MutationAcceptOrderArgs = {
   orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationAddMenuItemArgs = {
+  input: MenuItemInput;
+  storeId: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateStoreArgs = {
+  input: CreateStoreInput;
 };
 
 
@@ -60,6 +166,17 @@ export type MutationMarkReadyArgs = {
 export type MutationRejectOrderArgs = {
   orderId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveMenuItemArgs = {
+  menuItemId: Scalars['ID']['input'];
+};
+
+
+export type MutationReorderMenuArgs = {
+  menuItemIds: Array<Scalars['ID']['input']>;
+  storeId: Scalars['ID']['input'];
 };
 
 
@@ -79,11 +196,51 @@ export type MutationStartCookingArgs = {
   orderId: Scalars['ID']['input'];
 };
 
+
+export type MutationUpdateMenuItemArgs = {
+  input: UpdateMenuItemInput;
+  menuItemId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateStoreArgs = {
+  input: UpdateStoreInput;
+  storeId: Scalars['ID']['input'];
+};
+
+/** One opening period. `closes` not after `opens` runs past midnight (`FRI 18:00–02:00` is open Saturday 01:30). */
+export type OpeningPeriod = {
+  __typename?: 'OpeningPeriod';
+  /** `HH:MM` (up to `24:00`), store time. */
+  closes: Scalars['String']['output'];
+  day: Weekday;
+  /** `HH:MM`, store time. */
+  opens: Scalars['String']['output'];
+};
+
+/** One opening period, as an owner sets it. */
+export type OpeningPeriodInput = {
+  /** `HH:MM` (up to `24:00`); not after `opens` runs past midnight. */
+  closes: Scalars['String']['input'];
+  day: Weekday;
+  /** `HH:MM`. */
+  opens: Scalars['String']['input'];
+};
+
 /** An order placed by a customer, as the store context refers to it (owned by the order context). */
 export type Order = {
   __typename?: 'Order';
   /** Order id. */
   id: Scalars['ID']['output'];
+};
+
+/** Where a page ends. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** Cursor of the last item of this page; pass it as `after` for the next page. Null for an empty page. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when a page after this one has items. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type Query = {
@@ -92,10 +249,17 @@ export type Query = {
   menuItem?: Maybe<MenuItem>;
   /** Stores owned by the calling owner. */
   myStores: Array<Store>;
+  /** The calling owner's tickets as a paginated list, newest first, optionally only those in `status`. */
+  myTicketConnection: TicketConnection;
   /** Tickets of the calling owner's stores, newest first, optionally only those in `status`. */
   myTickets: Array<Ticket>;
   /** One store by id, or null when there is none. */
   store?: Maybe<Store>;
+  /**
+   * Stores as a paginated list in a stable order (the platform's display order, then id). Filters:
+   * exact `category`, `search` (case-insensitive part of the name or description), `openOnly`.
+   */
+  storeConnection: StoreConnection;
   /** Every store on the platform, open ones first. */
   stores: Array<Store>;
   /** The ticket of one order; visible to the owner of its store. */
@@ -105,6 +269,13 @@ export type Query = {
 
 export type QueryMenuItemArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryMyTicketConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<TicketStatus>;
 };
 
 
@@ -118,6 +289,15 @@ export type QueryStoreArgs = {
 };
 
 
+export type QueryStoreConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  openOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryTicketArgs = {
   orderId: Scalars['ID']['input'];
 };
@@ -128,20 +308,67 @@ export type QueryTicketArgs = {
  */
 export type Store = {
   __typename?: 'Store';
+  /** True when `open` and now is within `openingHours`: placeOrder would not answer STORE_CLOSED. */
+  acceptingOrders: Scalars['Boolean']['output'];
+  /** Street address shown to customers and riders. Empty for stores created before addresses existed. */
+  address: Scalars['String']['output'];
   /** Food category, e.g. `CHICKEN`, `KOREAN`, `PIZZA`. */
   category: Scalars['String']['output'];
+  /** Delivery fee (won) added to every order's total; 0 for free delivery. */
+  deliveryFee: Scalars['Int']['output'];
   /** Short description of the cuisine. */
   description: Scalars['String']['output'];
   /** Stable store id, e.g. `store-1`. */
   id: Scalars['ID']['output'];
-  /** The menu, in display order. Unavailable items are included with `available: false`. */
+  /** The menu, in display order. Unavailable items are included with `available: false`; removed ones are not. */
   menu: Array<MenuItem>;
+  /** Distinct categories of the menu (removed items excluded), in menu order. */
+  menuCategories: Array<Scalars['String']['output']>;
+  /**
+   * The menu as a paginated, filterable list, in display order. `first` 1 to 100 (default 20);
+   * `after` is the `endCursor` of the previous page. Filters: exact `category`, `search` (case-insensitive
+   * part of the name or description), `availableOnly`.
+   */
+  menuItems: MenuItemConnection;
+  /** Smallest item subtotal (won) an order may have; 0 for none. placeOrder refuses smaller orders with MINIMUM_ORDER_NOT_MET. */
+  minimumOrder: Scalars['Int']['output'];
   /** Display name shown to customers. */
   name: Scalars['String']['output'];
   /** Whether the store takes orders right now. */
   open: Scalars['Boolean']['output'];
+  /** Weekly opening periods on the store's wall clock. Empty: no hours limit (open whenever `open`). */
+  openingHours: Array<OpeningPeriod>;
   /** Id of the owner (the `sub` of an owner token) who runs this store. */
   ownerId: Scalars['ID']['output'];
+  /** IANA time zone of `openingHours`, e.g. `Asia/Seoul` (the default). */
+  timeZone: Scalars['String']['output'];
+};
+
+
+/**
+ * A restaurant on the platform. Owned by the store context, which also keeps its menu and the
+ * kitchen ticket of every order placed with it.
+ */
+export type StoreMenuItemsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A page of stores. */
+export type StoreConnection = {
+  __typename?: 'StoreConnection';
+  edges: Array<StoreEdge>;
+  nodes: Array<Store>;
+  pageInfo: PageInfo;
+};
+
+export type StoreEdge = {
+  __typename?: 'StoreEdge';
+  cursor: Scalars['String']['output'];
+  node: Store;
 };
 
 /** The store's ticket for one order: what the kitchen works from. */
@@ -163,6 +390,20 @@ export type Ticket = {
   updatedAt: Scalars['String']['output'];
 };
 
+/** A page of kitchen tickets. */
+export type TicketConnection = {
+  __typename?: 'TicketConnection';
+  edges: Array<TicketEdge>;
+  nodes: Array<Ticket>;
+  pageInfo: PageInfo;
+};
+
+export type TicketEdge = {
+  __typename?: 'TicketEdge';
+  cursor: Scalars['String']['output'];
+  node: Ticket;
+};
+
 /** Where a kitchen ticket is in the store's workflow. */
 export type TicketStatus =
   /** The owner accepted the order. */
@@ -179,6 +420,38 @@ export type TicketStatus =
   | 'READY'
   /** The owner rejected the order; the payment is refunded. */
   | 'REJECTED';
+
+/** Changes to a menu item: omitted fields stay as they are. Same rules as MenuItemInput. */
+export type UpdateMenuItemInput = {
+  available?: InputMaybe<Scalars['Boolean']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  options?: InputMaybe<Array<MenuItemOptionInput>>;
+  price?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Changes to a store: omitted fields stay as they are. Same rules as CreateStoreInput. */
+export type UpdateStoreInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+  deliveryFee?: InputMaybe<Scalars['Int']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  minimumOrder?: InputMaybe<Scalars['Int']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  openingHours?: InputMaybe<Array<OpeningPeriodInput>>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Days of the week, for opening hours. */
+export type Weekday =
+  | 'FRI'
+  | 'MON'
+  | 'SAT'
+  | 'SUN'
+  | 'THU'
+  | 'TUE'
+  | 'WED';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -279,73 +552,162 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  MenuItem: ResolverTypeWrapper<MenuItemRow>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CreateStoreInput: CreateStoreInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  MenuItem: ResolverTypeWrapper<MenuItemRow>;
+  MenuItemConnection: ResolverTypeWrapper<Omit<MenuItemConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['MenuItemEdge']>, nodes: Array<ResolversTypes['MenuItem']> }>;
+  MenuItemEdge: ResolverTypeWrapper<Omit<MenuItemEdge, 'node'> & { node: ResolversTypes['MenuItem'] }>;
+  MenuItemInput: MenuItemInput;
+  MenuItemOption: ResolverTypeWrapper<MenuItemOption>;
+  MenuItemOptionInput: MenuItemOptionInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OpeningPeriod: ResolverTypeWrapper<OpeningPeriod>;
+  OpeningPeriodInput: OpeningPeriodInput;
   Order: ResolverTypeWrapper<Order>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Store: ResolverTypeWrapper<StoreRow>;
+  StoreConnection: ResolverTypeWrapper<Omit<StoreConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['StoreEdge']>, nodes: Array<ResolversTypes['Store']> }>;
+  StoreEdge: ResolverTypeWrapper<Omit<StoreEdge, 'node'> & { node: ResolversTypes['Store'] }>;
   Ticket: ResolverTypeWrapper<TicketRow>;
+  TicketConnection: ResolverTypeWrapper<Omit<TicketConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TicketEdge']>, nodes: Array<ResolversTypes['Ticket']> }>;
+  TicketEdge: ResolverTypeWrapper<Omit<TicketEdge, 'node'> & { node: ResolversTypes['Ticket'] }>;
   TicketStatus: TicketStatus;
+  UpdateMenuItemInput: UpdateMenuItemInput;
+  UpdateStoreInput: UpdateStoreInput;
+  Weekday: Weekday;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  MenuItem: MenuItemRow;
-  Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
+  CreateStoreInput: CreateStoreInput;
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  MenuItem: MenuItemRow;
+  MenuItemConnection: Omit<MenuItemConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['MenuItemEdge']>, nodes: Array<ResolversParentTypes['MenuItem']> };
+  MenuItemEdge: Omit<MenuItemEdge, 'node'> & { node: ResolversParentTypes['MenuItem'] };
+  MenuItemInput: MenuItemInput;
+  MenuItemOption: MenuItemOption;
+  MenuItemOptionInput: MenuItemOptionInput;
   Mutation: Record<PropertyKey, never>;
+  OpeningPeriod: OpeningPeriod;
+  OpeningPeriodInput: OpeningPeriodInput;
   Order: Order;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Store: StoreRow;
+  StoreConnection: Omit<StoreConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['StoreEdge']>, nodes: Array<ResolversParentTypes['Store']> };
+  StoreEdge: Omit<StoreEdge, 'node'> & { node: ResolversParentTypes['Store'] };
   Ticket: TicketRow;
+  TicketConnection: Omit<TicketConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TicketEdge']>, nodes: Array<ResolversParentTypes['Ticket']> };
+  TicketEdge: Omit<TicketEdge, 'node'> & { node: ResolversParentTypes['Ticket'] };
+  UpdateMenuItemInput: UpdateMenuItemInput;
+  UpdateStoreInput: UpdateStoreInput;
 }>;
 
 export type MenuItemResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MenuItem'] = ResolversParentTypes['MenuItem'], FederationReferenceType extends FederationReferenceTypes['MenuItem'] = FederationReferenceTypes['MenuItem']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['MenuItem']> | FederationReferenceType, FederationReferenceType, ContextType>;
   available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  options?: Resolver<Array<ResolversTypes['MenuItemOption']>, ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  removed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   store?: Resolver<ResolversTypes['Store'], ParentType, ContextType>;
+}>;
+
+export type MenuItemConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MenuItemConnection'] = ResolversParentTypes['MenuItemConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['MenuItemEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MenuItem']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type MenuItemEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MenuItemEdge'] = ResolversParentTypes['MenuItemEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MenuItem'], ParentType, ContextType>;
+}>;
+
+export type MenuItemOptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MenuItemOption'] = ResolversParentTypes['MenuItemOption']> = ResolversObject<{
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  priceDelta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   acceptOrder?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationAcceptOrderArgs, 'orderId'>>;
+  addMenuItem?: Resolver<ResolversTypes['MenuItem'], ParentType, ContextType, RequireFields<MutationAddMenuItemArgs, 'input' | 'storeId'>>;
+  createStore?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationCreateStoreArgs, 'input'>>;
   markReady?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationMarkReadyArgs, 'orderId'>>;
   rejectOrder?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationRejectOrderArgs, 'orderId' | 'reason'>>;
+  removeMenuItem?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationRemoveMenuItemArgs, 'menuItemId'>>;
+  reorderMenu?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationReorderMenuArgs, 'menuItemIds' | 'storeId'>>;
   setMenuItemAvailable?: Resolver<ResolversTypes['MenuItem'], ParentType, ContextType, RequireFields<MutationSetMenuItemAvailableArgs, 'available' | 'menuItemId'>>;
   setStoreOpen?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationSetStoreOpenArgs, 'open' | 'storeId'>>;
   startCooking?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationStartCookingArgs, 'orderId'>>;
+  updateMenuItem?: Resolver<ResolversTypes['MenuItem'], ParentType, ContextType, RequireFields<MutationUpdateMenuItemArgs, 'input' | 'menuItemId'>>;
+  updateStore?: Resolver<ResolversTypes['Store'], ParentType, ContextType, RequireFields<MutationUpdateStoreArgs, 'input' | 'storeId'>>;
+}>;
+
+export type OpeningPeriodResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OpeningPeriod'] = ResolversParentTypes['OpeningPeriod']> = ResolversObject<{
+  closes?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['Weekday'], ParentType, ContextType>;
+  opens?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   menuItem?: Resolver<Maybe<ResolversTypes['MenuItem']>, ParentType, ContextType, RequireFields<QueryMenuItemArgs, 'id'>>;
   myStores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
+  myTicketConnection?: Resolver<ResolversTypes['TicketConnection'], ParentType, ContextType, RequireFields<QueryMyTicketConnectionArgs, 'first'>>;
   myTickets?: Resolver<Array<ResolversTypes['Ticket']>, ParentType, ContextType, Partial<QueryMyTicketsArgs>>;
   store?: Resolver<Maybe<ResolversTypes['Store']>, ParentType, ContextType, RequireFields<QueryStoreArgs, 'id'>>;
+  storeConnection?: Resolver<ResolversTypes['StoreConnection'], ParentType, ContextType, RequireFields<QueryStoreConnectionArgs, 'first'>>;
   stores?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
   ticket?: Resolver<Maybe<ResolversTypes['Ticket']>, ParentType, ContextType, RequireFields<QueryTicketArgs, 'orderId'>>;
 }>;
 
 export type StoreResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Store'] = ResolversParentTypes['Store'], FederationReferenceType extends FederationReferenceTypes['Store'] = FederationReferenceTypes['Store']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Store']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  acceptingOrders?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deliveryFee?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   menu?: Resolver<Array<ResolversTypes['MenuItem']>, ParentType, ContextType>;
+  menuCategories?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  menuItems?: Resolver<ResolversTypes['MenuItemConnection'], ParentType, ContextType, RequireFields<StoreMenuItemsArgs, 'first'>>;
+  minimumOrder?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   open?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  openingHours?: Resolver<Array<ResolversTypes['OpeningPeriod']>, ParentType, ContextType>;
   ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type StoreConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StoreConnection'] = ResolversParentTypes['StoreConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['StoreEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Store']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type StoreEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StoreEdge'] = ResolversParentTypes['StoreEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Store'], ParentType, ContextType>;
 }>;
 
 export type TicketResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Ticket'] = ResolversParentTypes['Ticket']> = ResolversObject<{
@@ -358,12 +720,32 @@ export type TicketResolvers<ContextType = Context, ParentType extends ResolversP
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type TicketConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TicketConnection'] = ResolversParentTypes['TicketConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['TicketEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Ticket']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type TicketEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TicketEdge'] = ResolversParentTypes['TicketEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   MenuItem?: MenuItemResolvers<ContextType>;
+  MenuItemConnection?: MenuItemConnectionResolvers<ContextType>;
+  MenuItemEdge?: MenuItemEdgeResolvers<ContextType>;
+  MenuItemOption?: MenuItemOptionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OpeningPeriod?: OpeningPeriodResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Store?: StoreResolvers<ContextType>;
+  StoreConnection?: StoreConnectionResolvers<ContextType>;
+  StoreEdge?: StoreEdgeResolvers<ContextType>;
   Ticket?: TicketResolvers<ContextType>;
+  TicketConnection?: TicketConnectionResolvers<ContextType>;
+  TicketEdge?: TicketEdgeResolvers<ContextType>;
 }>;
 

@@ -1,0 +1,325 @@
+import { type FormEvent, useState } from 'react';
+import { useMutation } from 'urql';
+import { formatWon } from '../format';
+import type { OwnerStoreFieldsFragment } from '../generated/graphql';
+import { type ApiProblem, problemOf } from '../graphqlClient';
+import {
+  AddMenuItemMutation,
+  CreateStoreMutation,
+  RemoveMenuItemMutation,
+  ReorderMenuMutation,
+  UpdateMenuItemMutation,
+  UpdateStoreMutation,
+} from '../operations';
+
+type Store = OwnerStoreFieldsFragment;
+
+/** A problem from the API, naming the field it is about when there is one (`extensions.field`). */
+function Problem({ problem }: { problem: ApiProblem | null }) {
+  if (!problem) return null;
+  return (
+    <p className="alert alert-error small" role="alert">
+      {problem.message}
+    </p>
+  );
+}
+
+/** Whole won from a text field; NaN for anything else, which the API then refuses by field. */
+const wonOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text.replace(/[,₩\s]/g, '')));
+
+interface StoreFormValues {
+  name: string;
+  category: string;
+  address: string;
+  description: string;
+  minimumOrder: string;
+  deliveryFee: string;
+}
+
+function StoreForm({
+  initial,
+  submitLabel,
+  onSubmit,
+  idPrefix,
+}: {
+  initial: StoreFormValues;
+  submitLabel: string;
+  onSubmit: (values: StoreFormValues) => Promise<ApiProblem | null>;
+  idPrefix: string;
+}) {
+  const [values, setValues] = useState(initial);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const field = (key: keyof StoreFormValues, label: string, inputMode?: 'numeric') => (
+    <label className="form-field" htmlFor={`${idPrefix}-${key}`}>
+      <span>{label}</span>
+      <input
+        id={`${idPrefix}-${key}`}
+        value={values[key]}
+        inputMode={inputMode}
+        onChange={(e) => setValues({ ...values, [key]: e.target.value })}
+      />
+    </label>
+  );
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setProblem(await onSubmit(values));
+    setBusy(false);
+  };
+  return (
+    <form className="store-form" onSubmit={submit}>
+      {field('name', 'Store name')}
+      {field('category', 'Category')}
+      {field('address', 'Address')}
+      {field('description', 'Description')}
+      {field('minimumOrder', 'Minimum order (₩)', 'numeric')}
+      {field('deliveryFee', 'Delivery fee (₩)', 'numeric')}
+      <Problem problem={problem} />
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {submitLabel}
+      </button>
+    </form>
+  );
+}
+
+/** Creates a store for the signed-in owner (closed until they open it). */
+export function CreateStoreForm() {
+  const [, create] = useMutation(CreateStoreMutation);
+  const [open, setOpen] = useState(false);
+  if (!open)
+    return (
+      <button type="button" className="btn btn-ghost" onClick={() => setOpen(true)}>
+        New store
+      </button>
+    );
+  return (
+    <section className="card store-admin" aria-label="New store">
+      <h3>New store</h3>
+      <StoreForm
+        idPrefix="new-store"
+        initial={{
+          name: '',
+          category: '',
+          address: '',
+          description: '',
+          minimumOrder: '0',
+          deliveryFee: '0',
+        }}
+        submitLabel="Create store"
+        onSubmit={async (v) => {
+          const res = await create(
+            {
+              input: {
+                name: v.name,
+                category: v.category,
+                address: v.address,
+                description: v.description,
+                minimumOrder: wonOf(v.minimumOrder),
+                deliveryFee: wonOf(v.deliveryFee),
+              },
+            },
+            { additionalTypenames: ['Store'] },
+          );
+          const problem = problemOf(res.error);
+          if (!problem) setOpen(false);
+          return problem;
+        }}
+      />
+    </section>
+  );
+}
+
+/** One store's editor: its terms, and the menu (add, edit price, move, remove). */
+export function StoreEditor({ store }: { store: Store }) {
+  const [, update] = useMutation(UpdateStoreMutation);
+  const [editing, setEditing] = useState(false);
+  return (
+    <div className="store-editor">
+      <p className="muted small">
+        {store.address || 'No address yet'} · min {formatWon(store.minimumOrder)} · delivery{' '}
+        {formatWon(store.deliveryFee)}
+        {store.open && !store.acceptingOrders ? ' · outside opening hours' : ''}
+      </p>
+      {editing ? (
+        <StoreForm
+          idPrefix={`edit-${store.id}`}
+          initial={{
+            name: store.name,
+            category: store.category,
+            address: store.address,
+            description: store.description,
+            minimumOrder: String(store.minimumOrder),
+            deliveryFee: String(store.deliveryFee),
+          }}
+          submitLabel="Save store"
+          onSubmit={async (v) => {
+            const res = await update({
+              storeId: store.id,
+              input: {
+                name: v.name,
+                category: v.category,
+                address: v.address,
+                description: v.description,
+                minimumOrder: wonOf(v.minimumOrder),
+                deliveryFee: wonOf(v.deliveryFee),
+              },
+            });
+            const problem = problemOf(res.error);
+            if (!problem) setEditing(false);
+            return problem;
+          }}
+        />
+      ) : (
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => setEditing(true)}
+          aria-label={`Edit ${store.name}`}
+        >
+          Edit store
+        </button>
+      )}
+      <MenuEditor store={store} />
+    </div>
+  );
+}
+
+function MenuEditor({ store }: { store: Store }) {
+  const [, add] = useMutation(AddMenuItemMutation);
+  const [, reorder] = useMutation(ReorderMenuMutation);
+  const [, remove] = useMutation(RemoveMenuItemMutation);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [name, setName] = useState('');
+  const [price, setPrice] = useState('');
+  const [category, setCategory] = useState('');
+  const ids = store.menu.map((m) => m.id);
+  const move = async (index: number, by: -1 | 1) => {
+    const next = [...ids];
+    const [moved] = next.splice(index, 1);
+    next.splice(index + by, 0, moved!);
+    setProblem(problemOf((await reorder({ storeId: store.id, menuItemIds: next })).error));
+  };
+  return (
+    <section className="menu-editor" aria-label={`Menu of ${store.name}`}>
+      <h4>Menu</h4>
+      <Problem problem={problem} />
+      <ol className="menu-editor-list">
+        {store.menu.map((m, i) => (
+          <li key={m.id} data-menu-editor-item={m.id}>
+            <span className="menu-editor-name">
+              {m.name} {m.category && <span className="muted small">{m.category}</span>}
+            </span>
+            <PriceEditor item={m} onProblem={setProblem} />
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              disabled={i === 0}
+              onClick={() => move(i, -1)}
+              aria-label={`Move ${m.name} up`}
+            >
+              ↑
+            </button>
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              disabled={i === store.menu.length - 1}
+              onClick={() => move(i, 1)}
+              aria-label={`Move ${m.name} down`}
+            >
+              ↓
+            </button>
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              onClick={async () => setProblem(problemOf((await remove({ menuItemId: m.id })).error))}
+              aria-label={`Remove ${m.name}`}
+            >
+              Remove
+            </button>
+          </li>
+        ))}
+      </ol>
+      <form
+        className="menu-add"
+        aria-label={`Add a dish to ${store.name}`}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const res = await add({ storeId: store.id, input: { name, price: wonOf(price), category } });
+          const p = problemOf(res.error);
+          setProblem(p);
+          if (!p) {
+            setName('');
+            setPrice('');
+            setCategory('');
+          }
+        }}
+      >
+        <label className="form-field" htmlFor={`add-name-${store.id}`}>
+          <span>Dish name</span>
+          <input id={`add-name-${store.id}`} value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label className="form-field" htmlFor={`add-price-${store.id}`}>
+          <span>Price (₩)</span>
+          <input
+            id={`add-price-${store.id}`}
+            inputMode="numeric"
+            value={price}
+            onChange={(e) => setPrice(e.target.value)}
+          />
+        </label>
+        <label className="form-field" htmlFor={`add-category-${store.id}`}>
+          <span>Category</span>
+          <input
+            id={`add-category-${store.id}`}
+            value={category}
+            onChange={(e) => setCategory(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="btn btn-primary">
+          Add dish
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function PriceEditor({
+  item,
+  onProblem,
+}: {
+  item: Store['menu'][number];
+  onProblem: (p: ApiProblem | null) => void;
+}) {
+  const [, update] = useMutation(UpdateMenuItemMutation);
+  const [value, setValue] = useState(String(item.price));
+  const changed = value !== String(item.price);
+  return (
+    <form
+      className="price-editor"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        onProblem(problemOf((await update({ menuItemId: item.id, input: { price: wonOf(value) } })).error));
+      }}
+    >
+      <label className="sr-only" htmlFor={`price-${item.id}`}>
+        Price of {item.name} (₩)
+      </label>
+      <input
+        id={`price-${item.id}`}
+        className="price-input"
+        inputMode="numeric"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+      />
+      <button
+        type="submit"
+        className="btn btn-ghost btn-small"
+        disabled={!changed}
+        aria-label={`Save price of ${item.name}`}
+      >
+        Save
+      </button>
+    </form>
+  );
+}
