@@ -144,6 +144,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         subgraphUrls[name] ? `${subgraphUrls[name]}/graphql` : (url ?? ''),
         config.subgraphTimeoutMs,
         config.internalSecret,
+        { client: config.subgraphClient, dedup: config.dedupSubgraphFetches },
       );
       return dataSources[name];
     },
@@ -313,6 +314,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         await http.close();
         await admin?.close();
         await apollo.stop();
+        await Promise.all(Object.values(dataSources).map((d) => d.close()));
       })();
       return closed;
     },
