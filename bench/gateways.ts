@@ -26,7 +26,7 @@
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -348,6 +348,7 @@ async function measure(target: Target, variant: Variant): Promise<Sample> {
   };
 }
 
+const loadAtStart = loadavg()[0] ?? 0;
 const samples = new Map<string, Sample[]>();
 const key = (t: string, v: string) => `${v}/${t}`;
 console.log(
@@ -364,7 +365,7 @@ for (let round = 0; round < ROUNDS; round++) {
       list.push(s);
       samples.set(key(target.name, variant.name), list);
       console.log(
-        `round ${round + 1} ${variant.name.padEnd(10)} ${target.name.padEnd(14)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  cpu ${s.cpuMsPerOp.toFixed(2)} ms/op  rss ${s.rssMb.toFixed(0)} MB  bad ${s.bad}/${s.requests}`,
+        `round ${round + 1} ${variant.name.padEnd(10)} load ${(loadavg()[0] ?? 0).toFixed(1)} ${target.name.padEnd(14)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  cpu ${s.cpuMsPerOp.toFixed(2)} ms/op  rss ${s.rssMb.toFixed(0)} MB  bad ${s.bad}/${s.requests}`,
       );
     }
   }
@@ -380,7 +381,8 @@ const summary: Record<string, Record<string, Record<string, number>>> = {};
 const lines: string[] = [];
 lines.push(
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ` +
-    `${ROUNDS} rounds × ${DURATION} s per row (mean RPS, median p50/p99 of the rounds, CPU per op over all rounds, peak RSS).`,
+    `${ROUNDS} rounds × ${DURATION} s per row (mean RPS, median p50/p99 of the rounds, mean CPU per op of the rounds, peak RSS). ` +
+    `Load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${(loadavg()[0] ?? 0).toFixed(1)}.`,
 );
 for (const variant of variants) {
   lines.push('', `### ${variant.title}`, '');

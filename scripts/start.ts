@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
+import { ensureServiceBundles, SERVICE_ENTRIES } from './build.js';
 import { ensureWebBuilt } from './buildWeb.js';
 import { isMain, makeToken } from './token.js';
 
@@ -89,17 +90,31 @@ const PARENT_WATCH = `data:text/javascript,${encodeURIComponent(
   "const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.kill(process.pid, 'SIGTERM'); }, 1000).unref();",
 )}`;
 
-/** The default system: five subgraphs and the router, each `node --import tsx <entry>`. */
+/**
+ * How the services run: `bundle` (default) is plain `node` on the esbuild bundles of
+ * scripts/build.ts (built by `npm start` when stale), `tsx` is `node --import tsx` on the sources
+ * (START_RUNTIME=tsx; slower to start and larger: the loader compiles every module in each process).
+ */
+export type ServiceRuntime = 'bundle' | 'tsx';
+
+/** The default system: five subgraphs and the router, each `node <bundle>` (or tsx on its source). */
 export function defaultServices(
   ports: Partial<Record<ServiceName, number>>,
   env: NodeJS.ProcessEnv,
+  runtime: ServiceRuntime = env.START_RUNTIME === 'tsx' ? 'tsx' : 'bundle',
 ): ServiceSpec[] {
   const names: ServiceName[] = [...SUBGRAPHS, 'router'];
-  return names.map((name) => ({
-    name,
-    port: ports[name] ?? envInt(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
-    args: ['--import', 'tsx', name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`],
-  }));
+  return names.map((name) => {
+    const source = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
+    return {
+      name,
+      port: ports[name] ?? envInt(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
+      args:
+        runtime === 'tsx'
+          ? ['--import', 'tsx', source]
+          : ['--enable-source-maps', SERVICE_ENTRIES[source] ?? source],
+    };
+  });
 }
 
 class ManagedProcess implements ServiceHandle {
@@ -221,6 +236,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
   const dataDir = resolve(options.dataDir ?? baseEnv.DATA_DIR ?? 'data');
   mkdirSync(dataDir, { recursive: true });
   const specs = options.services ?? defaultServices(options.ports ?? {}, baseEnv);
+  if (!options.services && baseEnv.START_RUNTIME !== 'tsx') await ensureServiceBundles();
   const out = options.out ?? process.stdout;
   const color = options.color ?? out.isTTY === true;
   const width = Math.max(...specs.map((s) => s.name.length), 'start'.length);
