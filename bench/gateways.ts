@@ -55,6 +55,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'router,router-before,stock,hive,hive-jit,ceiling' },
     variants: { type: 'string', default: 'same50,distinct50,same10' },
     json: { type: 'string' },
+    // Writes a V8 CPU profile of each router process to .cache/bench/profiles (node --cpu-prof).
+    profile: { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -150,6 +152,10 @@ const routerEnv = (port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
   ),
   ...extra,
 });
+const profileArgs = (name: string) =>
+  args.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(cacheDir, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
 /** Every optimisation of issue 11 off: the router as it was before. */
 const ROUTER_BEFORE_ENV = {
   ROUTER_SUBGRAPH_CLIENT: 'fetch',
@@ -158,12 +164,15 @@ const ROUTER_BEFORE_ENV = {
 };
 const starters: Record<string, (port: number) => { child: ChildProcess; ready: string; graphql: string }> = {
   router: (port) => ({
-    child: spawnNode(['--import', 'tsx', 'router/src/index.ts'], routerEnv(port)),
+    child: spawnNode([...profileArgs('router'), '--import', 'tsx', 'router/src/index.ts'], routerEnv(port)),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
   'router-before': (port) => ({
-    child: spawnNode(['--import', 'tsx', 'router/src/index.ts'], routerEnv(port, ROUTER_BEFORE_ENV)),
+    child: spawnNode(
+      [...profileArgs('router-before'), '--import', 'tsx', 'router/src/index.ts'],
+      routerEnv(port, ROUTER_BEFORE_ENV),
+    ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
