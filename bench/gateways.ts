@@ -6,6 +6,8 @@
  *   router          this repository's router (router/src/index.ts), as `npm start` runs it
  *   router-before   the same router with every optimisation of issue 11 switched off
  *                   (ROUTER_SUBGRAPH_CLIENT=fetch ROUTER_DEDUP=false ROUTER_OPERATION_CACHE=false)
+ *   router-pool, router-pool-dedup   (opt-in) one optimisation added at a time: the undici pool,
+ *                   then in-flight sharing; `router` adds the token cache on top
  *   stock           @apollo/gateway + @apollo/server with default settings
  *   hive, hive-jit  Hive Gateway (npm @graphql-hive/gateway), default and --jit
  *   ceiling         the order subgraph called directly with its own fields of the same orders
@@ -165,6 +167,23 @@ const ROUTER_BEFORE_ENV = {
 const starters: Record<string, (port: number) => { child: ChildProcess; ready: string; graphql: string }> = {
   router: (port) => ({
     child: spawnNode([...profileArgs('router'), '--import', 'tsx', 'router/src/index.ts'], routerEnv(port)),
+    ready: `http://127.0.0.1:${port}/ready`,
+    graphql: `http://127.0.0.1:${port}/graphql`,
+  }),
+  // One optimisation at a time, for the before/after rows: + keep-alive pool, + in-flight sharing.
+  'router-pool': (port) => ({
+    child: spawnNode(
+      [...profileArgs('router-pool'), '--import', 'tsx', 'router/src/index.ts'],
+      routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool' }),
+    ),
+    ready: `http://127.0.0.1:${port}/ready`,
+    graphql: `http://127.0.0.1:${port}/graphql`,
+  }),
+  'router-pool-dedup': (port) => ({
+    child: spawnNode(
+      [...profileArgs('router-pool-dedup'), '--import', 'tsx', 'router/src/index.ts'],
+      routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool', ROUTER_DEDUP: 'true' }),
+    ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
