@@ -57,7 +57,7 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'router,router-before,stock,hive,hive-jit,ceiling' },
     variants: { type: 'string', default: 'same50,distinct50,same10' },
     json: { type: 'string' },
-    // Writes a V8 CPU profile of each router process to .cache/bench/profiles (node --cpu-prof).
+    // Writes V8 CPU profiles of each router process to .cache/bench/profiles/<target>/ (node --cpu-prof).
     profile: { type: 'boolean', default: false },
   },
 });

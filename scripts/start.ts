@@ -1,8 +1,9 @@
 /**
- * `npm start`: the whole system on one machine. Spawns the five subgraphs and the router as child
- * processes, prefixes their output with their names, waits until every /ready answers, prints the
- * endpoint, example tokens and operations, restarts crashed children with backoff, and stops
- * everything on Ctrl-C / SIGTERM.
+ * `npm start`: the whole system on one machine. Builds the services' esbuild bundles when stale
+ * (scripts/build.ts; START_RUNTIME=tsx runs the TypeScript sources instead), spawns the five
+ * subgraphs and the router as child processes (`node <bundle>`), prefixes their output with their
+ * names, waits until every /ready answers, prints the endpoint, example tokens and operations,
+ * restarts crashed children with backoff, and stops everything on Ctrl-C / SIGTERM.
  *
  * Environment: DATA_DIR (default ./data, shared eventlog.db inside), `<NAME>_PORT`, `<NAME>_URL`,
  * KAFKA_BROKERS, JWT_SECRET, INTERNAL_SECRET, LOG_LEVEL… are passed to every child unchanged.
