@@ -33,6 +33,9 @@ const sys = await TestSystem.start({
   ...(args.kafka ? { kafkaBrokers: args.kafka } : {}),
   env: { LOG_LEVEL: 'error', ROUTER_RATE_LIMIT_PER_SECOND: '1000000', ROUTER_RATE_LIMIT_BURST: '1000000' },
 });
+// Interrupted: stop the six services rather than leave them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => void sys.close().finally(() => process.exit(130)));
 const wsUrl = sys.routerUrl.replace(/^http/, 'ws');
 
 const percentile = (sorted: number[], p: number) =>
