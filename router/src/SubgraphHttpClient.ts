@@ -15,6 +15,7 @@ export type SubgraphClientKind = 'pool' | 'fetch';
 /** A POST of one JSON body to one subgraph URL. */
 export interface SubgraphHttpClient {
   post(headers: Record<string, string>, body: string): Promise<SubgraphHttpResponse>;
+  /** Drops every connection (and any request still on one). */
   close(): Promise<void>;
 }
 
@@ -62,7 +63,8 @@ export function poolClient(url: string, timeoutMs: number, connections = 128): S
         throw err;
       }
     },
-    close: () => pool.close(),
+    // Called after the router stopped serving: nothing may wait on a hung subgraph at shutdown.
+    close: () => pool.destroy(),
   };
 }
 
