@@ -154,10 +154,9 @@ const routerEnv = (port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
   ),
   ...extra,
 });
+// One folder per target: the main thread and tsx's loader thread each write a profile there.
 const profileArgs = (name: string) =>
-  args.profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(cacheDir, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`]
-    : [];
+  args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(cacheDir, 'profiles', name)}`] : [];
 /** Every optimisation of issue 11 off: the router as it was before. */
 const ROUTER_BEFORE_ENV = {
   ROUTER_SUBGRAPH_CLIENT: 'fetch',
