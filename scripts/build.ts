@@ -23,7 +23,7 @@
  * Hook for the web app: when a `web/` workspace with a `build` script exists, its build runs too
  * (its output, `web/dist`, is then copied into the image by the Dockerfile).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -58,29 +58,77 @@ const externalPackages: Plugin = {
   },
 };
 
+/** The six services' entries (what `npm start` runs), source -> bundle, from the repo root. */
+export const SERVICE_ENTRIES: Record<string, string> = {
+  ...Object.fromEntries(
+    SUBGRAPHS.map((s) => [`subgraphs/${s}/src/index.ts`, `subgraphs/${s}/dist/index.js`]),
+  ),
+  'router/src/index.ts': 'router/dist/index.js',
+};
+
 export async function buildAll(): Promise<string[]> {
   const outputs: string[] = [];
   for (const dir of new Set(Object.values(BUILD_ENTRIES).map((o) => dirname(o)))) {
     rmSync(join(ROOT, dir), { recursive: true, force: true });
   }
   for (const [entry, out] of Object.entries(BUILD_ENTRIES)) {
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: [entry],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: true,
-      // Stack traces point at the TypeScript sources (node --enable-source-maps, set in the image).
-      sourcesContent: false,
-      logLevel: 'warning',
-      plugins: [externalPackages],
-    });
+    await buildEntry(entry, out);
     outputs.push(out);
   }
   return outputs;
+}
+
+/** Sources every service bundle is built from (anything newer makes the bundles stale). */
+const SERVICE_SOURCES = [
+  'packages/platform/src',
+  'router/src',
+  ...SUBGRAPHS.map((s) => `subgraphs/${s}/src`),
+  'package-lock.json',
+];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** True when a service bundle is missing or older than any of its sources. */
+export function serviceBundlesStale(): boolean {
+  const bundles = Object.values(SERVICE_ENTRIES).map((o) => join(ROOT, o));
+  if (!bundles.every(existsSync)) return true;
+  const built = Math.min(...bundles.map((b) => statSync(b).mtimeMs));
+  return SERVICE_SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
+}
+
+/**
+ * Builds the six service bundles when one is missing or stale (about a second with esbuild), so
+ * `npm start` runs plain JavaScript: no TypeScript loader compiling every module in six processes
+ * at each start. Returns true when it built.
+ */
+export async function ensureServiceBundles({ force = false } = {}): Promise<boolean> {
+  if (!force && !serviceBundlesStale()) return false;
+  await Promise.all(Object.entries(SERVICE_ENTRIES).map(([entry, out]) => buildEntry(entry, out)));
+  return true;
+}
+
+async function buildEntry(entry: string, out: string): Promise<void> {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    // Stack traces point at the TypeScript sources (node --enable-source-maps, set in the image).
+    sourcesContent: false,
+    logLevel: 'warning',
+    plugins: [externalPackages],
+  });
 }
 
 /** Builds `web/` when that workspace exists and has a build script (the image serves web/dist). */

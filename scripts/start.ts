@@ -1,8 +1,9 @@
 /**
- * `npm start`: the whole system on one machine. Spawns the five subgraphs and the router as child
- * processes, prefixes their output with their names, waits until every /ready answers, prints the
- * endpoint, example tokens and operations, restarts crashed children with backoff, and stops
- * everything on Ctrl-C / SIGTERM.
+ * `npm start`: the whole system on one machine. Builds the services' esbuild bundles when stale
+ * (scripts/build.ts; START_RUNTIME=tsx runs the TypeScript sources instead), spawns the five
+ * subgraphs and the router as child processes (`node <bundle>`), prefixes their output with their
+ * names, waits until every /ready answers, prints the endpoint, example tokens and operations,
+ * restarts crashed children with backoff, and stops everything on Ctrl-C / SIGTERM.
  *
  * Environment: DATA_DIR (default ./data, shared eventlog.db inside), `<NAME>_PORT`, `<NAME>_URL`,
  * KAFKA_BROKERS, JWT_SECRET, INTERNAL_SECRET, LOG_LEVEL… are passed to every child unchanged;
@@ -14,6 +15,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
+import { ensureServiceBundles, SERVICE_ENTRIES } from './build.js';
 import { ensureWebBuilt } from './buildWeb.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from './seed.js';
 import { isMain, makeToken } from './token.js';
@@ -91,17 +93,31 @@ const PARENT_WATCH = `data:text/javascript,${encodeURIComponent(
   "const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.kill(process.pid, 'SIGTERM'); }, 1000).unref();",
 )}`;
 
-/** The default system: five subgraphs and the router, each `node --import tsx <entry>`. */
+/**
+ * How the services run: `bundle` (default) is plain `node` on the esbuild bundles of
+ * scripts/build.ts (built by `npm start` when stale), `tsx` is `node --import tsx` on the sources
+ * (START_RUNTIME=tsx; slower to start and larger: the loader compiles every module in each process).
+ */
+export type ServiceRuntime = 'bundle' | 'tsx';
+
+/** The default system: five subgraphs and the router, each `node <bundle>` (or tsx on its source). */
 export function defaultServices(
   ports: Partial<Record<ServiceName, number>>,
   env: NodeJS.ProcessEnv,
+  runtime: ServiceRuntime = env.START_RUNTIME === 'tsx' ? 'tsx' : 'bundle',
 ): ServiceSpec[] {
   const names: ServiceName[] = [...SUBGRAPHS, 'router'];
-  return names.map((name) => ({
-    name,
-    port: ports[name] ?? envInt(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
-    args: ['--import', 'tsx', name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`],
-  }));
+  return names.map((name) => {
+    const source = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
+    return {
+      name,
+      port: ports[name] ?? envInt(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
+      args:
+        runtime === 'tsx'
+          ? ['--import', 'tsx', source]
+          : ['--enable-source-maps', SERVICE_ENTRIES[source] ?? source],
+    };
+  });
 }
 
 class ManagedProcess implements ServiceHandle {
@@ -223,6 +239,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
   const dataDir = resolve(options.dataDir ?? baseEnv.DATA_DIR ?? 'data');
   mkdirSync(dataDir, { recursive: true });
   const specs = options.services ?? defaultServices(options.ports ?? {}, baseEnv);
+  if (!options.services && baseEnv.START_RUNTIME !== 'tsx') await ensureServiceBundles();
   const out = options.out ?? process.stdout;
   const color = options.color ?? out.isTTY === true;
   const width = Math.max(...specs.map((s) => s.name.length), 'start'.length);

@@ -1,56 +1,169 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { CALLER_HEADER, instrumentFetch, signCallerHeaders, subgraphFetchObserver } from '@baemin/platform';
 import { GraphQLError } from 'graphql';
 import type { RouterContext } from './routerContext.js';
+import {
+  fetchClient,
+  poolClient,
+  type SubgraphClientKind,
+  type SubgraphHttpClient,
+  type SubgraphHttpResponse,
+  statusText,
+} from './SubgraphHttpClient.js';
 
 /** Code of the error a client gets when a subgraph cannot be reached or does not answer in time. */
 export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
-
-/**
- * Node's built-in fetch (undici) instead of the gateway's default make-fetch-happen stack, which
- * dominates the stock gateway's CPU profile (agent-base even builds an Error stack per request).
- * undici keeps connections alive and pools them per origin by default. Each call is bounded by
- * `timeoutMs` so a hung subgraph cannot pin router requests forever.
- */
-export function undiciFetcher(timeoutMs: number): Fetcher {
-  const fetcher = (url: string, init?: RequestInit) =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  // undici's Response implements everything the gateway reads (status, ok, headers.get, json, text).
-  return fetcher as unknown as Fetcher;
+export interface SubgraphDataSourceOptions {
+  /** HTTP client: `pool` (undici Pool, keep-alive; default) or `fetch` (WHATWG fetch). */
+  client?: SubgraphClientKind;
+  /**
+   * Share one subgraph fetch between identical query fetches in flight at the same time (same
+   * subgraph, caller, document and variables). Mutations and subscription events never share.
+   * Default true.
+   */
+  dedup?: boolean;
 }
 
 /**
- * One subgraph as the gateway sees it: posts to its /graphql with the caller identity the router
- * verified (signed with the internal secret) and the request's trace headers.
+ * Every header of an outgoing subgraph request, built in this one place: the JSON content type,
+ * the caller identity the router verified (HMAC-signed with the internal secret) or an anonymous
+ * one for requests without an operation context, and the request id and trace-context headers
+ * the context carries. Anything that must travel to subgraphs (tracing) is added here.
+ */
+export function subgraphRequestHeaders(
+  context: Partial<RouterContext> | undefined,
+  internalSecret: string,
+  passthrough?: Iterable<[string, string]>,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (passthrough) {
+    // Identity headers are only ever the router's own: drop anything else that got here first.
+    for (const [name, value] of passthrough) {
+      const lower = name.toLowerCase();
+      if (!lower.startsWith(CALLER_HEADER)) headers[lower] = value;
+    }
+  }
+  const extra = context?.subgraphHeaders ?? signCallerHeaders(null, internalSecret);
+  for (const name in extra) headers[name] = extra[name] as string;
+  return headers;
+}
+
+/**
+ * One subgraph as the gateway sees it: posts each fetch of the query plan to its /graphql with
+ * {@link subgraphRequestHeaders}, over a keep-alive undici pool, sharing identical in-flight
+ * query fetches of the same caller. It replaces RemoteGraphQLDataSource's request path (node-fetch
+ * Headers and Request objects and make-fetch-happen per call) but keeps its results: the same
+ * response shape, HTTP errors as `<status>: <text>` GraphQL errors, the subgraph's cache-control
+ * hints applied to the operation's cache policy.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   readonly subgraphName: string;
+  private readonly internalSecret: string;
+  private readonly http: SubgraphHttpClient;
+  private readonly dedup: boolean;
+  /** Query fetches in flight, by caller + body: followers wait for the leader's answer. */
+  private readonly inFlight = new Map<string, Promise<SubgraphHttpResponse>>();
 
-  constructor(subgraphName: string, url: string, timeoutMs: number, internalSecret: string) {
-    // Metrics and trace context for every subgraph fetch, in one wrapper around the fetcher.
-    super({
-      url,
-      fetcher: instrumentFetch(subgraphName, undiciFetcher(timeoutMs), subgraphFetchObserver(subgraphName)),
-    });
+  constructor(
+    subgraphName: string,
+    url: string,
+    timeoutMs: number,
+    internalSecret: string,
+    options: SubgraphDataSourceOptions = {},
+  ) {
+    super({ url });
     this.subgraphName = subgraphName;
     this.internalSecret = internalSecret;
+    const raw =
+      (options.client ?? 'pool') === 'pool' ? poolClient(url, timeoutMs) : fetchClient(url, timeoutMs);
+    // Metrics and trace context (traceparent) for every subgraph round trip, in one wrapper; a
+    // shared (deduplicated) fetch is one round trip, so it is counted and traced once.
+    const post = instrumentFetch(
+      subgraphName,
+      (_url: string, init: { headers: Record<string, string>; body: string }) => raw.post(init.headers, init.body),
+      subgraphFetchObserver(subgraphName),
+    );
+    this.http = {
+      post: (headers, body) => post(url, { method: 'POST', headers, body }),
+      close: () => raw.close(),
+    };
+    this.dedup = options.dedup ?? true;
   }
 
-  private readonly internalSecret: string;
-
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<RouterContext>): void {
-    const headers = options.request.http?.headers;
-    if (!headers) return;
-    // Identity headers are only ever the router's own: drop anything else that got here first.
-    for (const [name] of [...headers]) {
-      if (name.toLowerCase().startsWith(CALLER_HEADER)) headers.delete(name);
+  override async process(
+    options: GraphQLDataSourceProcessOptions<RouterContext>,
+  ): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const context = options.context as Partial<RouterContext> | undefined;
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
+    const headers = subgraphRequestHeaders(context, this.internalSecret, request.http?.headers);
+    let res: SubgraphHttpResponse;
+    try {
+      res = await this.send(options, context, headers, body);
+    } catch (err) {
+      this.didEncounterError(err as Error);
+      throw err;
     }
-    const context = options.context as Partial<RouterContext>;
-    // Non-operation requests (health checks, schema loading) carry no request context: anonymous.
-    const extra = context.subgraphHeaders ?? signCallerHeaders(null, this.internalSecret);
-    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+    const json =
+      res.contentType.startsWith('application/json') ||
+      res.contentType.startsWith('application/graphql-response+json');
+    let parsed: unknown;
+    try {
+      parsed = json ? JSON.parse(res.body) : res.body;
+    } catch (err) {
+      this.didEncounterError(err as Error);
+      throw err;
+    }
+    if (res.status < 200 || res.status > 299) {
+      throw new GraphQLError(`${res.status}: ${statusText(res.status)}`, {
+        extensions: {
+          response: { url: this.url, status: res.status, statusText: statusText(res.status), body: parsed },
+          ...(res.status === 401
+            ? { code: 'UNAUTHENTICATED' }
+            : res.status === 403
+              ? { code: 'FORBIDDEN' }
+              : {}),
+        },
+      });
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
+      const error = new Error(`Expected JSON response body, but received: ${parsed}`);
+      this.didEncounterError(error);
+      throw error;
+    }
+    const incoming = incomingRequestOf(options);
+    if (incoming) restrictCachePolicy(incoming.overallCachePolicy, res.cacheControl);
+    return parsed as GatewayGraphQLResponse;
+  }
+
+  /** The HTTP round trip, shared with identical query fetches already in flight. */
+  private send(
+    options: GraphQLDataSourceProcessOptions<RouterContext>,
+    context: Partial<RouterContext> | undefined,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<SubgraphHttpResponse> {
+    const shareable =
+      this.dedup &&
+      incomingRequestOf(options)?.operation?.operation === 'query' &&
+      context?.subgraphHeaders !== undefined;
+    if (!shareable) return this.http.post(headers, body);
+    // Keyed by who asks as well as what: subgraphs answer per caller.
+    const caller = context?.caller;
+    const key = `${caller ? `${caller.role}:${caller.id}` : '-'}\n${body}`;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const leader = this.http.post(headers, body).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, leader);
+    return leader;
   }
 
   /**
@@ -67,4 +180,35 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       { extensions: { code: SERVICE_UNAVAILABLE, serviceName: this.subgraphName }, originalError: error },
     );
   }
+
+  /** Closes the pooled connections. */
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+type IncomingRequest = { overallCachePolicy?: unknown; operation?: { operation: string } };
+
+/** The client operation a fetch belongs to (absent for health checks and schema loading). */
+function incomingRequestOf(
+  options: GraphQLDataSourceProcessOptions<RouterContext>,
+): IncomingRequest | undefined {
+  return 'incomingRequestContext' in options
+    ? (options.incomingRequestContext as IncomingRequest | undefined)
+    : undefined;
+}
+
+type CachePolicy = { restrict(hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }): void };
+
+/** As RemoteGraphQLDataSource does: the subgraph's Cache-Control narrows the operation's policy. */
+function restrictCachePolicy(policy: unknown, header: string | undefined): void {
+  if (!policy || typeof policy !== 'object' || !('restrict' in policy)) return;
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  for (const part of (header ?? '').split(',')) {
+    const [name, value] = part.trim().toLowerCase().split('=');
+    if (name === 'max-age' && value && /^[0-9]+$/.test(value)) hint.maxAge = Number(value);
+    else if (name === 'private') hint.scope = 'PRIVATE';
+    else if (name === 'public') hint.scope = 'PUBLIC';
+  }
+  (policy as CachePolicy).restrict(hint);
 }

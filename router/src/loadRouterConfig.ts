@@ -9,6 +9,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import type { OperationLimits } from './operationLimits.js';
 import type { RateLimit } from './RateLimiter.js';
+import type { SubgraphClientKind } from './SubgraphHttpClient.js';
 
 /** The router's settings: the shared service config plus its own request limits and toggles. */
 export interface RouterConfig extends ServiceConfig {
@@ -61,6 +62,21 @@ export interface RouterConfig extends ServiceConfig {
   testHooks: boolean;
   /** ROUTER_READINESS_TIMEOUT_MS; default 1000: each probe of a subgraph's /health reported in the router's /health and /ready bodies (never awaited by them). */
   readinessTimeoutMs: number;
+  /**
+   * ROUTER_SUBGRAPH_CLIENT: `pool` (default: undici Pool, keep-alive, timeouts by the pool) or
+   * `fetch` (Node's WHATWG fetch with a per-call AbortSignal, the client before; benchmarks).
+   */
+  subgraphClient: SubgraphClientKind;
+  /**
+   * ROUTER_DEDUP (default true): identical query fetches to a subgraph in flight at the same time
+   * for the same caller share one request.
+   */
+  dedupSubgraphFetches: boolean;
+  /**
+   * ROUTER_OPERATION_CACHE (default true): limit checks and verified tokens are remembered per
+   * document and per token instead of being computed on every request.
+   */
+  operationCache: boolean;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(
@@ -73,6 +89,13 @@ export function envBool(env: NodeJS.ProcessEnv, key: string, fallback: boolean):
   if (raw === 'true' || raw === '1' || raw === 'yes') return true;
   if (raw === 'false' || raw === '0' || raw === 'no') return false;
   throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
+}
+
+function subgraphClientOf(env: NodeJS.ProcessEnv): SubgraphClientKind {
+  const raw = env.ROUTER_SUBGRAPH_CLIENT?.trim() || 'pool';
+  if (raw !== 'pool' && raw !== 'fetch')
+    throw new ConfigError(`ROUTER_SUBGRAPH_CLIENT must be pool or fetch, got "${raw}"`);
+  return raw;
 }
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -112,6 +135,9 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     },
     subgraphTimeoutMs: envInt(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 30_000),
     readinessTimeoutMs: envInt(env, 'ROUTER_READINESS_TIMEOUT_MS', 1000),
+    subgraphClient: subgraphClientOf(env),
+    dedupSubgraphFetches: envBool(env, 'ROUTER_DEDUP', true),
+    operationCache: envBool(env, 'ROUTER_OPERATION_CACHE', true),
     adminPort,
     internalRoutesOnApiPort: !production,
     testHooks,

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BaseContext } from '@apollo/server';
-import { type Caller, type JwtChecks, signCallerHeaders } from '@baemin/platform';
+import {
+  type Caller,
+  DEFAULT_JWT_MAX_AGE_SECONDS,
+  type JwtChecks,
+  signCallerHeaders,
+} from '@baemin/platform';
 import { authenticate } from './authenticate.js';
 
 /** Per-request state of the router, shared by every subgraph fetch of one operation. */
@@ -14,6 +19,73 @@ export interface RouterContext extends BaseContext {
    * request-id and trace-context headers. Computed once per request, not once per fetch.
    */
   subgraphHeaders: Readonly<Record<string, string>>;
+}
+
+/** What verifying callers needs; `operationCache: false` verifies every token every time. */
+export interface RouterSecrets {
+  jwtSecret: string;
+  internalSecret: string;
+  jwt?: JwtChecks;
+  operationCache?: boolean;
+}
+
+interface VerifiedToken {
+  caller: Caller | null;
+  /** Epoch ms after which the token must be verified again (its `exp`, or `iat` + maximum age). */
+  until: number;
+}
+
+/** Most tokens remembered per router; the map is emptied when it is full. */
+const MAX_VERIFIED_TOKENS = 10_000;
+/** Verified `Authorization` values per router settings object (each router has its own). */
+const verifiedTokens = new WeakMap<object, Map<string, VerifiedToken>>();
+
+/**
+ * {@link authenticate} with the result remembered per exact header value until the token's `exp`
+ * (or `iat` + maximum age, whichever is first, without the clock-skew leeway): a client sending the
+ * same token on every request pays for one HMAC verification and JSON parse, not one per request.
+ * Failures are never remembered. Tokens with a future `nbf` are not remembered.
+ */
+async function authenticateCached(
+  authorization: string | undefined,
+  secrets: RouterSecrets,
+): Promise<Caller | null> {
+  if (secrets.operationCache === false || !authorization)
+    return authenticate(authorization, secrets.jwtSecret, secrets.jwt);
+  let cache = verifiedTokens.get(secrets);
+  if (!cache) {
+    cache = new Map();
+    verifiedTokens.set(secrets, cache);
+  }
+  const now = Date.now();
+  const hit = cache.get(authorization);
+  if (hit && now < hit.until) return hit.caller;
+  const caller = await authenticate(authorization, secrets.jwtSecret, secrets.jwt);
+  const until = validUntil(authorization, secrets.jwt, now);
+  if (until > now) {
+    if (cache.size >= MAX_VERIFIED_TOKENS) cache.clear();
+    cache.set(authorization, { caller: caller && Object.freeze({ ...caller }), until });
+  } else cache.delete(authorization);
+  return caller;
+}
+
+/** When a just-verified `Bearer <jwt>` stops being acceptable without a new check (0: never remember). */
+function validUntil(authorization: string, checks: JwtChecks | undefined, now: number): number {
+  try {
+    const payload = authorization.trim().split(/\s+/)[1]?.split('.')[1];
+    if (!payload) return 0;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+      iat?: unknown;
+      nbf?: unknown;
+    };
+    if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return 0;
+    if (typeof claims.nbf === 'number' && claims.nbf * 1000 > now) return 0;
+    const maxAge = checks?.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS;
+    return Math.min(claims.exp, claims.iat + maxAge) * 1000;
+  } catch {
+    return 0;
+  }
 }
 
 /** Trace headers passed through unchanged (W3C trace context). */
@@ -31,9 +103,9 @@ function first(v: string | string[] | undefined): string | undefined {
  */
 export async function createRouterContext(
   headers: IncomingHttpHeaders | Record<string, string | undefined>,
-  secrets: { jwtSecret: string; internalSecret: string; jwt?: JwtChecks },
+  secrets: RouterSecrets,
 ): Promise<RouterContext> {
-  const caller = await authenticate(first(headers.authorization), secrets.jwtSecret, secrets.jwt);
+  const caller = await authenticateCached(first(headers.authorization), secrets);
   const given = first(headers['x-request-id']);
   const requestId = given && SANE_ID.test(given) ? given : randomUUID();
   const trace: Record<string, string> = {};

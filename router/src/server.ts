@@ -152,6 +152,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         subgraphUrls[name] ? `${subgraphUrls[name]}/graphql` : (url ?? ''),
         config.subgraphTimeoutMs,
         config.internalSecret,
+        { client: config.subgraphClient, dedup: config.dedupSubgraphFetches },
       );
       return dataSources[name];
     },
@@ -346,6 +347,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
         await admin?.close();
         await metricsServer?.close();
         await apollo.stop();
+        await Promise.all(Object.values(dataSources).map((d) => d.close()));
       })();
       return closed;
     },

@@ -1,0 +1,144 @@
+/**
+ * Saga throughput benchmark: orders placed through the router at a fixed offered load (open loop:
+ * one placeOrder every 1000/rate ms, not waiting for the previous one), each followed until its
+ * customer's `myOrdersChanged` subscription (graphql-ws through the router, fed by the dashboard
+ * read model) delivers it as PLACED. Prints per rate: orders placed, orders fully propagated,
+ * propagated orders/s, and p50/p99 from placeOrder returning to the subscriber receiving PLACED.
+ *
+ *   npx tsx bench/saga.ts [--rates 50,100,200] [--seconds 10] [--customers 20] [--kafka host:port]
+ *
+ * Without --kafka it runs on the embedded log; with it, on that broker (e.g. one started by
+ * `KAFKA_PORT=39211 bash scripts/kafka.sh start`). The whole system and the load share this
+ * machine: compare rates and transports of one run.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { TestSystem } from '../test/harness/TestSystem.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '50,100,200' },
+    seconds: { type: 'string', default: '10' },
+    customers: { type: 'string', default: '20' },
+    kafka: { type: 'string' },
+  },
+});
+const RATES = args.rates.split(',').map(Number);
+const SECONDS = Number(args.seconds);
+const CUSTOMERS = Number(args.customers);
+
+const sys = await TestSystem.start({
+  ...(args.kafka ? { kafkaBrokers: args.kafka } : {}),
+  env: { LOG_LEVEL: 'error', ROUTER_RATE_LIMIT_PER_SECOND: '1000000', ROUTER_RATE_LIMIT_BURST: '1000000' },
+});
+// Interrupted: stop the six services rather than leave them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => void sys.close().finally(() => process.exit(130)));
+const wsUrl = sys.routerUrl.replace(/^http/, 'ws');
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
+
+async function run(rate: number, runIndex: number) {
+  const placedAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  const clients: Client[] = [];
+  const customers = Array.from({ length: CUSTOMERS }, (_, i) => `saga-${runIndex}-${rate}-${i}`);
+  for (const customer of customers) {
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${sys.token('customer', customer)}` },
+    });
+    clients.push(client);
+    await new Promise<void>((resolve, reject) => {
+      let acked = false;
+      client.on('connected', () => {
+        // The subscription is registered once the socket is up; give it a moment to reach the dashboard.
+        if (!acked) setTimeout(resolve, 200);
+        acked = true;
+      });
+      client.subscribe(
+        { query: 'subscription { myOrdersChanged { orderId status } }' },
+        {
+          next: (r) => {
+            const d = (r.data as { myOrdersChanged?: { orderId: string; status: string } } | null)
+              ?.myOrdersChanged;
+            if (d?.status === 'PLACED' && !seenAt.has(d.orderId)) seenAt.set(d.orderId, performance.now());
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+  }
+  const total = rate * SECONDS;
+  const failures: string[] = [];
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const customer = customers[i % customers.length]!;
+    inFlight.push(
+      sys
+        .gql<{ placeOrder: { id: string } }>(
+          'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+          { input: { storeId: 'store-1', items: [{ menuItemId: 'menu-1-1', quantity: 1 }] } },
+          sys.token('customer', customer),
+        )
+        .then((res) => {
+          const id = res.data?.placeOrder?.id;
+          if (id) placedAt.set(id, performance.now());
+          else failures.push(JSON.stringify(res.errors?.[0]?.extensions?.code ?? res.errors ?? 'no id'));
+        })
+        .catch((err) => {
+          failures.push((err as Error).message);
+        }),
+    );
+  }
+  await Promise.all(inFlight);
+  const placedDone = performance.now();
+  const deadline = placedDone + 30_000;
+  while ([...placedAt.keys()].some((id) => !seenAt.has(id)) && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  const lat = [...placedAt]
+    .filter(([id]) => seenAt.has(id))
+    .map(([id, t]) => Math.max(0, seenAt.get(id)! - t));
+  lat.sort((a, b) => a - b);
+  const lastSeen = Math.max(...[...seenAt.values()], start);
+  for (const c of clients) await c.dispose();
+  return {
+    rate,
+    placed: placedAt.size,
+    failed: failures.length,
+    failureSample: failures.slice(0, 3),
+    propagated: lat.length,
+    propagatedPerSecond: lat.length / ((lastSeen - start) / 1000),
+    placeSeconds: (placedDone - start) / 1000,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+  };
+}
+
+const rows = [];
+for (const [i, rate] of RATES.entries()) {
+  const r = await run(rate, i);
+  rows.push(r);
+  console.log(JSON.stringify(r));
+}
+console.log(
+  `\n${sys.kind} event log, ${SECONDS} s per rate, ${CUSTOMERS} customers each with one myOrdersChanged subscription\n`,
+);
+console.log('| offered orders/s | placed | failed | propagated | propagated orders/s | p50 ms | p99 ms |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows)
+  console.log(
+    `| ${r.rate} | ${r.placed} | ${r.failed} | ${r.propagated} | ${r.propagatedPerSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} |`,
+  );
+await sys.close();
+process.exit(0);
