@@ -24,3 +24,4 @@ export * from './outbox/Outbox.js';
 export * from './subgraph/startSubgraph.js';
 export * from './live/PushIterator.js';
 export * from './PeriodicTask.js';
+export * from './db/pgSchemaOf.js';

@@ -30,7 +30,8 @@ const rider2: Caller = { id: 'rider-2', role: 'rider' };
 
 const row = (orderId: string) =>
   s.database.reader.select().from(schema.dashboards).where(eq(schema.dashboards.orderId, orderId)).get();
-const history = (orderId: string) => s.store.history(orderId).map((e) => [e.version, e.status, e.at]);
+const history = async (orderId: string) =>
+  (await s.store.history(orderId)).map((e) => [e.version, e.status, e.at]);
 const waitRow = (orderId: string, predicate: (r: schema.DashboardRow) => boolean, what = 'row') =>
   waitFor(
     () => {
@@ -85,7 +86,7 @@ describe('projection', () => {
       updatedAt: o.at(5),
       order: { id: o.orderId },
     });
-    expect(history(o.orderId)).toEqual([
+    expect(await history(o.orderId)).toEqual([
       [1, 'PLACED', o.at(0)],
       [2, 'ACCEPTED', o.at(1)],
       [3, 'COOKING', o.at(2)],
@@ -93,7 +94,7 @@ describe('projection', () => {
       [5, 'PICKED_UP', o.at(4)],
       [6, 'DELIVERED', o.at(5)],
     ]);
-    expect(s.store.history(o.orderId, 4).map((e) => e.version)).toEqual([5, 6]);
+    expect((await s.store.history(o.orderId, 4)).map((e) => e.version)).toEqual([5, 6]);
   });
 
   it('ignores stale and duplicate status events', async () => {
@@ -124,7 +125,7 @@ describe('projection', () => {
       readyAt: o.at(3),
       updatedAt: o.at(3),
     });
-    expect(history(o.orderId)).toEqual([
+    expect(await history(o.orderId)).toEqual([
       [1, 'PLACED', o.at(0)],
       [2, 'ACCEPTED', o.at(1)],
       [3, 'COOKING', o.at(2)],

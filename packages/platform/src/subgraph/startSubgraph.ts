@@ -93,7 +93,7 @@ export interface RunningSubgraph<S extends Record<string, unknown>> extends Subg
 }
 
 /**
- * Boots one bounded context: its SQLite store (migrated), the event bus, the outbox relay, its
+ * Boots one bounded context: its store (SQLite or PostgreSQL, migrated), the event bus, the outbox relay, its
  * consumers, and its subgraph over HTTP with health endpoints. Every subgraph's `server.ts` is a
  * thin call to this, so all five behave the same at start, on failure and at shutdown.
  */
@@ -102,8 +102,9 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
 ): Promise<RunningSubgraph<S>> {
   const { config } = options;
   logger.setService(config.name);
-  const database = new Database({
+  const database = await Database.open({
     path: join(config.dataDir, `${config.name}.db`),
+    url: config.databaseUrl,
     schema: options.dbSchema,
     migrationsFolder: join(options.packageDir, 'drizzle'),
   });
@@ -156,7 +157,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     await apollo.stop();
     await parts.onClose?.();
     if (ownsBus) await bus.close();
-    database.close();
+    await database.close();
     throw err;
   }
 
@@ -213,7 +214,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
       await outbox?.stop();
       await apollo.stop();
       if (ownsBus) await bus.close();
-      database.close();
+      await database.close();
     })();
     return closed;
   };
