@@ -88,20 +88,16 @@ export class Database<S extends Record<string, unknown>> {
       },
     };
     if (options.url) {
+      // int8 (COUNT(*), BIGSERIAL positions, BIGINT columns) as numbers, as SQLite returns them:
+      // every value this project stores is far below 2^53. Process-wide, because drizzle passes
+      // pg's global parsers with each query.
+      pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
       this.dialect = 'postgres';
       this.sqliteHandle = null;
       this.readerSqlite = null;
       this.pool = new pg.Pool({
         connectionString: options.url,
         max: options.poolSize ?? poolSizeFromEnv(),
-        // int8 (COUNT(*), BIGSERIAL positions, BIGINT columns) as numbers, as SQLite returns them:
-        // every value this project stores is far below 2^53.
-        types: {
-          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-            oid === pg.types.builtins.INT8
-              ? (value: string) => Number(value)
-              : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-        },
       });
       // An idle client's error (server restart) must not end the process; the next query reconnects.
       this.pool.on('error', (err) => logger.warn('postgres pool client error', { error: err.message }));
