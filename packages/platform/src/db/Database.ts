@@ -67,6 +67,7 @@ export class Database<S extends Record<string, unknown>> {
   readonly reader: BetterSQLite3Database<S>;
   private readonly readerSqlite: BetterSqlite3.Database | null;
   private readonly pool: pg.Pool | null;
+  private readonly url: string | null;
   /** A UUID created with the database and kept in it (table platform_meta). */
   instanceId: string;
   /** Statements run through {@link reader} so far (a counter, for metrics). */
@@ -87,6 +88,7 @@ export class Database<S extends Record<string, unknown>> {
         for (const listener of this.readListeners) listener(sql);
       },
     };
+    this.url = options.url ?? null;
     if (options.url) {
       // int8 (COUNT(*), BIGSERIAL positions, BIGINT columns) as numbers, as SQLite returns them:
       // every value this project stores is far below 2^53. Process-wide, because drizzle passes
@@ -288,6 +290,46 @@ export class Database<S extends Record<string, unknown>> {
     }
   }
 
+  /**
+   * PostgreSQL only: calls `onNotify` for every NOTIFY on `channel` (delivered in commit order) on
+   * a dedicated connection, reconnecting after a loss (then `onNotify('')` once, so the caller
+   * catches up on what it may have missed). Resolves to the stop function once listening.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const url = this.url;
+    if (!url) throw new Error('LISTEN needs a PostgreSQL store');
+    let stopped = false;
+    let client: pg.Client | null = null;
+    const connect = async (first: boolean): Promise<void> => {
+      const c = new pg.Client({ connectionString: url });
+      c.on('notification', (msg) => {
+        if (msg.channel === channel) onNotify(msg.payload ?? '');
+      });
+      c.on('error', (err) => logger.warn('postgres LISTEN connection lost', { channel, error: err.message }));
+      c.on('end', () => {
+        if (stopped) return;
+        setTimeout(() => {
+          if (!stopped) connect(false).catch(() => undefined);
+        }, 500).unref();
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+      } catch (err) {
+        await c.end().catch(() => undefined);
+        if (first) throw err;
+        return;
+      }
+      client = c;
+      if (!first) onNotify('');
+    };
+    await connect(true);
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => undefined);
+    };
+  }
+
   private enqueue<T>(run: () => Promise<T>): Promise<T> {
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
@@ -342,6 +384,18 @@ export function pgErrorCode(err: unknown): string | undefined {
     e = e.cause as typeof e;
   }
   return undefined;
+}
+
+/** Whether `tx` (a transaction or handle given by a {@link Database}) runs on PostgreSQL. */
+export function isPostgresHandle(tx: unknown): boolean {
+  return typeof (tx as { execute?: unknown }).execute === 'function';
+}
+
+/** Runs a raw statement (portable SQL, or guarded by {@link isPostgresHandle}) inside `tx`. */
+export async function executeIn(tx: unknown, query: SQL): Promise<void> {
+  const handle = tx as { execute?: (q: SQL) => Promise<unknown>; run: (q: SQL) => unknown };
+  if (handle.execute) await handle.execute(query);
+  else handle.run(query);
 }
 
 /** The rows an insert/update/delete changed, from either driver's result. */
