@@ -12,11 +12,11 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 const ON_POSTGRES = ['order', 'payment', 'store', 'delivery'] as const;
 
-// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are checked field by field
 type K8sObject = {
   kind: string;
   apiVersion: string;
   metadata: { name: string; namespace?: string };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are checked field by field
   spec?: any;
 };
 
