@@ -271,7 +271,11 @@ export class TestSystem {
     return { oldPort, newPort, stopMs, exitCode, readyFailedBeforeExit: await observed };
   }
 
-  async waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
+  /** `timeoutMs`: default E2E_READY_TIMEOUT_MS, else 60 s (a loaded machine may need more). */
+  async waitReady(
+    name: ServiceName,
+    timeoutMs = Number(process.env.E2E_READY_TIMEOUT_MS) || 60_000,
+  ): Promise<void> {
     try {
       await waitFor(
         async () => {

@@ -78,16 +78,16 @@ describe('live feed replays', () => {
     const o = new OrderScript(s.bus);
     await o.fullLifecycle('rider-1');
     await waitFor(async () => (await s.store.find(o.orderId))?.status === 'DELIVERED');
-    const positions = s.database.reader
-      .select({ position: dashboardChanges.position })
-      .from(dashboardChanges)
-      .orderBy(asc(dashboardChanges.position))
-      .all()
-      .map((r) => r.position);
+    const positions = (
+      await s.database.reader
+        .select({ position: dashboardChanges.position })
+        .from(dashboardChanges)
+        .orderBy(asc(dashboardChanges.position))
+    ).map((r) => r.position);
     const cut = positions[3]!;
     // What pruning does to old entries.
     await s.database.transaction(async (tx) => {
-      tx.delete(dashboardChanges).where(lt(dashboardChanges.position, cut)).run();
+      await tx.delete(dashboardChanges).where(lt(dashboardChanges.position, cut));
     });
     const all = { matches: () => true, allowed: () => true };
     let error: unknown;
