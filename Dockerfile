@@ -60,18 +60,23 @@ COPY --from=build /app/schema/supergraph.graphql ./schema/supergraph.graphql
 COPY --from=build /app/subgraphs/order/dist ./subgraphs/order/dist
 COPY --from=build /app/subgraphs/order/schema.graphql ./subgraphs/order/schema.graphql
 COPY --from=build /app/subgraphs/order/drizzle ./subgraphs/order/drizzle
+COPY --from=build /app/subgraphs/order/drizzle-pg ./subgraphs/order/drizzle-pg
 COPY --from=build /app/subgraphs/store/dist ./subgraphs/store/dist
 COPY --from=build /app/subgraphs/store/schema.graphql ./subgraphs/store/schema.graphql
 COPY --from=build /app/subgraphs/store/drizzle ./subgraphs/store/drizzle
+COPY --from=build /app/subgraphs/store/drizzle-pg ./subgraphs/store/drizzle-pg
 COPY --from=build /app/subgraphs/delivery/dist ./subgraphs/delivery/dist
 COPY --from=build /app/subgraphs/delivery/schema.graphql ./subgraphs/delivery/schema.graphql
 COPY --from=build /app/subgraphs/delivery/drizzle ./subgraphs/delivery/drizzle
+COPY --from=build /app/subgraphs/delivery/drizzle-pg ./subgraphs/delivery/drizzle-pg
 COPY --from=build /app/subgraphs/payment/dist ./subgraphs/payment/dist
 COPY --from=build /app/subgraphs/payment/schema.graphql ./subgraphs/payment/schema.graphql
 COPY --from=build /app/subgraphs/payment/drizzle ./subgraphs/payment/drizzle
+COPY --from=build /app/subgraphs/payment/drizzle-pg ./subgraphs/payment/drizzle-pg
 COPY --from=build /app/subgraphs/dashboard/dist ./subgraphs/dashboard/dist
 COPY --from=build /app/subgraphs/dashboard/schema.graphql ./subgraphs/dashboard/schema.graphql
 COPY --from=build /app/subgraphs/dashboard/drizzle ./subgraphs/dashboard/drizzle
+COPY --from=build /app/subgraphs/dashboard/drizzle-pg ./subgraphs/dashboard/drizzle-pg
 # The customer/owner/rider app and GraphiQL, served by the router at / (built by `npm run build`).
 COPY --from=build /app/web/dist ./web/dist
 # SQLite lives in DATA_DIR: mount a volume there (a new named volume or PVC inherits this owner).

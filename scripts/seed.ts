@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { loadServiceConfig } from '../packages/platform/src/config.js';
 import { Database } from '../packages/platform/src/db/Database.js';
 import { Topics } from '../packages/platform/src/events/catalog.js';
@@ -24,19 +25,25 @@ import { isMain } from './cli.js';
 const STORE_PACKAGE = fileURLToPath(new URL('../subgraphs/store', import.meta.url));
 
 /**
- * Seeds `<dataDir>/store.db` (migrating it first, as the store service would).
+ * Seeds the store context's database: `<dataDir>/store.db`, or the PostgreSQL database at `url`
+ * (default: the store's configured STORE_DATABASE_URL / DATABASE_URL, if any), migrating it first
+ * as the store service would.
  * @returns the ids of the stores inserted now (empty when they all existed).
  */
-export async function seed(dataDir: string = loadServiceConfig('store').dataDir): Promise<string[]> {
-  const database = new Database({
+export async function seed(
+  dataDir: string = loadServiceConfig('store').dataDir,
+  url: string | null = loadServiceConfig('store').databaseUrl,
+): Promise<string[]> {
+  const database = await Database.open({
     path: join(dataDir, 'store.db'),
+    url,
     schema: storeSchema,
     migrationsFolder: join(STORE_PACKAGE, 'drizzle'),
   });
   try {
     return await seedStores(database, new OutboxWriter({ producer: 'store', topic: Topics.store }));
   } finally {
-    database.close();
+    await database.close();
   }
 }
 
@@ -44,13 +51,28 @@ export async function seed(dataDir: string = loadServiceConfig('store').dataDir)
 export const SEEDED_STORE_IDS: readonly string[] = SEED_STORES.map((s) => s.id);
 
 /**
- * How many of `storeIds` the order context's menu replica (`<dataDir>/order.db`) holds; 0 while
- * that database or its table does not exist yet. Read-only.
+ * How many of `storeIds` the order context's menu replica holds: `<dataDir>/order.db`, or the
+ * PostgreSQL database at `orderUrl`; 0 while that database or its table does not exist yet. Read-only.
  */
-export function replicatedStoreCount(
+export async function replicatedStoreCount(
   dataDir: string,
   storeIds: readonly string[] = SEEDED_STORE_IDS,
-): number {
+  orderUrl: string | null = null,
+): Promise<number> {
+  if (orderUrl) {
+    const client = new pg.Client({ connectionString: orderUrl });
+    try {
+      await client.connect();
+      const res = await client.query('SELECT COUNT(*)::int AS n FROM catalog_stores WHERE id = ANY($1)', [
+        [...storeIds],
+      ]);
+      return (res.rows[0] as { n: number }).n;
+    } catch {
+      return 0;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
   let db: BetterSqlite3.Database | null = null;
   try {
     db = new BetterSqlite3(join(dataDir, 'order.db'), { readonly: true, fileMustExist: true, timeout: 5000 });
@@ -67,8 +89,9 @@ export function replicatedStoreCount(
 }
 
 if (isMain(import.meta.url)) {
-  const dataDir = loadServiceConfig('store').dataDir;
-  const inserted = await seed(dataDir);
+  const config = loadServiceConfig('store');
+  const dataDir = config.dataDir;
+  const inserted = await seed(dataDir, config.databaseUrl);
   console.log(
     inserted.length > 0
       ? `seed: inserted ${inserted.join(', ')} into ${join(dataDir, 'store.db')}`

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
 import { ensureServiceBundles, SERVICE_ENTRIES } from './build.js';
 import { ensureWebBuilt } from './buildWeb.js';
+import { loadServiceConfig } from '../packages/platform/src/config.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from './seed.js';
 import { isMain, makeToken } from './token.js';
 
@@ -388,7 +389,10 @@ async function main(): Promise<void> {
   // Demo data is an explicit step (scripts/seed.ts), idempotent; never in production.
   const seeding = process.env.NODE_ENV !== 'production';
   if (seeding) {
-    const inserted = await seed(resolve(process.env.DATA_DIR ?? 'data'));
+    const inserted = await seed(
+      resolve(process.env.DATA_DIR ?? 'data'),
+      loadServiceConfig('store').databaseUrl,
+    );
     if (inserted.length > 0) console.log(`seed: inserted the demo stores ${inserted.join(', ')}`);
   }
   try {
@@ -406,7 +410,11 @@ async function main(): Promise<void> {
   if (seeding) {
     // Ready does not mean the order context has priced the demo menus yet: wait for that fact.
     const deadline = Date.now() + readyTimeoutMs;
-    while (replicatedStoreCount(system.dataDir) < SEEDED_STORE_IDS.length && Date.now() < deadline)
+    const orderUrl = loadServiceConfig('order').databaseUrl;
+    while (
+      (await replicatedStoreCount(system.dataDir, SEEDED_STORE_IDS, orderUrl)) < SEEDED_STORE_IDS.length &&
+      Date.now() < deadline
+    )
       await new Promise((r) => setTimeout(r, 200));
   }
   process.stdout.write(banner(system.services.router?.port ?? DEFAULT_PORTS.router));

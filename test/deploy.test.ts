@@ -812,6 +812,7 @@ describe('Dockerfile', () => {
       expect(covered(`subgraphs/${s}/schema.graphql`), s).toBe(true);
       expect(covered(`subgraphs/${s}/drizzle`), s).toBe(true);
       expect(existsSync(join(ROOT, `subgraphs/${s}/drizzle`))).toBe(true);
+      expect(covered(`subgraphs/${s}/drizzle-pg`), s).toBe(true);
     }
     expect(covered('schema/supergraph.graphql')).toBe(true);
   });

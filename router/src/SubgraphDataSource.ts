@@ -82,7 +82,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     // shared (deduplicated) fetch is one round trip, so it is counted and traced once.
     const post = instrumentFetch(
       subgraphName,
-      (_url: string, init: { headers: Record<string, string>; body: string }) => raw.post(init.headers, init.body),
+      (_url: string, init: { method: string; headers: Record<string, string>; body: string }) =>
+        raw.post(init.headers, init.body),
       subgraphFetchObserver(subgraphName),
     );
     this.http = {

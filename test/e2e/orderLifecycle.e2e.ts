@@ -15,15 +15,27 @@ import {
   attempt,
   waitForRefund,
 } from '../harness/flows.js';
-import { TestSystem, waitFor } from '../harness/TestSystem.js';
+import { storeLayouts, TestSystem, waitFor } from '../harness/TestSystem.js';
 import { waitForConsumersCaughtUp } from '../harness/topics.js';
 import { transports } from '../harness/transports.js';
 
-describe.each(transports())('order lifecycle through the router on $name', (transport) => {
+// Every transport with SQLite stores; the PostgreSQL layouts (mixed: order and payment; all) on
+// one transport each, Kafka when there is a broker (how a scaled-out deployment runs).
+const variants = transports().flatMap((transport, i, all) =>
+  storeLayouts()
+    .filter((layout) => layout.name === 'sqlite' || i === all.length - 1)
+    .map((layout) => ({
+      ...transport,
+      name: `${transport.name} with ${layout.name} stores`,
+      stores: layout.stores,
+    })),
+);
+
+describe.each(variants)('order lifecycle through the router on $name', (transport) => {
   let sys: TestSystem;
 
   beforeAll(async () => {
-    sys = await TestSystem.start({ kafkaBrokers: transport.kafkaBrokers });
+    sys = await TestSystem.start({ kafkaBrokers: transport.kafkaBrokers, stores: transport.stores });
   });
   afterAll(async () => {
     await sys?.close();

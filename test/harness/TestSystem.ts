@@ -9,6 +9,10 @@ import type { Role } from '../../packages/platform/src/auth/Caller.js';
 import { ServiceProxy } from './ServiceProxy.js';
 import { freePort } from '../../packages/platform/src/testing/freePort.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from '../../scripts/seed.js';
+import {
+  createPgTestDatabase,
+  type PgTestDatabase,
+} from '../../packages/platform/src/testing/pgTestDatabase.js';
 
 export type { ServiceName };
 /** The five subgraphs, as the platform lists them. */
@@ -43,6 +47,37 @@ export interface TestSystemOptions {
    * context's menu replica has them. Default true (the e2e suites rely on the demo stores).
    */
   seed?: boolean;
+  /**
+   * Store engine per subgraph: `postgres` gives the subgraph a throw-away PostgreSQL database
+   * (TEST_PG_URL's server) through `<NAME>_DATABASE_URL`, the way users configure it; dropped by
+   * close(). Default SQLite for every subgraph.
+   */
+  stores?: Partial<Record<Exclude<ServiceName, 'router'>, StoreEngine>>;
+}
+
+export type StoreEngine = 'sqlite' | 'postgres';
+
+/** Store layouts the lifecycle e2e runs on (E2E_STORES, comma-separated; default all of them). */
+export const STORE_LAYOUTS = {
+  /** The single-machine default. */
+  sqlite: {},
+  /** The documented mixed deployment (docs/scale-out.md): order and payment on PostgreSQL. */
+  mixed: { order: 'postgres', payment: 'postgres' },
+  /** Every subgraph on PostgreSQL. */
+  postgres: {
+    order: 'postgres',
+    payment: 'postgres',
+    store: 'postgres',
+    delivery: 'postgres',
+    dashboard: 'postgres',
+  },
+} as const satisfies Record<string, TestSystemOptions['stores']>;
+
+export function storeLayouts(): { name: keyof typeof STORE_LAYOUTS; stores: TestSystemOptions['stores'] }[] {
+  const wanted = (process.env.E2E_STORES ?? 'sqlite,mixed,postgres').split(',').map((s) => s.trim());
+  return (Object.keys(STORE_LAYOUTS) as (keyof typeof STORE_LAYOUTS)[])
+    .filter((name) => wanted.includes(name))
+    .map((name) => ({ name, stores: STORE_LAYOUTS[name] }));
 }
 
 /** What rollOver() did, for the test to report. */
@@ -96,6 +131,8 @@ export class TestSystem {
   private readonly options: TestSystemOptions;
   private readonly output = new Map<string, string[]>();
   private readonly replicas = new Set<() => Promise<void>>();
+  /** Throw-away PostgreSQL databases by subgraph (options.stores). */
+  readonly pgDatabases = new Map<ServiceName, PgTestDatabase>();
 
   private constructor(options: TestSystemOptions) {
     this.options = options;
@@ -107,23 +144,35 @@ export class TestSystem {
     const system = new TestSystem(options);
     for (const name of ALL) system.ports[name] = await freePort();
     try {
+      for (const [name, engine] of Object.entries(options.stores ?? {}) as [ServiceName, StoreEngine][]) {
+        if (engine === 'postgres')
+          system.pgDatabases.set(name, await createPgTestDatabase(`baemin_e2e_${name}`));
+      }
       for (const name of options.proxied ?? []) {
         const backend = await freePort();
         system.backendPorts.set(name, backend);
         system.proxies.set(name, await ServiceProxy.start(system.ports[name], backend));
       }
       const seeding = options.seed ?? true;
-      if (seeding) await seed(system.dataDir);
+      if (seeding) await seed(system.dataDir, system.pgDatabases.get('store')?.url ?? null);
       await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
       await system.startService('router', { waitReady: false });
       const readyMs = options.readyTimeoutMs ?? Number(process.env.E2E_READY_TIMEOUT_MS ?? 60_000);
       await Promise.all(ALL.map((n) => system.waitReady(n, readyMs)));
       if (seeding)
-        await waitFor(() => replicatedStoreCount(system.dataDir) === SEEDED_STORE_IDS.length, {
-          timeoutMs: readyMs,
-          intervalMs: 100,
-          what: "the order context's replica of the seeded stores",
-        });
+        await waitFor(
+          async () =>
+            (await replicatedStoreCount(
+              system.dataDir,
+              SEEDED_STORE_IDS,
+              system.pgDatabases.get('order')?.url ?? null,
+            )) === SEEDED_STORE_IDS.length,
+          {
+            timeoutMs: readyMs,
+            intervalMs: 100,
+            what: "the order context's replica of the seeded stores",
+          },
+        );
     } catch (err) {
       // The caller never gets the system to close: stop what did start rather than orphan it.
       await system.close();
@@ -158,6 +207,8 @@ export class TestSystem {
       ...this.options.env,
     };
     for (const svc of ALL) env[`${svc.toUpperCase()}_URL`] = this.url(svc);
+    const pgDb = this.pgDatabases.get(name);
+    if (pgDb) env[`${name.toUpperCase()}_DATABASE_URL`] = pgDb.url;
     if (this.options.kafkaBrokers) {
       env.KAFKA_BROKERS = this.options.kafkaBrokers;
       env.KAFKA_NAMESPACE = this.namespace;
@@ -421,6 +472,9 @@ export class TestSystem {
     await Promise.all([...this.procs.keys()].map((n) => this.stopService(n)));
     for (const child of this.retiring) child.kill('SIGKILL');
     await Promise.all([...this.proxies.values()].map((p) => p.close()));
-    if (process.env.E2E_KEEP_DATA !== '1') rmSync(this.dataDir, { recursive: true, force: true });
+    if (process.env.E2E_KEEP_DATA !== '1') {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      await Promise.all([...this.pgDatabases.values()].map((d) => d.drop()));
+    }
   }
 }

@@ -33,6 +33,11 @@ export interface ServiceConfig {
   eventLogPath: string;
   /** `<NAME>_URL` of every subgraph, default http://127.0.0.1:<default port>. */
   urls: Record<ServiceName, string>;
+  /**
+   * `<NAME>_DATABASE_URL`, else DATABASE_URL (one service per process): a `postgres://…` URL puts
+   * the service's store on PostgreSQL. Default null: SQLite at `<DATA_DIR>/<name>.db`.
+   */
+  databaseUrl: string | null;
 }
 
 /** A setting that keeps a service from starting; its message is one line naming the variable. */
@@ -108,5 +113,18 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
     kafkaBrokers: brokers.length ? brokers : null,
     eventLogPath: resolve(env.EVENTLOG_PATH ?? `${dataDir}/eventlog.db`),
     urls,
+    databaseUrl: databaseUrlOf(name, env),
   };
+}
+
+function databaseUrlOf(name: ServiceName, env: NodeJS.ProcessEnv): string | null {
+  if (name === 'router') return null;
+  const key = env[`${name.toUpperCase()}_DATABASE_URL`]
+    ? `${name.toUpperCase()}_DATABASE_URL`
+    : 'DATABASE_URL';
+  const url = env[key];
+  if (!url) return null;
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError(`${key} must be a postgres:// URL, got "${url.split('@').pop()}"`);
+  return url;
 }

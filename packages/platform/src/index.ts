@@ -28,3 +28,4 @@ export * from './db/backup.js';
 export * from './telemetry/index.js';
 export * from './pagination/connection.js';
 export * from './catalog/openingHours.js';
+export * from './db/pgSchemaOf.js';

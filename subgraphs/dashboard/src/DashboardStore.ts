@@ -39,12 +39,13 @@ export function canSeeDashboard(caller: Caller | null, row: DashboardRow): boole
 export class DashboardStore {
   constructor(private readonly database: Database<Schema>) {}
 
-  find(orderId: string): DashboardRow | undefined {
-    return this.database.reader.select().from(dashboards).where(eq(dashboards.orderId, orderId)).get();
+  async find(orderId: string): Promise<DashboardRow | undefined> {
+    const [row] = await this.database.reader.select().from(dashboards).where(eq(dashboards.orderId, orderId));
+    return row;
   }
 
   /** The caller's dashboards, newest first: customers' orders, owners' stores' orders, riders' deliveries. */
-  listFor(caller: Caller, first: number): DashboardRow[] {
+  async listFor(caller: Caller, first: number): Promise<DashboardRow[]> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
       throw domainError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to ${MAX_PAGE}`, {
         argumentName: 'first',
@@ -64,17 +65,15 @@ export class DashboardStore {
       .from(dashboards)
       .where(eq(column, caller.id))
       .orderBy(desc(dashboards.placedAt), desc(dashboards.orderId))
-      .limit(first)
-      .all();
+      .limit(first);
   }
 
   /** Status history of one order after `afterVersion`, oldest first (what a late watcher missed). */
-  history(orderId: string, afterVersion = 0): DashboardEventRow[] {
-    return this.database.reader
+  async history(orderId: string, afterVersion = 0): Promise<DashboardEventRow[]> {
+    return await this.database.reader
       .select()
       .from(dashboardEvents)
       .where(and(eq(dashboardEvents.orderId, orderId), gt(dashboardEvents.version, afterVersion)))
-      .orderBy(asc(dashboardEvents.version))
-      .all();
+      .orderBy(asc(dashboardEvents.version));
   }
 }

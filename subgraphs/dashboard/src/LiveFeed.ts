@@ -1,5 +1,6 @@
 import {
   type Caller,
+  changedRows,
   domainError,
   ErrorCode,
   forbidden,
@@ -70,11 +71,11 @@ export class LiveFeed {
     return this.active;
   }
 
-  stream(caller: Caller | null, spec: StreamSpec): AsyncIterableIterator<DashboardRow> {
+  async stream(caller: Caller | null, spec: StreamSpec): Promise<AsyncIterableIterator<DashboardRow>> {
     if (!caller) throw unauthenticated();
     const isService = caller.role === 'service';
     // Checked before anything is registered: a refused replay leaves nothing behind.
-    const backlog = this.backlog(spec);
+    const backlog = await this.backlog(spec);
     let lastChangeId = 0;
     let live = false;
     const pending: DashboardRow[] = [];
@@ -98,7 +99,11 @@ export class LiveFeed {
       if (live) emit(change.row);
       else pending.push(change.row);
     }, spec.orderId);
-    for (const row of backlog()) emit(row);
+    try {
+      for (const row of await backlog()) emit(row);
+    } catch (err) {
+      it.fail(err as Error);
+    }
     live = true;
     for (const row of pending.splice(0)) emit(row);
     return it;
@@ -108,10 +113,10 @@ export class LiveFeed {
    * Checks the replay window at once (throws REPLAY_WINDOW_EXCEEDED for a feed) and returns the
    * reader of the backlog, run after the stream listens to live changes.
    */
-  private backlog(spec: StreamSpec): () => DashboardRow[] {
+  private async backlog(spec: StreamSpec): Promise<() => Promise<DashboardRow[]>> {
     const after = spec.afterChangeId;
-    const current = () => {
-      const row = spec.orderId ? this.store.find(spec.orderId) : undefined;
+    const current = async () => {
+      const row = spec.orderId ? await this.store.find(spec.orderId) : undefined;
       return row ? [row] : [];
     };
     if (after === undefined || after === null) return current;
@@ -124,24 +129,23 @@ export class LiveFeed {
         .from(dashboardChanges)
         .where(where)
         .orderBy(asc(dashboardChanges.position))
-        .limit(MAX_REPLAY + 1)
-        .all();
+        .limit(MAX_REPLAY + 1);
     if (!spec.orderId) {
       // Older positions were pruned (or more changes than one replay carries): say so, never skip.
-      const oldest = this.database.reader
+      const [first] = await this.database.reader
         .select({ position: dashboardChanges.position })
         .from(dashboardChanges)
         .orderBy(asc(dashboardChanges.position))
-        .limit(1)
-        .get()?.position;
+        .limit(1);
+      const oldest = first?.position;
       const pruned = oldest !== undefined && after < oldest - 1;
-      const tooMany =
-        !pruned &&
-        (this.database.reader
-          .select({ n: count() })
-          .from(dashboardChanges)
-          .where(gt(dashboardChanges.position, after))
-          .get()?.n ?? 0) > MAX_REPLAY;
+      const [counted] = pruned
+        ? []
+        : await this.database.reader
+            .select({ n: count() })
+            .from(dashboardChanges)
+            .where(gt(dashboardChanges.position, after));
+      const tooMany = !pruned && Number(counted?.n ?? 0) > MAX_REPLAY;
       if (pruned || tooMany) {
         throw domainError(
           ErrorCode.REPLAY_WINDOW_EXCEEDED,
@@ -150,20 +154,22 @@ export class LiveFeed {
         );
       }
     }
-    return () => {
+    return async () => {
       const currentRows = new Map<string, DashboardRow | undefined>();
-      const currentOf = (orderId: string) => {
-        if (!currentRows.has(orderId)) currentRows.set(orderId, this.store.find(orderId));
+      const currentOf = async (orderId: string) => {
+        if (!currentRows.has(orderId)) currentRows.set(orderId, await this.store.find(orderId));
         return currentRows.get(orderId);
       };
-      const rows = read();
+      const rows = await read();
       if (rows.length > MAX_REPLAY && spec.orderId) return current();
-      return rows.slice(0, MAX_REPLAY).map((r) => {
+      const out: DashboardRow[] = [];
+      for (const r of rows.slice(0, MAX_REPLAY)) {
         const snapshot = JSON.parse(r.snapshot) as DashboardRow;
         const row: LiveRow = { ...snapshot, changeId: r.position };
-        row[CURRENT] = currentOf(snapshot.orderId) ?? snapshot;
-        return row;
-      });
+        row[CURRENT] = (await currentOf(snapshot.orderId)) ?? snapshot;
+        out.push(row);
+      }
+      return out;
     };
   }
 
@@ -171,8 +177,7 @@ export class LiveFeed {
   async prune(days: number): Promise<number> {
     const cutoff = new Date(Date.now() - days * 24 * 3600 * 1000).toISOString();
     return this.database.transaction(async (tx) => {
-      const res = tx.delete(dashboardChanges).where(lt(dashboardChanges.changedAt, cutoff)).run();
-      return res.changes;
+      return changedRows(await tx.delete(dashboardChanges).where(lt(dashboardChanges.changedAt, cutoff)));
     });
   }
 }

@@ -1,6 +1,8 @@
 import {
   type DeliveryPayload,
   DeliveryEvents,
+  executeIn,
+  isPostgresHandle,
   type EventEnvelope,
   type EventHandler,
   OrderEvents,
@@ -117,6 +119,9 @@ export function dashboardHandlers(notify: (eventId: string, row: DashboardRow) =
   return handlers;
 }
 
+/** NOTIFY channel (and advisory lock name) of the dashboard change feed on PostgreSQL. */
+export const CHANGE_FEED_CHANNEL = 'dashboard_changes';
+
 /**
  * Bumps the row's change counter and appends its new snapshot to the change feed, in the same
  * transaction as the change itself.
@@ -130,6 +135,10 @@ async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardR
   if (!row) return undefined;
   // The snapshot leaves out its own position: readers take changeId from the feed's `position`.
   const { changeId: _position, ...snapshot } = row;
+  const onPostgres = isPostgresHandle(tx);
+  // Replicas share the feed on PostgreSQL: positions are taken one transaction at a time, so they
+  // grow in commit order and a follower reading "after my last position" never skips one.
+  if (onPostgres) await executeIn(tx, sql`SELECT pg_advisory_xact_lock(hashtext(${CHANGE_FEED_CHANNEL}))`);
   const [change] = await tx
     .insert(dashboardChanges)
     .values({
@@ -140,6 +149,9 @@ async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardR
     })
     .returning({ position: dashboardChanges.position });
   await tx.update(dashboards).set({ changeId: change!.position }).where(eq(dashboards.orderId, orderId));
+  // Delivered to every replica's listener at commit (ChangeFeedFollower), never for a rollback.
+  if (onPostgres)
+    await executeIn(tx, sql`SELECT pg_notify(${CHANGE_FEED_CHANNEL}, ${String(change!.position)})`);
   return { ...row, changeId: change!.position };
 }
 

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createEventBus,
+  changedRows,
   Database,
   type EventBus,
   loadServiceConfig,
@@ -66,8 +67,9 @@ export async function rebuildDashboard(options: RebuildOptions = {}): Promise<Re
   const config = options.config ?? loadServiceConfig('dashboard');
   const log = options.log ?? ((line: string) => console.log(line));
   const bus = options.bus ?? (await createEventBus(config));
-  const database = new Database({
+  const database = await Database.open({
     path: join(config.dataDir, `${config.name}.db`),
+    url: config.databaseUrl,
     schema,
     migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
   });
@@ -77,12 +79,12 @@ export async function rebuildDashboard(options: RebuildOptions = {}): Promise<Re
       `reset consumer group '${DASHBOARD_GROUP}' to the beginning of ${DASHBOARD_TOPICS.join(', ')} (${bus.kind} bus)`,
     );
     const deleted = await database.transaction(async (tx) => ({
-      dashboards: tx.delete(schema.dashboards).run().changes,
-      history: tx.delete(schema.dashboardEvents).run().changes,
-      changes: tx.delete(schema.dashboardChanges).run().changes,
-      payments: tx.delete(schema.dashboardPayments).run().changes,
-      deliveries: tx.delete(schema.dashboardDeliveries).run().changes,
-      inbox: tx.delete(schema.inbox).where(eq(schema.inbox.consumer, DASHBOARD_GROUP)).run().changes,
+      dashboards: changedRows(await tx.delete(schema.dashboards)),
+      history: changedRows(await tx.delete(schema.dashboardEvents)),
+      changes: changedRows(await tx.delete(schema.dashboardChanges)),
+      payments: changedRows(await tx.delete(schema.dashboardPayments)),
+      deliveries: changedRows(await tx.delete(schema.dashboardDeliveries)),
+      inbox: changedRows(await tx.delete(schema.inbox).where(eq(schema.inbox.consumer, DASHBOARD_GROUP))),
     }));
     log(
       `deleted ${deleted.dashboards} dashboard rows, ${deleted.history} status history rows, ` +
@@ -92,7 +94,7 @@ export async function rebuildDashboard(options: RebuildOptions = {}): Promise<Re
     log('start the dashboard service: it replays every event and rebuilds the read model');
     return { transport: bus.kind, group: DASHBOARD_GROUP, topics: DASHBOARD_TOPICS, deleted };
   } finally {
-    database.close();
+    await database.close();
     if (!options.bus) await bus.close();
   }
 }

@@ -5,15 +5,15 @@ import { currentRowOf } from './LiveFeed.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 
 export function dashboardResolvers(store: DashboardStore): Resolvers {
-  const visible = (orderId: string, caller: Parameters<typeof canSeeDashboard>[0]) => {
-    const row = store.find(orderId);
+  const visible = async (orderId: string, caller: Parameters<typeof canSeeDashboard>[0]) => {
+    const row = await store.find(orderId);
     return row && canSeeDashboard(caller, row) ? row : null;
   };
   return {
     Query: {
-      dashboard: (_parent, { orderId }, { caller }) => {
+      dashboard: async (_parent, { orderId }, { caller }) => {
         if (!caller) throw unauthenticated();
-        const row = store.find(orderId);
+        const row = await store.find(orderId);
         if (!row) return null;
         if (!canSeeDashboard(caller, row)) throw forbidden('This order is not yours to see');
         return row;

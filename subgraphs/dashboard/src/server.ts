@@ -8,6 +8,7 @@ import {
   startSubgraph,
   Topics,
 } from '@baemin/platform';
+import { ChangeFeedFollower } from './ChangeFeedFollower.js';
 import { DashboardChanges } from './DashboardChanges.js';
 import { DashboardStore } from './DashboardStore.js';
 import { LiveFeed } from './LiveFeed.js';
@@ -43,6 +44,7 @@ export async function start(
   let live: LiveFeed | undefined;
   let liveServer: LiveServer | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let follower: ChangeFeedFollower | null = null;
   const retentionDays = envInt(process.env, 'DASHBOARD_CHANGES_RETENTION_DAYS', 7);
   const running = await startSubgraph({
     config,
@@ -56,6 +58,9 @@ export async function start(
       live = feed;
       // Rows changed by an event's transaction, by event id: published (and forgotten) after commit.
       const changed = new Map<string, DashboardRow>();
+      // PostgreSQL: replicas share the read model; every change reaches every replica's subscribers
+      // through the feed (ChangeFeedFollower), so nothing is published from the consumer directly.
+      follower = database.dialect === 'postgres' ? new ChangeFeedFollower(database, changes) : null;
       return {
         resolvers: { ...dashboardResolvers(reads), Subscription: liveResolvers(feed) },
         routes: {
@@ -65,6 +70,9 @@ export async function start(
             res.end(JSON.stringify(liveServer?.stats() ?? { connections: 0, subscriptions: 0, rssBytes: 0 }));
           },
         },
+        beforeListen: async () => {
+          await follower?.start();
+        },
         afterListen: (http, schema) => {
           liveServer = attachLiveServer(http.server, schema, config.internalSecret, () => feed.activeStreams);
           pruneTimer = setInterval(() => void feed.prune(retentionDays).catch(() => undefined), 3600_000);
@@ -73,6 +81,7 @@ export async function start(
         onClose: async () => {
           clearInterval(pruneTimer);
           await liveServer?.close();
+          await follower?.stop();
         },
         consumers: [
           {
@@ -83,7 +92,7 @@ export async function start(
               const row = changed.get(envelope.id);
               if (!row) return;
               changed.delete(envelope.id);
-              changes.publish({ orderId: row.orderId, version: row.version, row });
+              if (!follower) changes.publish({ orderId: row.orderId, version: row.version, row });
             },
           },
         ],

@@ -28,13 +28,14 @@ const owner2: Caller = { id: 'owner-2', role: 'owner' };
 const rider1: Caller = { id: 'rider-1', role: 'rider' };
 const rider2: Caller = { id: 'rider-2', role: 'rider' };
 
-const row = (orderId: string) =>
-  s.database.reader.select().from(schema.dashboards).where(eq(schema.dashboards.orderId, orderId)).get();
-const history = (orderId: string) => s.store.history(orderId).map((e) => [e.version, e.status, e.at]);
+const row = async (orderId: string) =>
+  (await s.database.reader.select().from(schema.dashboards).where(eq(schema.dashboards.orderId, orderId)))[0];
+const history = async (orderId: string) =>
+  (await s.store.history(orderId)).map((e) => [e.version, e.status, e.at]);
 const waitRow = (orderId: string, predicate: (r: schema.DashboardRow) => boolean, what = 'row') =>
   waitFor(
-    () => {
-      const r = row(orderId);
+    async () => {
+      const r = await row(orderId);
       return r && predicate(r) ? r : undefined;
     },
     { what: `${orderId} ${what}` },
@@ -49,7 +50,8 @@ describe('projection', () => {
   it('builds the row and its status history from a full event sequence', async () => {
     const o = new OrderScript(s.bus);
     await o.fullLifecycle('rider-1');
-    await waitRow(o.orderId, (r) => r.version === 6, 'delivered');
+    // Payment facts come from another topic, consumed on their own: wait for both.
+    await waitRow(o.orderId, (r) => r.version === 6 && r.paymentStatus === 'CAPTURED', 'delivered');
     const res = await gql<{ dashboard: Record<string, unknown> }>(
       s.url,
       `query($id: ID!) { dashboard(orderId: $id) { ${ALL_FIELDS} } }`,
@@ -85,7 +87,7 @@ describe('projection', () => {
       updatedAt: o.at(5),
       order: { id: o.orderId },
     });
-    expect(history(o.orderId)).toEqual([
+    expect(await history(o.orderId)).toEqual([
       [1, 'PLACED', o.at(0)],
       [2, 'ACCEPTED', o.at(1)],
       [3, 'COOKING', o.at(2)],
@@ -93,7 +95,7 @@ describe('projection', () => {
       [5, 'PICKED_UP', o.at(4)],
       [6, 'DELIVERED', o.at(5)],
     ]);
-    expect(s.store.history(o.orderId, 4).map((e) => e.version)).toEqual([5, 6]);
+    expect((await s.store.history(o.orderId, 4)).map((e) => e.version)).toEqual([5, 6]);
   });
 
   it('ignores stale and duplicate status events', async () => {
@@ -102,7 +104,7 @@ describe('projection', () => {
     const accepted = await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
     await o.status('OrderCookingStarted', 'COOKING', 3, 2);
     await waitRow(o.orderId, (r) => r.version === 3);
-    const before = row(o.orderId);
+    const before = await row(o.orderId);
     // The same envelope again, another copy of an old fact, and an older event arriving late.
     await republish(s.bus, Topics.order, accepted);
     await o.status('OrderAccepted', 'ACCEPTED', 2, 9);
@@ -114,7 +116,7 @@ describe('projection', () => {
     // A marker behind them on the same key: once it is applied, they were handled.
     await o.status('OrderReady', 'READY', 4, 3);
     await waitRow(o.orderId, (r) => r.version === 4);
-    expect(row(o.orderId)).toEqual({
+    expect(await row(o.orderId)).toEqual({
       ...before,
       status: 'READY',
       version: 4,
@@ -124,7 +126,7 @@ describe('projection', () => {
       readyAt: o.at(3),
       updatedAt: o.at(3),
     });
-    expect(history(o.orderId)).toEqual([
+    expect(await history(o.orderId)).toEqual([
       [1, 'PLACED', o.at(0)],
       [2, 'ACCEPTED', o.at(1)],
       [3, 'COOKING', o.at(2)],
@@ -138,20 +140,22 @@ describe('projection', () => {
     await o.payment('PaymentRefunded', 3);
     await o.pickedUp('rider-2', 2);
     await waitFor(
-      () =>
-        s.database.reader
-          .select()
-          .from(schema.dashboardPayments)
-          .where(eq(schema.dashboardPayments.orderId, o.orderId))
-          .get()?.status === 'REFUNDED' &&
-        s.database.reader
-          .select()
-          .from(schema.dashboardDeliveries)
-          .where(eq(schema.dashboardDeliveries.orderId, o.orderId))
-          .get(),
+      async () =>
+        (
+          await s.database.reader
+            .select()
+            .from(schema.dashboardPayments)
+            .where(eq(schema.dashboardPayments.orderId, o.orderId))
+        )[0]?.status === 'REFUNDED' &&
+        (
+          await s.database.reader
+            .select()
+            .from(schema.dashboardDeliveries)
+            .where(eq(schema.dashboardDeliveries.orderId, o.orderId))
+        )[0],
       { what: 'early facts' },
     );
-    expect(row(o.orderId)).toBeUndefined();
+    expect(await row(o.orderId)).toBeUndefined();
     await o.placed(0);
     const r = await waitRow(o.orderId, () => true);
     expect(r).toEqual(
@@ -168,7 +172,7 @@ describe('projection', () => {
     await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
     await waitRow(o.orderId, (x) => x.version === 2);
     await sleep(100);
-    expect(row(o.orderId)?.paymentStatus).toBe('REFUNDED');
+    expect((await row(o.orderId))?.paymentStatus).toBe('REFUNDED');
   });
 
   it('records the cancel saga: requested, canceled, refunded', async () => {
@@ -234,7 +238,7 @@ describe('projection', () => {
     const o = new OrderScript(s.bus);
     await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
     await sleep(150);
-    expect(row(o.orderId)).toBeUndefined();
+    expect(await row(o.orderId)).toBeUndefined();
     await o.placed(0);
     // The retries hold the partition for EVENT_UNKNOWN_ENTITY_RETRY_MS (1 s here); then the DLQ.
     await waitRow(o.orderId, () => true, 'placed after the dead-lettered event');
@@ -242,7 +246,7 @@ describe('projection', () => {
     expect(dead.map((r) => [r.envelope.type, r.headers['dlq-group']])).toEqual([
       ['OrderAccepted', 'dashboard'],
     ]);
-    expect(row(o.orderId)).toEqual(
+    expect(await row(o.orderId)).toEqual(
       expect.objectContaining({ status: 'PLACED', version: 1, acceptedAt: null }),
     );
   });
@@ -254,9 +258,15 @@ describe('DashboardChanges', () => {
     const seen: DashboardChange[] = [];
     const all: string[] = [];
     const stopAll = s.changes.subscribe((c) => all.push(c.orderId));
+    const reads: Promise<void>[] = [];
     const stop = s.changes.subscribe((c) => {
-      // The row is committed when the listener runs: a fresh read agrees.
-      expect(row(c.orderId)).toEqual(c.row);
+      // The row is committed when the listener runs: a fresh read sees this change (or a later one).
+      reads.push(
+        row(c.orderId).then((r) => {
+          expect(r?.changeId).toBeGreaterThanOrEqual(c.row.changeId);
+          if (r?.changeId === c.row.changeId) expect(r).toEqual(c.row);
+        }),
+      );
       seen.push(c);
     }, o.orderId);
     await o.payment('PaymentCaptured', 0); // no row yet: nothing to show
@@ -272,6 +282,7 @@ describe('DashboardChanges', () => {
     await sleep(200);
     stop();
     stopAll();
+    await Promise.all(reads);
     expect(seen.map((c) => [c.orderId, c.version, c.row.status, c.row.paymentStatus, c.row.riderId])).toEqual(
       [
         [o.orderId, 1, 'PLACED', 'CAPTURED', null],

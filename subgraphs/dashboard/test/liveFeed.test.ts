@@ -46,16 +46,16 @@ describe('live feed replays', () => {
     await waiting.status('OrderCookingStarted', 'COOKING', 3, 2);
     await waiting.status('OrderReady', 'READY', 4, 3);
     await waitFor(
-      () =>
-        s.store.find(past.orderId)?.status === 'DELIVERED' &&
-        s.store.find(waiting.orderId)?.status === 'READY',
+      async () =>
+        (await s.store.find(past.orderId))?.status === 'DELIVERED' &&
+        (await s.store.find(waiting.orderId))?.status === 'READY',
     );
     const feed = {
       matches: (r: DashboardRow) => r.status === 'READY' && r.riderId === null,
       allowed: canSeeDashboard,
     };
     for (const caller of [rider2, service]) {
-      const rows = await drain(s.live.stream(caller, { ...feed, afterChangeId: 0 }), (rows) =>
+      const rows = await drain(await s.live.stream(caller, { ...feed, afterChangeId: 0 }), (rows) =>
         rows.some((r) => r.orderId === waiting.orderId),
       );
       expect(rows.map((r) => r.orderId)).not.toContain(past.orderId);
@@ -77,22 +77,22 @@ describe('live feed replays', () => {
   it('a feed resumed from before its retained window fails with REPLAY_WINDOW_EXCEEDED instead of skipping', async () => {
     const o = new OrderScript(s.bus);
     await o.fullLifecycle('rider-1');
-    await waitFor(() => s.store.find(o.orderId)?.status === 'DELIVERED');
-    const positions = s.database.reader
-      .select({ position: dashboardChanges.position })
-      .from(dashboardChanges)
-      .orderBy(asc(dashboardChanges.position))
-      .all()
-      .map((r) => r.position);
+    await waitFor(async () => (await s.store.find(o.orderId))?.status === 'DELIVERED');
+    const positions = (
+      await s.database.reader
+        .select({ position: dashboardChanges.position })
+        .from(dashboardChanges)
+        .orderBy(asc(dashboardChanges.position))
+    ).map((r) => r.position);
     const cut = positions[3]!;
     // What pruning does to old entries.
     await s.database.transaction(async (tx) => {
-      tx.delete(dashboardChanges).where(lt(dashboardChanges.position, cut)).run();
+      await tx.delete(dashboardChanges).where(lt(dashboardChanges.position, cut));
     });
     const all = { matches: () => true, allowed: () => true };
     let error: unknown;
     try {
-      s.live.stream(service, { ...all, afterChangeId: 0 });
+      await s.live.stream(service, { ...all, afterChangeId: 0 });
     } catch (err) {
       error = err;
     }
@@ -102,13 +102,13 @@ describe('live feed replays', () => {
       oldestChangeId: cut,
     });
     // From the edge of the window it replays, without a gap.
-    const rows = await drain(s.live.stream(service, { ...all, afterChangeId: cut - 1 }), (rows) =>
+    const rows = await drain(await s.live.stream(service, { ...all, afterChangeId: cut - 1 }), (rows) =>
       rows.some((r) => r.orderId === o.orderId && r.status === 'DELIVERED'),
     );
     expect(rows[0]!.changeId).toBe(cut);
     // One order's stream is not refused: it replays what is retained, or its current row.
     const one = await drain(
-      s.live.stream(service, { ...all, orderId: o.orderId, afterChangeId: 0 }),
+      await s.live.stream(service, { ...all, orderId: o.orderId, afterChangeId: 0 }),
       (rows) => rows.some((r) => r.status === 'DELIVERED'),
     );
     expect(one.at(-1)?.status).toBe('DELIVERED');

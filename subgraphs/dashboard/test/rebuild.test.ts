@@ -25,28 +25,23 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function snapshot(d: RunningDashboard) {
+async function snapshot(d: RunningDashboard) {
   const r = d.database.reader;
   return {
     // changeId is a position in the change feed, which keeps counting across a rebuild (so live
     // watchers resuming from an old position never go backwards); everything else must match.
-    dashboards: r
-      .select()
-      .from(schema.dashboards)
-      .orderBy(asc(schema.dashboards.orderId))
-      .all()
-      .map(({ changeId: _changeId, ...row }) => row),
-    history: r
+    dashboards: (await r.select().from(schema.dashboards).orderBy(asc(schema.dashboards.orderId))).map(
+      ({ changeId: _changeId, ...row }) => row,
+    ),
+    history: await r
       .select()
       .from(schema.dashboardEvents)
-      .orderBy(asc(schema.dashboardEvents.orderId), asc(schema.dashboardEvents.version))
-      .all(),
-    payments: r.select().from(schema.dashboardPayments).orderBy(asc(schema.dashboardPayments.orderId)).all(),
-    deliveries: r
+      .orderBy(asc(schema.dashboardEvents.orderId), asc(schema.dashboardEvents.version)),
+    payments: await r.select().from(schema.dashboardPayments).orderBy(asc(schema.dashboardPayments.orderId)),
+    deliveries: await r
       .select()
       .from(schema.dashboardDeliveries)
-      .orderBy(asc(schema.dashboardDeliveries.orderId))
-      .all(),
+      .orderBy(asc(schema.dashboardDeliveries.orderId)),
   };
 }
 
@@ -62,14 +57,14 @@ describe('rebuild', () => {
     await canceled.status('OrderCanceled', 'CANCELED', 3, 2);
     await canceled.payment('PaymentRefunded', 3);
     const running = s;
-    await waitFor(() => {
-      const rows = snapshot(running).dashboards;
+    await waitFor(async () => {
+      const rows = (await snapshot(running)).dashboards;
       return (
         rows.find((r) => r.orderId === delivered.orderId)?.status === 'DELIVERED' &&
         rows.find((r) => r.orderId === canceled.orderId)?.paymentStatus === 'REFUNDED'
       );
     });
-    const before = snapshot(s);
+    const before = await snapshot(s);
     expect(before.dashboards).toHaveLength(2);
     expect(before.history).toHaveLength(9);
     await s.close();
@@ -106,7 +101,7 @@ describe('rebuild', () => {
         schema.dashboardPayments,
         schema.inbox,
       ]) {
-        expect(db.reader.select().from(table).all()).toEqual([]);
+        expect(await db.reader.select().from(table)).toEqual([]);
       }
     } finally {
       db.close();
@@ -115,11 +110,17 @@ describe('rebuild', () => {
     // Restarted, the service replays everything into the same rows.
     s = await start(overrides);
     const again = s;
-    await waitFor(() => snapshot(again).history.length === 9 && snapshot(again).payments.length === 2, {
-      what: 'replay',
+    await waitFor(
+      async () =>
+        (await snapshot(again)).history.length === 9 && (await snapshot(again)).payments.length === 2,
+      {
+        what: 'replay',
+      },
+    );
+    await waitFor(async () => JSON.stringify(await snapshot(again)) === JSON.stringify(before), {
+      what: 'same rows',
     });
-    await waitFor(() => JSON.stringify(snapshot(again)) === JSON.stringify(before), { what: 'same rows' });
-    expect(snapshot(again)).toEqual(before);
+    expect(await snapshot(again)).toEqual(before);
   });
 
   it('resetConsumerGroup uses the transport: the embedded log forgets the group offsets', async () => {

@@ -51,12 +51,8 @@ interface DeliveryView {
   store: { id: string };
 }
 
-const rowOf = (orderId: string) =>
-  s.database.reader
-    .select()
-    .from(schema.deliveries)
-    .all()
-    .find((d) => d.orderId === orderId);
+const rowOf = async (orderId: string) =>
+  (await s.database.reader.select().from(schema.deliveries)).find((d) => d.orderId === orderId);
 
 function ticket(orderId: string, status: TicketPayload['status'] = 'READY'): TicketPayload {
   return {
@@ -106,11 +102,7 @@ describe('TicketReady consumer', () => {
     await waitFor(() => eventsOf(s.bus, Topics.delivery, orderId).length > 0);
     await sleep(300);
     expect(
-      s.database.reader
-        .select()
-        .from(schema.deliveries)
-        .all()
-        .filter((d) => d.orderId === orderId),
+      (await s.database.reader.select().from(schema.deliveries)).filter((d) => d.orderId === orderId),
     ).toHaveLength(1);
     const events = eventsOf(s.bus, Topics.delivery, orderId);
     expect(events.map((e) => e.type)).toEqual(['DeliveryCreated']);
@@ -154,7 +146,7 @@ describe('TicketReady consumer', () => {
     });
     await s.bus.publish([{ topic: Topics.store, key: orderId, envelope }]);
     await waitFor(() => rowOf(marker), { what: 'marker' });
-    expect(rowOf(orderId)).toBeUndefined();
+    expect(await rowOf(orderId)).toBeUndefined();
   });
 });
 
@@ -190,7 +182,9 @@ describe('delivery lifecycle', () => {
     expect(done.data?.completeDelivery).toEqual(
       expect.objectContaining({ status: 'DELIVERED', riderId: 'rider-1', deliveredAt: expect.any(String) }),
     );
-    expect(rowOf(orderId)).toEqual(expect.objectContaining({ status: 'DELIVERED', riderId: 'rider-1' }));
+    expect(await rowOf(orderId)).toEqual(
+      expect.objectContaining({ status: 'DELIVERED', riderId: 'rider-1' }),
+    );
 
     const events = await waitFor(() => {
       const e = eventsOf(s.bus, Topics.delivery, orderId);
@@ -216,13 +210,13 @@ describe('delivery lifecycle', () => {
     expect(code(early)).toBe('INVALID_TRANSITION');
     expect(early.errors?.[0]?.extensions?.currentStatus).toBe('NOT_READY');
     expect(code(await gql(s.url, COMPLETE, { id: notReady }, rider1))).toBe('INVALID_TRANSITION');
-    expect(rowOf(notReady)).toBeUndefined();
+    expect(await rowOf(notReady)).toBeUndefined();
 
     const orderId = await readyOrder();
     const completeFirst = await gql(s.url, COMPLETE, { id: orderId }, rider1);
     expect(code(completeFirst)).toBe('INVALID_TRANSITION');
     expect(completeFirst.errors?.[0]?.extensions?.currentStatus).toBe('AVAILABLE');
-    expect(rowOf(orderId)?.status).toBe('AVAILABLE');
+    expect((await rowOf(orderId))?.status).toBe('AVAILABLE');
 
     await gql(s.url, PICK_UP, { id: orderId }, rider1);
     for (const rider of [rider1, rider2]) {
@@ -230,13 +224,15 @@ describe('delivery lifecycle', () => {
       expect(code(twice)).toBe('INVALID_TRANSITION');
       expect(twice.errors?.[0]?.extensions?.currentStatus).toBe('PICKED_UP');
     }
-    expect(rowOf(orderId)).toEqual(expect.objectContaining({ status: 'PICKED_UP', riderId: 'rider-1' }));
+    expect(await rowOf(orderId)).toEqual(
+      expect.objectContaining({ status: 'PICKED_UP', riderId: 'rider-1' }),
+    );
 
     await gql(s.url, COMPLETE, { id: orderId }, rider1);
     const again = await gql(s.url, COMPLETE, { id: orderId }, rider1);
     expect(code(again)).toBe('INVALID_TRANSITION');
     expect(again.errors?.[0]?.extensions?.currentStatus).toBe('DELIVERED');
-    const deliveredAt = rowOf(orderId)?.deliveredAt;
+    const deliveredAt = (await rowOf(orderId))?.deliveredAt;
     expect(deliveredAt).toEqual(expect.any(String));
     await sleep(100);
     expect(eventsOf(s.bus, Topics.delivery, orderId).map((e) => e.type)).toEqual([
@@ -253,12 +249,12 @@ describe('delivery lifecycle', () => {
     expect(code(await gql(s.url, PICK_UP, { id: orderId }, null))).toBe('UNAUTHENTICATED');
     expect(code(await gql(s.url, PICK_UP, { id: orderId }, alice))).toBe('FORBIDDEN');
     expect(code(await gql(s.url, PICK_UP, { id: orderId }, owner1))).toBe('FORBIDDEN');
-    expect(rowOf(orderId)?.status).toBe('AVAILABLE');
+    expect((await rowOf(orderId))?.status).toBe('AVAILABLE');
     await gql(s.url, PICK_UP, { id: orderId }, rider1);
     expect(code(await gql(s.url, COMPLETE, { id: orderId }, rider2))).toBe('FORBIDDEN');
     expect(code(await gql(s.url, COMPLETE, { id: orderId }, alice))).toBe('FORBIDDEN');
     expect(code(await gql(s.url, COMPLETE, { id: orderId }, null))).toBe('UNAUTHENTICATED');
-    expect(rowOf(orderId)).toEqual(
+    expect(await rowOf(orderId)).toEqual(
       expect.objectContaining({ status: 'PICKED_UP', riderId: 'rider-1', deliveredAt: null }),
     );
     // Rider lists are for riders.

@@ -81,7 +81,10 @@ export class SagaTimeouts {
     private readonly outbox: Outbox,
     private readonly settings: SagaTimeoutSettings,
   ) {
-    this.periodic = new PeriodicTask('saga timeout check', settings.intervalMs, () => this.check());
+    // Replicas sharing a PostgreSQL store: one checks per round, the others skip it.
+    this.periodic = new PeriodicTask('saga timeout check', settings.intervalMs, () =>
+      database.exclusively('order:saga-timeouts', () => this.check()),
+    );
   }
 
   start(): void {

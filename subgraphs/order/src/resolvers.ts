@@ -59,7 +59,7 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
         if (!canSeeOrder(ctx.caller, row)) throw forbidden('You cannot see this order');
         return row;
       },
-      myOrders: (_, { first }, ctx) => {
+      myOrders: async (_, { first }, ctx) => {
         const caller = requireCustomer(ctx);
         const limit = first ?? 20;
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
@@ -67,13 +67,12 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
             field: 'first',
           });
         }
-        return db
+        return await db
           .select()
           .from(orders)
           .where(eq(orders.customerId, caller.id))
           .orderBy(desc(orders.placedAt), desc(orders.id))
-          .limit(limit)
-          .all();
+          .limit(limit);
       },
       myOrderConnection: async (_, args, ctx) => {
         const caller = requireCustomer(ctx);

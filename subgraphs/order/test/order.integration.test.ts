@@ -637,25 +637,25 @@ describe('saga timeouts', () => {
     const minute = 60_000;
     const placedAt = Date.parse(stuck.placedAt);
     const nudges = () =>
-      h.order.database.reader.select().from(sagaNudges).where(eq(sagaNudges.orderId, stuck.id)).all();
+      h.order.database.reader.select().from(sagaNudges).where(eq(sagaNudges.orderId, stuck.id));
     const placedCopies = () => orderTypes(stuck.id).filter((x) => x === 'OrderPlaced').length;
 
     // Before the timeout (10 min): nothing.
     await t.check(placedAt + 5 * minute);
-    expect(nudges()).toEqual([]);
+    expect(await nudges()).toEqual([]);
     // After it: reported and re-published, once however often the check runs within the period.
     const report = await t.check(placedAt + 11 * minute);
     expect(report.stuckPlaced).toBeGreaterThanOrEqual(1);
     expect(report.republished).toBeGreaterThanOrEqual(1);
     await t.check(placedAt + 12 * minute);
-    expect(nudges()).toMatchObject([{ attempts: 1 }]);
+    expect(await nudges()).toMatchObject([{ attempts: 1 }]);
     await waitFor(() => placedCopies() === 2);
     const [original, copy] = eventsOn(h.bus, Topics.order, stuck.id);
     expect(copy!.id).not.toBe(original!.id);
     expect(copy!.payload).toEqual(original!.payload);
     // The next period: once more.
     await t.check(placedAt + 22 * minute);
-    expect(nudges()).toMatchObject([{ attempts: 2 }]);
+    expect(await nudges()).toMatchObject([{ attempts: 2 }]);
     // After the second deadline (30 min): canceled with the reason, once.
     await t.check(placedAt + 31 * minute);
     await t.check(placedAt + 32 * minute);

@@ -39,7 +39,10 @@ export class OrphanSweeper {
   private readonly periodic: PeriodicTask;
 
   constructor(private readonly options: OrphanSweeperOptions) {
-    this.periodic = new PeriodicTask('orphan sweep', options.intervalMs, () => this.sweep());
+    // Replicas sharing a PostgreSQL store: one sweeps per round, the others skip it.
+    this.periodic = new PeriodicTask('orphan sweep', options.intervalMs, () =>
+      options.database.exclusively('payment:orphan-sweep', () => this.sweep()),
+    );
   }
 
   start(): void {

@@ -29,12 +29,8 @@ const order = (amount = 1000) => ({
   ownerId: 'owner-1',
   amount,
 });
-const stored = (orderId: string) =>
-  s.database.reader
-    .select()
-    .from(payments)
-    .all()
-    .filter((p) => p.orderId === orderId);
+const stored = async (orderId: string) =>
+  (await s.database.reader.select().from(payments)).filter((p) => p.orderId === orderId);
 const setFault = (body: unknown) => post(s.url, '/internal/fault', body);
 
 describe('settings', () => {
@@ -80,7 +76,7 @@ describe('fault injection', () => {
     const res = await post(s.url, '/internal/payments/capture', o);
     expect(res.status).toBe(503);
     expect((res.body.error as { code: string }).code).toBe('PAYMENT_UNAVAILABLE');
-    expect(stored(o.orderId)).toEqual([]);
+    expect(await stored(o.orderId)).toEqual([]);
     // GraphQL and health keep working: the process is up, only capture "fails".
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });
@@ -99,7 +95,7 @@ describe('fault injection', () => {
     const captured = await post(s.url, '/internal/payments/capture', o);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(captured.status).toBe(200);
-    expect(stored(o.orderId)).toHaveLength(1);
+    expect(await stored(o.orderId)).toHaveLength(1);
   });
 
   it('slow mode captures nothing when the caller gives up during the delay', async () => {
@@ -109,7 +105,7 @@ describe('fault injection', () => {
       post(s.url, '/internal/payments/capture', o, service, { signal: AbortSignal.timeout(100) }),
     ).rejects.toThrow();
     await sleep(500);
-    expect(stored(o.orderId)).toEqual([]);
+    expect(await stored(o.orderId)).toEqual([]);
   });
 
   it('back to none answers at once', async () => {
@@ -118,7 +114,7 @@ describe('fault injection', () => {
     const started = Date.now();
     expect((await post(s.url, '/internal/payments/capture', o)).status).toBe(200);
     expect(Date.now() - started).toBeLessThan(250);
-    await waitFor(() => stored(o.orderId).length === 1);
+    await waitFor(async () => (await stored(o.orderId)).length === 1);
   });
 
   it('validates the fault route and requires a service identity', async () => {

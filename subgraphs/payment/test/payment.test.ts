@@ -36,12 +36,8 @@ const newOrder = (amount = 25_000) => ({
   ownerId: 'owner-1',
   amount,
 });
-const rowsOf = (orderId: string) =>
-  s.database.reader
-    .select()
-    .from(payments)
-    .all()
-    .filter((p) => p.orderId === orderId);
+const rowsOf = async (orderId: string) =>
+  (await s.database.reader.select().from(payments)).filter((p) => p.orderId === orderId);
 
 function statusPayload(
   order: ReturnType<typeof newOrder>,
@@ -75,7 +71,7 @@ describe('POST /internal/payments/capture', () => {
       status: 'CAPTURED',
       capturedAt: expect.any(String),
     });
-    expect(rowsOf(order.orderId)).toEqual([
+    expect(await rowsOf(order.orderId)).toEqual([
       expect.objectContaining({
         id: payment.id,
         customerId: 'alice',
@@ -104,7 +100,7 @@ describe('POST /internal/payments/capture', () => {
     const second = await capture(order);
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
-    expect(rowsOf(order.orderId)).toHaveLength(1);
+    expect(await rowsOf(order.orderId)).toHaveLength(1);
     await waitFor(() => eventsOf(s.bus, Topics.payment, order.orderId).length > 0);
     await new Promise((r) => setTimeout(r, 100));
     expect(eventsOf(s.bus, Topics.payment, order.orderId)).toHaveLength(1);
@@ -116,7 +112,7 @@ describe('POST /internal/payments/capture', () => {
     const res = await capture({ ...order, amount: 12_000 });
     expect(res.status).toBe(409);
     expect((res.body.error as { code: string }).code).toBe('PAYMENT_CONFLICT');
-    expect(rowsOf(order.orderId).map((p) => p.amount)).toEqual([10_000]);
+    expect((await rowsOf(order.orderId)).map((p) => p.amount)).toEqual([10_000]);
   });
 
   it('declines amounts over the card limit with 402 and stores nothing', async () => {
@@ -127,7 +123,7 @@ describe('POST /internal/payments/capture', () => {
       code: 'PAYMENT_DECLINED',
       message: expect.stringMatching(/^Card limit exceeded/),
     });
-    expect(rowsOf(order.orderId)).toEqual([]);
+    expect(await rowsOf(order.orderId)).toEqual([]);
     // The limit itself is allowed.
     const atLimit = await capture(newOrder(1_000_000));
     expect(atLimit.status).toBe(200);
@@ -154,7 +150,7 @@ describe('POST /internal/payments/capture', () => {
     expect(res.status).toBe(400);
     expect((res.body.error as { code: string }).code).toBe('BAD_REQUEST');
     const orderId = (body as { orderId?: unknown } | null)?.orderId;
-    if (typeof orderId === 'string') expect(rowsOf(orderId)).toEqual([]);
+    if (typeof orderId === 'string') expect(await rowsOf(orderId)).toEqual([]);
   });
 
   it('rejects malformed JSON with 400 and oversized bodies with 413', async () => {
@@ -186,7 +182,7 @@ describe('POST /internal/payments/capture', () => {
       expect(res.status).toBe(401);
       expect((res.body.error as { code: string }).code).toBe('UNAUTHENTICATED');
     }
-    expect(rowsOf(order.orderId)).toEqual([]);
+    expect(await rowsOf(order.orderId)).toEqual([]);
   });
 
   it('answers 405 to other methods', async () => {
@@ -255,7 +251,7 @@ describe('refund saga step (order.events consumer)', () => {
       order.orderId,
       statusPayload(order, 'CANCELED', 3),
     );
-    await waitFor(() => rowsOf(order.orderId)[0]?.status === 'REFUNDED', { what: 'refund' });
+    await waitFor(async () => (await rowsOf(order.orderId))[0]?.status === 'REFUNDED', { what: 'refund' });
     await waitFor(() => eventsOf(s.bus, Topics.payment, order.orderId).length >= 2);
     await new Promise((r) => setTimeout(r, 300));
     const events = eventsOf(s.bus, Topics.payment, order.orderId);
@@ -264,7 +260,7 @@ describe('refund saga step (order.events consumer)', () => {
     expect(events[1]!.payload).toEqual(
       expect.objectContaining({ status: 'REFUNDED', amount: 15_000, reason: 'Order canceled' }),
     );
-    expect(rowsOf(order.orderId)[0]).toEqual(
+    expect((await rowsOf(order.orderId))[0]).toEqual(
       expect.objectContaining({ status: 'REFUNDED', refundReason: 'Order canceled' }),
     );
   });
@@ -289,8 +285,8 @@ describe('refund saga step (order.events consumer)', () => {
       stranger.orderId,
       statusPayload(stranger, 'CANCELED', 3),
     );
-    await waitFor(() => rowsOf(order.orderId)[0]?.status === 'REFUNDED', { what: 'refund' });
-    expect(rowsOf(order.orderId)[0]!.refundReason).toBe('Out of kimchi');
+    await waitFor(async () => (await rowsOf(order.orderId))[0]?.status === 'REFUNDED', { what: 'refund' });
+    expect((await rowsOf(order.orderId))[0]!.refundReason).toBe('Out of kimchi');
     // Retried for EVENT_UNKNOWN_ENTITY_RETRY_MS (1 s in this file), then dead-lettered with the reason.
     await waitFor(
       () =>
@@ -301,7 +297,7 @@ describe('refund saga step (order.events consumer)', () => {
           ),
       { what: 'dead letter', timeoutMs: 15_000 },
     );
-    expect(rowsOf(stranger.orderId)).toEqual([]);
+    expect(await rowsOf(stranger.orderId)).toEqual([]);
     expect(eventsOf(s.bus, Topics.payment, stranger.orderId)).toEqual([]);
   });
 
@@ -317,7 +313,7 @@ describe('refund saga step (order.events consumer)', () => {
       statusPayload(order, 'ACCEPTED', 2),
     );
     await new Promise((r) => setTimeout(r, 200));
-    expect(rowsOf(order.orderId)[0]!.status).toBe('CAPTURED');
+    expect((await rowsOf(order.orderId))[0]!.status).toBe('CAPTURED');
   });
 });
 

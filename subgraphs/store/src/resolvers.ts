@@ -66,30 +66,28 @@ export function createResolvers(
 
   return {
     Query: {
-      // `.all()` runs the statement now: a drizzle query is a lazy thenable, and Apollo's field
-      // instrumentation calls `then` on a resolver's result a second time, running the SQL twice.
-      stores: () =>
-        db.select().from(stores).orderBy(desc(stores.open), asc(stores.sortOrder), asc(stores.id)).all(),
+      // `async` + `await` runs the statement once: a drizzle query is a lazy thenable, and Apollo's
+      // field instrumentation calls `then` on a resolver's result a second time.
+      stores: async () =>
+        await db.select().from(stores).orderBy(desc(stores.open), asc(stores.sortOrder), asc(stores.id)),
       store: (_, { id }) => storeById(id),
       menuItem: (_, { id }) => menuItemById(id),
-      myStores: (_, __, ctx) => {
+      myStores: async (_, __, ctx) => {
         const caller = requireOwner(ctx);
-        return db
+        return await db
           .select()
           .from(stores)
           .where(eq(stores.ownerId, caller.id))
-          .orderBy(asc(stores.sortOrder), asc(stores.id))
-          .all();
+          .orderBy(asc(stores.sortOrder), asc(stores.id));
       },
-      myTickets: (_, { status }, ctx) => {
+      myTickets: async (_, { status }, ctx) => {
         const caller = requireOwner(ctx);
         const mine = eq(tickets.ownerId, caller.id);
-        return db
+        return await db
           .select()
           .from(tickets)
           .where(status ? and(mine, eq(tickets.status, status)) : mine)
-          .orderBy(desc(tickets.createdAt), desc(tickets.orderId))
-          .all();
+          .orderBy(desc(tickets.createdAt), desc(tickets.orderId));
       },
       storeConnection: async (_, args) => {
         const page = pageRequest(args, 2);

@@ -27,28 +27,24 @@ beforeAll(async () => {
   await store.database.exclusive(async (db) => {
     for (let s = 0; s < EXTRA_STORES; s++) {
       const id = `batch-store-${s}`;
-      db.insert(stores)
-        .values({
-          id,
-          name: `Batch ${s}`,
-          description: 'd',
-          category: 'KOREAN',
-          ownerId: 'owner-9',
-          open: true,
-          sortOrder: 100 + s,
-        })
-        .run();
+      await db.insert(stores).values({
+        id,
+        name: `Batch ${s}`,
+        description: 'd',
+        category: 'KOREAN',
+        ownerId: 'owner-9',
+        open: true,
+        sortOrder: 100 + s,
+      });
       for (let i = 0; i < ITEMS_PER_STORE; i++) {
-        db.insert(menuItems)
-          .values({
-            id: `${id}-item-${i}`,
-            storeId: id,
-            name: `Dish ${i}`,
-            price: 1000 + i,
-            available: true,
-            sortOrder: i,
-          })
-          .run();
+        await db.insert(menuItems).values({
+          id: `${id}-item-${i}`,
+          storeId: id,
+          name: `Dish ${i}`,
+          price: 1000 + i,
+          available: true,
+          sortOrder: i,
+        });
       }
     }
   });
@@ -123,8 +119,8 @@ describe('DataLoader batching', () => {
     const q = '{ store(id: "batch-store-3") { menu { id store { open } } } }';
     const first = await counted<{ store: { menu: { store: { open: boolean } }[] } }>(q);
     expect(first.res.data!.store.menu[0]!.store.open).toBe(true);
-    await store.database.exclusive((db) => {
-      db.update(stores).set({ open: false }).where(eq(stores.id, 'batch-store-3')).run();
+    await store.database.exclusive(async (db) => {
+      await db.update(stores).set({ open: false }).where(eq(stores.id, 'batch-store-3'));
     });
     const second = await counted<{ store: { menu: { store: { open: boolean } }[] } }>(q);
     expect(second.res.data!.store.menu.every((m) => m.store.open === false)).toBe(true);

@@ -2,16 +2,37 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { metrics, secondsSince } from '../telemetry/metrics.js';
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { logger } from '../logger.js';
+
+/** Which engine a {@link Database} runs on. */
+export type Dialect = 'sqlite' | 'postgres';
 
 export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
-  /** SQLite file path; `:memory:` for throwaway stores. */
+  /** SQLite file path; `:memory:` for throwaway stores. Ignored when {@link url} is set. */
   path: string;
+  /**
+   * `postgres://…`: the store lives in this PostgreSQL database instead (open it with
+   * {@link Database.open}). Default none (SQLite at {@link path}).
+   */
+  url?: string | null;
+  /**
+   * The SQLite schema (`sqlite-core` tables). On PostgreSQL the same table objects build the
+   * queries: one set of repository code for both engines (see docs/scale-out.md).
+   */
   schema: S;
   /** Folder of drizzle-kit migrations, applied at open. */
   migrationsFolder: string;
+  /** Folder of the PostgreSQL migrations; default `<migrationsFolder>-pg`. */
+  pgMigrationsFolder?: string;
+  /** Most connections of the PostgreSQL pool; default env DATABASE_POOL_SIZE or 10. */
+  poolSize?: number;
   /**
    * `synchronous` pragma. Default SQLITE_SYNCHRONOUS or FULL. FULL: a committed transaction survives an OS crash or power
    * loss, which the outbox (an event marked published) and the consumers (an offset committed in
@@ -22,85 +43,292 @@ export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
 }
 
 /**
- * A service's own store. Writes go through {@link Database.transaction}, which serialises
- * transactions inside the process and takes SQLite's write lock up front (BEGIN IMMEDIATE), so
- * check-then-act code (state machines) never interleaves. The callback is async on purpose:
- * repository code is written once against an async unit of work, the shape a PostgreSQL dialect
- * needs as well.
+ * A service's own store, on SQLite (default) or PostgreSQL ({@link OpenDatabaseOptions.url}).
+ *
+ * SQLite: writes go through {@link Database.transaction}, which serialises transactions inside the
+ * process and takes SQLite's write lock up front (BEGIN IMMEDIATE), so check-then-act code (state
+ * machines) never interleaves.
+ *
+ * PostgreSQL: every {@link Database.transaction} runs SERIALIZABLE and is retried (whole, from the
+ * start) on a serialization failure, deadlock or unique violation raced by another transaction, so
+ * the same check-then-act code stays exact across connections and replicas. Repository code is
+ * written once against the async unit of work and the SQLite table objects; drizzle builds the
+ * PostgreSQL SQL from them (same table and column names; migrations in `drizzle-pg/`).
  */
 export class Database<S extends Record<string, unknown>> {
-  readonly sqlite: BetterSqlite3.Database;
+  readonly dialect: Dialect;
+  private readonly sqliteHandle: BetterSqlite3.Database | null;
   /** Drizzle handle on the write connection: only inside {@link transaction} or {@link exclusive}. */
   readonly db: BetterSQLite3Database<S>;
   /**
-   * Drizzle handle on a second, read-only connection. WAL gives it the last committed snapshot,
-   * so resolvers never see a transaction that is still open (and may roll back).
+   * Drizzle handle for reads outside transactions. SQLite: a second, read-only connection; WAL
+   * gives it the last committed snapshot, so resolvers never see a transaction that is still open
+   * (and may roll back). PostgreSQL: the pool (READ COMMITTED, one snapshot per statement).
    */
   readonly reader: BetterSQLite3Database<S>;
-  private readonly readerSqlite: BetterSqlite3.Database;
-  /** A UUID created with the database file and kept in it (table platform_meta). */
-  readonly instanceId: string;
+  private readonly readerSqlite: BetterSqlite3.Database | null;
+  private readonly pool: pg.Pool | null;
+  private readonly url: string | null;
+  /** A UUID created with the database and kept in it (table platform_meta). */
+  instanceId: string;
   /** Statements run through {@link reader} so far (a counter, for metrics). */
   readQueries = 0;
+  /** Transactions re-run after a PostgreSQL serialization conflict (a counter, for metrics). */
+  retries = 0;
   private readonly readListeners = new Set<(sql: string) => void>();
   private tail: Promise<unknown> = Promise.resolve();
 
+  /**
+   * Opens a SQLite store synchronously. A PostgreSQL store must be opened with
+   * {@link Database.open}, which applies its migrations first.
+   */
   constructor(options: OpenDatabaseOptions<S>) {
+    const readLogger = {
+      logQuery: (sql: string) => {
+        this.readQueries++;
+        for (const listener of this.readListeners) listener(sql);
+      },
+    };
+    this.url = options.url ?? null;
+    if (options.url) {
+      // int8 (COUNT(*), BIGSERIAL positions, BIGINT columns) as numbers, as SQLite returns them:
+      // every value this project stores is far below 2^53. Process-wide, because drizzle passes
+      // pg's global parsers with each query.
+      pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+      this.dialect = 'postgres';
+      this.sqliteHandle = null;
+      this.readerSqlite = null;
+      this.pool = new pg.Pool({
+        connectionString: options.url,
+        max: options.poolSize ?? poolSizeFromEnv(),
+      });
+      // An idle client's error (server restart) must not end the process; the next query reconnects.
+      this.pool.on('error', (err) => logger.warn('postgres pool client error', { error: err.message }));
+      // The SQLite table objects build PostgreSQL queries too (see the class comment).
+      this.db = drizzlePg(this.pool, { schema: options.schema }) as unknown as BetterSQLite3Database<S>;
+      this.reader = drizzlePg(this.pool, {
+        schema: options.schema,
+        logger: readLogger,
+      }) as unknown as BetterSQLite3Database<S>;
+      this.instanceId = '';
+      return;
+    }
+    this.dialect = 'sqlite';
+    this.pool = null;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.sqlite = new BetterSqlite3(options.path, { timeout: 10_000 });
-    this.sqlite.pragma('journal_mode = WAL');
-    this.sqlite.pragma(`synchronous = ${options.synchronous ?? synchronousFromEnv()}`);
-    this.sqlite.pragma('foreign_keys = ON');
-    this.db = drizzle(this.sqlite, { schema: options.schema });
+    const sqlite = new BetterSqlite3(options.path, { timeout: 10_000 });
+    this.sqliteHandle = sqlite;
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${options.synchronous ?? synchronousFromEnv()}`);
+    sqlite.pragma('foreign_keys = ON');
+    this.db = drizzle(sqlite, { schema: options.schema });
     migrate(this.db, { migrationsFolder: options.migrationsFolder });
     // Platform bookkeeping outside the drizzle migrations: an id that names this database file
     // (copied files aside), so the event log can tell two replicas' stores apart.
-    this.sqlite.exec('CREATE TABLE IF NOT EXISTS platform_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    this.sqlite
+    sqlite.exec('CREATE TABLE IF NOT EXISTS platform_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    sqlite
       .prepare("INSERT OR IGNORE INTO platform_meta (key, value) VALUES ('instance-id', ?)")
       .run(randomUUID());
     this.instanceId = (
-      this.sqlite.prepare("SELECT value FROM platform_meta WHERE key = 'instance-id'").get() as {
+      sqlite.prepare("SELECT value FROM platform_meta WHERE key = 'instance-id'").get() as {
         value: string;
       }
     ).value;
     if (options.path === ':memory:') {
-      this.readerSqlite = this.sqlite;
+      this.readerSqlite = sqlite;
     } else {
       this.readerSqlite = new BetterSqlite3(options.path, { timeout: 10_000, readonly: true });
     }
-    this.reader = drizzle(this.readerSqlite, {
-      schema: options.schema,
-      logger: {
-        logQuery: (sql: string) => {
-          this.readQueries++;
-          for (const listener of this.readListeners) listener(sql);
-        },
-      },
-    });
+    this.reader = drizzle(this.readerSqlite, { schema: options.schema, logger: readLogger });
+  }
+
+  /**
+   * Opens the store on either engine: PostgreSQL when `options.url` is set (migrations applied
+   * under an advisory lock, so replicas starting together migrate once), else SQLite.
+   */
+  static async open<S extends Record<string, unknown>>(
+    options: OpenDatabaseOptions<S>,
+  ): Promise<Database<S>> {
+    const database = new Database(options);
+    if (database.dialect === 'postgres') {
+      try {
+        await database.migratePostgres(options.pgMigrationsFolder ?? `${options.migrationsFolder}-pg`);
+      } catch (err) {
+        await database.close();
+        throw err;
+      }
+    }
+    return database;
+  }
+
+  private async migratePostgres(folder: string): Promise<void> {
+    const client = await this.requirePool().connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', ['baemin:migrate']);
+      try {
+        await migratePg(drizzlePg(client), { migrationsFolder: folder });
+        // Platform bookkeeping outside the drizzle migrations, as on SQLite.
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS platform_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+        );
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS outbox_parked (position BIGINT PRIMARY KEY, parked_at TEXT NOT NULL, reason TEXT NOT NULL)',
+        );
+        await client.query(
+          "INSERT INTO platform_meta (key, value) VALUES ('instance-id', $1) ON CONFLICT DO NOTHING",
+          [randomUUID()],
+        );
+        const res = await client.query("SELECT value FROM platform_meta WHERE key = 'instance-id'");
+        this.instanceId = res.rows[0].value as string;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['baemin:migrate']);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The SQLite connection (SQLite only: throws on PostgreSQL). */
+  get sqlite(): BetterSqlite3.Database {
+    if (!this.sqliteHandle) throw new Error('this store runs on PostgreSQL: no SQLite connection');
+    return this.sqliteHandle;
+  }
+
+  private requirePool(): pg.Pool {
+    if (!this.pool) throw new Error('this store runs on SQLite: no PostgreSQL pool');
+    return this.pool;
   }
 
   /**
    * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws.
-   * Transactions queue behind each other (FIFO) within the process.
+   * SQLite: transactions queue behind each other (FIFO) within the process. PostgreSQL: SERIALIZABLE,
+   * and `fn` runs again from the start (up to {@link MAX_PG_ATTEMPTS} times) when the transaction
+   * lost a race with another one, so `fn` must have no effects outside the transaction.
    */
   transaction<T>(fn: (tx: BetterSQLite3Database<S>) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return this.pgTransaction(fn);
+    const sqlite = this.sqlite;
     return this.enqueue('transaction', async (): Promise<T> => {
-      this.sqlite.exec('BEGIN IMMEDIATE');
+      sqlite.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.db);
-        this.sqlite.exec('COMMIT');
+        sqlite.exec('COMMIT');
         return result;
       } catch (err) {
-        if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw err;
       }
     });
   }
 
-  /** Runs `fn` on the write connection with no transaction open in this process (no BEGIN). */
+  private async pgTransaction<T>(fn: (tx: BetterSQLite3Database<S>) => Promise<T>): Promise<T> {
+    const db = this.db as unknown as NodePgDatabase<S>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction((tx) => fn(tx as unknown as BetterSQLite3Database<S>), {
+          isolationLevel: 'serializable',
+        });
+      } catch (err) {
+        const code = pgErrorCode(err);
+        if (!code || !RETRYABLE_PG_CODES.has(code) || attempt >= MAX_PG_ATTEMPTS) throw err;
+        this.retries++;
+        // Jittered, growing pause: the winner of the race commits meanwhile.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` on the write connection with no transaction open in this process (SQLite: no BEGIN,
+   * queued behind the transactions). PostgreSQL: on the pool, each statement its own transaction.
+   */
   exclusive<T>(fn: (db: BetterSQLite3Database<S>) => Promise<T> | T): Promise<T> {
+    if (this.dialect === 'postgres') return Promise.resolve().then(() => fn(this.db));
     return this.enqueue('exclusive', async () => fn(this.db));
+  }
+
+  /** Rows of a raw statement (portable SQL only), run as {@link exclusive} does. */
+  async selectRaw<T>(query: SQL): Promise<T[]> {
+    if (this.dialect === 'postgres') {
+      const res = await (this.db as unknown as NodePgDatabase<S>).execute(query);
+      return res.rows as T[];
+    }
+    return this.exclusive((db) => db.all<T>(query));
+  }
+
+  /** Runs a raw statement (portable SQL only) as {@link exclusive} does; resolves to the rows it changed. */
+  async runRaw(query: SQL): Promise<number> {
+    if (this.dialect === 'postgres') {
+      const res = await (this.db as unknown as NodePgDatabase<S>).execute(query);
+      return res.rowCount ?? 0;
+    }
+    return this.exclusive((db) => db.run(query).changes);
+  }
+
+  /**
+   * Runs `fn` only if no other process holding this database runs `name` right now (a leader
+   * round: the orphan sweeper, saga timeouts, the outbox relay). PostgreSQL: a session advisory
+   * lock on one pooled connection, released when `fn` settles (or the process dies). SQLite: one
+   * process owns the file, so `fn` always runs. Resolves to `{ ran: false }` when another holds it.
+   */
+  async exclusively<T>(
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.dialect === 'sqlite') return { ran: true, value: await fn() };
+    const client = await this.requirePool().connect();
+    let locked = false;
+    try {
+      const res = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+      locked = res.rows[0].ok === true;
+      if (!locked) return { ran: false };
+      return { ran: true, value: await fn() };
+    } finally {
+      if (locked) {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => undefined);
+      }
+      client.release();
+    }
+  }
+
+  /**
+   * PostgreSQL only: calls `onNotify` for every NOTIFY on `channel` (delivered in commit order) on
+   * a dedicated connection, reconnecting after a loss (then `onNotify('')` once, so the caller
+   * catches up on what it may have missed). Resolves to the stop function once listening.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const url = this.url;
+    if (!url) throw new Error('LISTEN needs a PostgreSQL store');
+    let stopped = false;
+    let client: pg.Client | null = null;
+    const connect = async (first: boolean): Promise<void> => {
+      const c = new pg.Client({ connectionString: url });
+      c.on('notification', (msg) => {
+        if (msg.channel === channel) onNotify(msg.payload ?? '');
+      });
+      c.on('error', (err) => logger.warn('postgres LISTEN connection lost', { channel, error: err.message }));
+      c.on('end', () => {
+        if (stopped) return;
+        setTimeout(() => {
+          if (!stopped) connect(false).catch(() => undefined);
+        }, 500).unref();
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+      } catch (err) {
+        await c.end().catch(() => undefined);
+        if (first) throw err;
+        return;
+      }
+      client = c;
+      if (!first) onNotify('');
+    };
+    await connect(true);
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => undefined);
+    };
   }
 
   private enqueue<T>(kind: 'transaction' | 'exclusive', run: () => Promise<T>): Promise<T> {
@@ -119,19 +347,71 @@ export class Database<S extends Record<string, unknown>> {
     return () => this.readListeners.delete(listener);
   }
 
-  isHealthy(): boolean {
+  async isHealthy(): Promise<boolean> {
     try {
-      this.sqlite.prepare('SELECT 1').get();
+      if (this.pool) await this.pool.query('SELECT 1');
+      else this.sqlite.prepare('SELECT 1').get();
       return true;
     } catch {
       return false;
     }
   }
 
-  close(): void {
-    if (this.readerSqlite !== this.sqlite && this.readerSqlite.open) this.readerSqlite.close();
-    if (this.sqlite.open) this.sqlite.close();
+  /** Closes the connections. SQLite closes at once; PostgreSQL's pool ends when the promise resolves. */
+  async close(): Promise<void> {
+    if (this.pool) {
+      if (!this.poolEnded) {
+        this.poolEnded = true;
+        await this.pool.end();
+      }
+      return;
+    }
+    if (this.readerSqlite && this.readerSqlite !== this.sqliteHandle && this.readerSqlite.open)
+      this.readerSqlite.close();
+    if (this.sqliteHandle?.open) this.sqliteHandle.close();
   }
+  private poolEnded = false;
+}
+
+/** Attempts of one PostgreSQL transaction before its conflict error is thrown. */
+export const MAX_PG_ATTEMPTS = 12;
+
+/**
+ * serialization_failure, deadlock_detected, unique_violation: under SERIALIZABLE a unique
+ * violation may be a race with a transaction that committed meanwhile; the re-run sees its row.
+ */
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01', '23505']);
+
+/** The SQLSTATE of a PostgreSQL error, also when drizzle wrapped it (`cause`). */
+export function pgErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** Whether `tx` (a transaction or handle given by a {@link Database}) runs on PostgreSQL. */
+export function isPostgresHandle(tx: unknown): boolean {
+  return typeof (tx as { execute?: unknown }).execute === 'function';
+}
+
+/** Runs a raw statement (portable SQL, or guarded by {@link isPostgresHandle}) inside `tx`. */
+export async function executeIn(tx: unknown, query: SQL): Promise<void> {
+  const handle = tx as { execute?: (q: SQL) => Promise<unknown>; run: (q: SQL) => unknown };
+  if (handle.execute) await handle.execute(query);
+  else handle.run(query);
+}
+
+/** The rows an insert/update/delete changed, from either driver's result. */
+export function changedRows(result: unknown): number {
+  const r = result as { changes?: number; rowCount?: number | null };
+  return r.changes ?? r.rowCount ?? 0;
+}
+
+function poolSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.DATABASE_POOL_SIZE ?? 10);
+  return Number.isInteger(n) && n > 0 ? n : 10;
 }
 
 /** SQLITE_SYNCHRONOUS=NORMAL trades the OS-crash guarantee for speed (bench/README.md); default FULL. */

@@ -72,6 +72,9 @@ interface Row {
   createdAt: string;
 }
 
+/** Pause before trying again while another replica holds the relay (PostgreSQL stores). */
+const BUSY_RETRY_MS = 50;
+
 /** Errors of a publish that no retry fixes: the record itself is refused. */
 export function isPermanentPublishError(err: unknown): boolean {
   for (
@@ -174,10 +177,13 @@ export class Outbox {
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.parkAfterAttempts = options.parkAfterAttempts ?? 3;
     this.parkAfterMs = options.parkAfterMs ?? 30_000;
-    // Platform bookkeeping beside the migrated outbox table (no drizzle migration per subgraph).
-    database.sqlite.exec(
-      'CREATE TABLE IF NOT EXISTS outbox_parked (position INTEGER PRIMARY KEY, parked_at TEXT NOT NULL, reason TEXT NOT NULL)',
-    );
+    // Platform bookkeeping beside the migrated outbox table (no drizzle migration per subgraph);
+    // Database.open creates it on PostgreSQL.
+    if (database.dialect === 'sqlite') {
+      database.sqlite.exec(
+        'CREATE TABLE IF NOT EXISTS outbox_parked (position INTEGER PRIMARY KEY, parked_at TEXT NOT NULL, reason TEXT NOT NULL)',
+      );
+    }
   }
 
   get topic(): string {
@@ -243,37 +249,38 @@ export class Outbox {
   }
 
   async status(): Promise<OutboxStatus> {
-    const count = (where: string) =>
-      (this.database.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${where}`).get() as { n: number }).n;
+    const count = async (where: string) =>
+      Number(
+        (await this.database.selectRaw<{ n: number }>(sql.raw(`SELECT COUNT(*) AS n FROM ${where}`)))[0]?.n ??
+          0,
+      );
     return {
       topic: this.options.topic,
-      pending: count('outbox WHERE published_at IS NULL'),
-      parked: count('outbox_parked p JOIN outbox o ON o.position = p.position WHERE o.published_at IS NULL'),
+      pending: await count('outbox WHERE published_at IS NULL'),
+      parked: await count(
+        'outbox_parked p JOIN outbox o ON o.position = p.position WHERE o.published_at IS NULL',
+      ),
       failures: this.failures,
       lastError: this.lastError,
     };
   }
 
   /** Rows parked by the relay, oldest first. */
-  parked(): ParkedRow[] {
-    return this.database.sqlite
-      .prepare(
-        `SELECT o.position, o.event_id AS eventId, o.key, o.type, p.parked_at AS parkedAt, p.reason
+  parked(): Promise<ParkedRow[]> {
+    return this.database.selectRaw<ParkedRow>(
+      sql`SELECT o.position, o.event_id AS "eventId", o.key, o.type, p.parked_at AS "parkedAt", p.reason
          FROM outbox_parked p JOIN outbox o ON o.position = p.position
          WHERE o.published_at IS NULL ORDER BY o.position`,
-      )
-      .all() as ParkedRow[];
+    );
   }
 
   /** Puts parked rows (all, or the given positions) back in line, e.g. after fixing the cause. */
   async release(positions?: number[]): Promise<number> {
-    const changes = await this.database.exclusive(() => {
-      if (!positions) return this.database.sqlite.prepare('DELETE FROM outbox_parked').run().changes;
-      const del = this.database.sqlite.prepare('DELETE FROM outbox_parked WHERE position = ?');
-      let n = 0;
-      for (const p of positions) n += del.run(p).changes;
-      return n;
-    });
+    let changes = 0;
+    if (!positions) changes = await this.database.runRaw(sql`DELETE FROM outbox_parked`);
+    for (const p of positions ?? []) {
+      changes += await this.database.runRaw(sql`DELETE FROM outbox_parked WHERE position = ${p}`);
+    }
     for (const p of positions ?? [...this.refusedSince.keys()]) this.refusedSince.delete(p);
     this.notify();
     return changes;
@@ -300,10 +307,20 @@ export class Outbox {
       this.pending = false;
       let retryLater = false;
       try {
-        const outcome = await this.relayBatch();
+        // Replicas sharing a PostgreSQL store relay one at a time (in commit order, as one would).
+        const round = await this.database.exclusively(`outbox:${this.options.topic}`, () =>
+          this.relayBatch(),
+        );
+        const outcome = round.ran ? round.value : 'busy';
         this.failures = 0;
         this.lastError = null;
         if (outcome === 'more') this.pending = true;
+        if (outcome === 'busy') {
+          // Another replica is relaying: its round may have started before our rows committed.
+          this.pending = true;
+          await this.wait(BUSY_RETRY_MS);
+          continue;
+        }
         // A refused row not parked yet: try again after a pause, not in a tight loop.
         retryLater = outcome === 'refused';
       } catch (err) {
@@ -338,20 +355,15 @@ export class Outbox {
    * Publishes the next rows in commit order, skipping parked rows and the rows held behind them.
    * 'more': more rows may be waiting; 'refused': a row was refused but others went out.
    */
-  private async relayBatch(): Promise<'done' | 'more' | 'refused'> {
+  private async relayBatch(): Promise<'done' | 'more' | 'refused' | 'busy'> {
     // Read under the process's write lock so a transaction still open can never be relayed.
-    const rows = await this.database.exclusive(
-      () =>
-        this.database.sqlite
-          .prepare(
-            `SELECT position, event_id AS eventId, topic, key, envelope, attempts, type, created_at AS createdAt FROM outbox o
+    const rows = await this.database.selectRaw<Row>(
+      sql`SELECT position, event_id AS "eventId", topic, key, envelope, attempts, type, created_at AS "createdAt" FROM outbox o
              WHERE published_at IS NULL
                AND NOT EXISTS (
                  SELECT 1 FROM outbox_parked p JOIN outbox b ON b.position = p.position
                  WHERE b.key = o.key AND b.published_at IS NULL AND b.position <= o.position)
-             ORDER BY position LIMIT ?`,
-          )
-          .all(this.batchSize) as Row[],
+             ORDER BY position LIMIT ${this.batchSize}`,
     );
     if (rows.length === 0) return 'done';
     try {
@@ -410,10 +422,8 @@ export class Outbox {
 
   private async park(row: Row, err: unknown) {
     const reason = ((err as Error)?.message ?? String(err)).slice(0, 500);
-    await this.database.exclusive(() =>
-      this.database.sqlite
-        .prepare('INSERT OR IGNORE INTO outbox_parked (position, parked_at, reason) VALUES (?, ?, ?)')
-        .run(row.position, new Date().toISOString(), reason),
+    await this.database.runRaw(
+      sql`INSERT INTO outbox_parked (position, parked_at, reason) VALUES (${row.position}, ${new Date().toISOString()}, ${reason}) ON CONFLICT DO NOTHING`,
     );
     this.refusedSince.delete(row.position);
     logger.error('ALERT outbox row parked: the bus refuses it; later rows of its key wait behind it', {

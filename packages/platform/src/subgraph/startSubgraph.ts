@@ -97,7 +97,7 @@ export interface RunningSubgraph<S extends Record<string, unknown>> extends Subg
 }
 
 /**
- * Boots one bounded context: its SQLite store (migrated), the event bus, the outbox relay, its
+ * Boots one bounded context: its store (SQLite or PostgreSQL, migrated), the event bus, the outbox relay, its
  * consumers, and its subgraph over HTTP with health endpoints. Every subgraph's `server.ts` is a
  * thin call to this, so all five behave the same at start, on failure and at shutdown.
  */
@@ -108,8 +108,9 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
   logger.setService(config.name);
   await startTelemetry(config.name);
   const metricsPort = metricsPortFromEnv();
-  const database = new Database({
+  const database = await Database.open({
     path: join(config.dataDir, `${config.name}.db`),
+    url: config.databaseUrl,
     schema: options.dbSchema,
     migrationsFolder: join(options.packageDir, 'drizzle'),
   });
@@ -166,7 +167,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     await apollo.stop();
     await parts.onClose?.();
     if (ownsBus) await bus.close();
-    database.close();
+    await database.close();
     throw err;
   }
 
@@ -260,7 +261,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
       await outbox?.stop();
       await apollo.stop();
       if (ownsBus) await bus.close();
-      database.close();
+      await database.close();
     })();
     return closed;
   };

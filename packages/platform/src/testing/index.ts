@@ -25,10 +25,28 @@ export const service: Caller = { id: 'order', role: 'service' };
 
 export { createEnvelope, EmbeddedEventBus };
 export { freePort } from './freePort.js';
+export * from './pgTestDatabase.js';
+import { createPgTestDatabaseSync, testStoreEngine } from './pgTestDatabase.js';
 
+/**
+ * A temp data directory. With TEST_STORE_ENGINE=postgres it also creates a throw-away PostgreSQL
+ * database and points DATABASE_URL at it (so a subgraph started on this directory stores there),
+ * dropped by `cleanup` with the directory: the same subgraph tests then run on PostgreSQL.
+ */
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const pgDb = testStoreEngine() === 'postgres' ? createPgTestDatabaseSync() : null;
+  if (pgDb) process.env.DATABASE_URL = pgDb.url;
+  return {
+    dir,
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      if (pgDb) {
+        if (process.env.DATABASE_URL === pgDb.url) delete process.env.DATABASE_URL;
+        pgDb.drop();
+      }
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
