@@ -39,7 +39,10 @@ describe.skipIf(!HAS_KUBECTL)('k8s/overlays/postgres', () => {
   for (const svc of ON_POSTGRES) {
     it(`${svc}: a Deployment of ≥ 2 replicas on its own PostgreSQL cluster, with an HPA, no shared volume`, () => {
       const dep = find('Deployment', svc).spec;
-      expect(dep.replicas).toBeGreaterThanOrEqual(2);
+      // The HPA owns the replica count (minReplicas ≥ 2 below); a fixed one would fight it.
+      expect(dep.replicas).toBeUndefined();
+      expect(dep.volumeClaimTemplates).toBeUndefined();
+      expect(objects().some((o) => o.kind === 'StatefulSet' && o.metadata.name === svc)).toBe(false);
       const pod = dep.template.spec;
       expect(pod.affinity).toBeUndefined();
       expect(pod.volumes.some((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)).toBe(
@@ -58,16 +61,16 @@ describe.skipIf(!HAS_KUBECTL)('k8s/overlays/postgres', () => {
       const hpa = find('HorizontalPodAutoscaler', svc).spec;
       expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: svc });
       expect(hpa.minReplicas).toBeGreaterThanOrEqual(2);
-      expect(
-        objects().some((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === `${svc}-data`),
-      ).toBe(false);
+      expect(objects().some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
     });
   }
 
   it('dashboard keeps its honest SQLite form: one replica, its volume, no HPA', () => {
-    const dep = find('Deployment', 'dashboard').spec;
+    const dep = find('StatefulSet', 'dashboard').spec;
     expect(dep.replicas).toBe(1);
-    expect(find('PersistentVolumeClaim', 'dashboard-data')).toBeDefined();
+    expect(dep.volumeClaimTemplates.map((t: { metadata: { name: string } }) => t.metadata.name)).toEqual([
+      'data',
+    ]);
     expect(
       objects().some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'dashboard'),
     ).toBe(false);
