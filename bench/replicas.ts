@@ -43,7 +43,13 @@ async function measure(replicas: number) {
     stores: STORE_LAYOUTS.postgres,
     replicas: { order: replicas, payment: replicas, store: replicas, delivery: replicas },
     readyTimeoutMs: 180_000,
-    env: { LOG_LEVEL: 'error', ROUTER_RATE_LIMIT_PER_SECOND: '1000000', ROUTER_RATE_LIMIT_BURST: '1000000' },
+    // One server for every process (max_connections 100 by default): the same small pool in both layouts.
+    env: {
+      LOG_LEVEL: 'error',
+      DATABASE_POOL_SIZE: '4',
+      ROUTER_RATE_LIMIT_PER_SECOND: '1000000',
+      ROUTER_RATE_LIMIT_BURST: '1000000',
+    },
   });
   const stop = () => void sys.close().finally(() => process.exit(130));
   process.once('SIGINT', stop);

@@ -57,6 +57,8 @@ describe.runIf(brokers)(
         stores: STORE_LAYOUTS.postgres,
         replicas: REPLICAS,
         readyTimeoutMs: 120_000,
+        // 14 processes share one server (max_connections 100 by default): a small pool each.
+        env: { DATABASE_POOL_SIZE: '4' },
       });
     }, 240_000);
     afterAll(async () => {
