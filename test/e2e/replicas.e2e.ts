@@ -18,10 +18,10 @@ import { readSystemTopics } from '../harness/topics.js';
  * replica died under them are retried (placeOrder with its idempotency key; the other steps until
  * the step is done), as a real client would.
  *
- * Size: E2E_REPLICA_ORDERS (default 100) orders, E2E_REPLICA_CONCURRENCY (default 12) at a time.
+ * Size: E2E_REPLICA_ORDERS (default 60) orders, E2E_REPLICA_CONCURRENCY (default 12) at a time.
  */
 const brokers = inject('kafkaBrokers');
-const ORDERS = Number(process.env.E2E_REPLICA_ORDERS ?? 100);
+const ORDERS = Number(process.env.E2E_REPLICA_ORDERS ?? 60);
 const CONCURRENCY = Number(process.env.E2E_REPLICA_CONCURRENCY ?? 12);
 const REPLICAS = { order: 3, payment: 3, store: 3, delivery: 3, dashboard: 2 } as const;
 const KILLED = { name: 'order', index: 1 } as const;
