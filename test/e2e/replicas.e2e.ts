@@ -25,6 +25,8 @@ const ORDERS = Number(process.env.E2E_REPLICA_ORDERS ?? 60);
 const CONCURRENCY = Number(process.env.E2E_REPLICA_CONCURRENCY ?? 12);
 const REPLICAS = { order: 3, payment: 3, store: 3, delivery: 3, dashboard: 2 } as const;
 const KILLED = { name: 'order', index: 1 } as const;
+/** Fifteen processes starting on two cores: at least 120 s, more when E2E_READY_TIMEOUT_MS says so (CI). */
+const READY_MS = Math.max(120_000, Number(process.env.E2E_READY_TIMEOUT_MS) || 0);
 
 type Fate = 'CANCELED' | 'REJECTED' | 'DELIVERED';
 const fateOf = (i: number): Fate => (i % 5 === 0 ? 'CANCELED' : i % 5 === 1 ? 'REJECTED' : 'DELIVERED');
@@ -51,16 +53,19 @@ describe.runIf(brokers)(
     let sys: TestSystem;
     const clients: Client[] = [];
 
-    beforeAll(async () => {
-      sys = await TestSystem.start({
-        kafkaBrokers: brokers,
-        stores: STORE_LAYOUTS.postgres,
-        replicas: REPLICAS,
-        readyTimeoutMs: 120_000,
-        // 14 processes share one server (max_connections 100 by default): a small pool each.
-        env: { DATABASE_POOL_SIZE: '4' },
-      });
-    }, 240_000);
+    beforeAll(
+      async () => {
+        sys = await TestSystem.start({
+          kafkaBrokers: brokers,
+          stores: STORE_LAYOUTS.postgres,
+          replicas: REPLICAS,
+          readyTimeoutMs: READY_MS,
+          // 14 processes share one server (max_connections 100 by default): a small pool each.
+          env: { DATABASE_POOL_SIZE: '4' },
+        });
+      },
+      2 * READY_MS + 60_000,
+    );
     afterAll(async () => {
       await Promise.all(clients.map((c) => c.dispose()));
       await sys?.close();
@@ -187,7 +192,7 @@ describe.runIf(brokers)(
           killedAt = Date.now() - started;
           killed = sys
             .killReplica(KILLED.name, KILLED.index, 'SIGKILL')
-            .then(() => sys.startReplicaAt(KILLED.name, KILLED.index, 120_000));
+            .then(() => sys.startReplicaAt(KILLED.name, KILLED.index, READY_MS));
         }
         if (watched(i)) {
           const routerClient = liveClient(sys.routerUrl, sys.token('customer', customer));
