@@ -53,6 +53,13 @@ export interface TestSystemOptions {
    * close(). Default SQLite for every subgraph.
    */
   stores?: Partial<Record<Exclude<ServiceName, 'router'>, StoreEngine>>;
+  /**
+   * Processes per subgraph (default 1). A subgraph with more than one runs them side by side
+   * behind a round-robin {@link ServiceProxy} (its URL, which the router and the other subgraphs
+   * use); replica 0 is the process that startService/stopService manage, the others are
+   * managed with killReplica/startReplicaAt. Several replicas need a PostgreSQL store and Kafka.
+   */
+  replicas?: Partial<Record<Exclude<ServiceName, 'router'>, number>>;
 }
 
 export type StoreEngine = 'sqlite' | 'postgres';
@@ -131,6 +138,10 @@ export class TestSystem {
   private readonly options: TestSystemOptions;
   private readonly output = new Map<string, string[]>();
   private readonly replicas = new Set<() => Promise<void>>();
+  /** Backend ports of replicated subgraphs (options.replicas), replica 0 first. */
+  private readonly replicaPorts = new Map<ServiceName, number[]>();
+  /** Replicas 1..n-1 of replicated subgraphs, by `name#index`. */
+  private readonly extraProcs = new Map<string, ChildProcess>();
   /** Throw-away PostgreSQL databases by subgraph (options.stores). */
   readonly pgDatabases = new Map<ServiceName, PgTestDatabase>();
 
@@ -153,12 +164,26 @@ export class TestSystem {
         system.backendPorts.set(name, backend);
         system.proxies.set(name, await ServiceProxy.start(system.ports[name], backend));
       }
+      for (const [name, count] of Object.entries(options.replicas ?? {}) as [ServiceName, number][]) {
+        if (count <= 1) continue;
+        if (system.proxies.has(name)) throw new Error(`${name}: proxied and replicas do not combine`);
+        const backends: number[] = [];
+        for (let i = 0; i < count; i++) backends.push(await freePort());
+        system.replicaPorts.set(name, backends);
+        system.backendPorts.set(name, backends[0]!);
+        system.proxies.set(name, await ServiceProxy.start(system.ports[name], backends));
+      }
       const seeding = options.seed ?? true;
       if (seeding) await seed(system.dataDir, system.pgDatabases.get('store')?.url ?? null);
       await Promise.all(SUBGRAPH_NAMES.map((n) => system.startService(n, { waitReady: false })));
-      await system.startService('router', { waitReady: false });
       const readyMs = options.readyTimeoutMs ?? Number(process.env.E2E_READY_TIMEOUT_MS ?? 60_000);
-      await Promise.all(ALL.map((n) => system.waitReady(n, readyMs)));
+      // Replica 0 first: it applies the migrations (under an advisory lock the others would queue on).
+      await Promise.all([...system.replicaPorts.keys()].map((n) => system.waitReady(n, readyMs)));
+      const extras: Promise<void>[] = [];
+      for (const [name, ports] of system.replicaPorts)
+        for (let i = 1; i < ports.length; i++) extras.push(system.startReplicaAt(name, i, readyMs));
+      await system.startService('router', { waitReady: false });
+      await Promise.all([...ALL.map((n) => system.waitReady(n, readyMs)), ...extras]);
       if (seeding)
         await waitFor(
           async () =>
@@ -228,20 +253,21 @@ export class TestSystem {
     if (waitReady) await this.waitReady(name);
   }
 
-  private spawnProcess(name: ServiceName, env: Record<string, string>): ChildProcess {
+  /** `label`: the name its output is kept and printed under (default the service's). */
+  private spawnProcess(name: ServiceName, env: Record<string, string>, label: string = name): ChildProcess {
     const entry = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const lines: string[] = this.output.get(name) ?? [];
-    this.output.set(name, lines);
+    const lines: string[] = this.output.get(label) ?? [];
+    this.output.set(label, lines);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       lines.push(text);
       if (lines.length > 500) lines.splice(0, lines.length - 500);
-      if (this.options.logs ?? process.env.E2E_LOGS === '1') process.stderr.write(`[${name}] ${text}`);
+      if (this.options.logs ?? process.env.E2E_LOGS === '1') process.stderr.write(`[${label}] ${text}`);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
@@ -296,6 +322,78 @@ export class TestSystem {
     return { oldPort, newPort, stopMs, exitCode, readyFailedBeforeExit: await observed };
   }
 
+  /** Processes the subgraph runs (options.replicas; 1 when not replicated). */
+  replicaCount(name: ServiceName): number {
+    return this.replicaPorts.get(name)?.length ?? 1;
+  }
+
+  /** The URL of one replica's own process (not the proxy). */
+  replicaUrl(name: ServiceName, index: number): string {
+    const port = this.replicaPorts.get(name)?.[index];
+    if (port === undefined) throw new Error(`${name} has no replica ${index}`);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Connections the service's proxy forwarded, by backend URL. */
+  proxyConnections(name: ServiceName): Record<string, number> {
+    const proxy = this.proxies.get(name);
+    const out: Record<string, number> = {};
+    for (const [port, n] of proxy?.connections ?? []) out[`http://127.0.0.1:${port}`] = n;
+    return out;
+  }
+
+  isReplicaRunning(name: ServiceName, index: number): boolean {
+    return index === 0 ? this.procs.has(name) : this.extraProcs.has(`${name}#${index}`);
+  }
+
+  /** Stops one replica of a replicated subgraph (default SIGKILL: a crash). Resolves when it exited. */
+  async killReplica(
+    name: ServiceName,
+    index: number,
+    signal: 'SIGTERM' | 'SIGKILL' = 'SIGKILL',
+  ): Promise<void> {
+    if (index === 0) return this.stopService(name, signal);
+    const child = this.extraProcs.get(`${name}#${index}`);
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** (Re)starts one replica of a replicated subgraph on its own port; resolves when it is ready. */
+  async startReplicaAt(
+    name: ServiceName,
+    index: number,
+    timeoutMs = Number(process.env.E2E_READY_TIMEOUT_MS) || 60_000,
+  ): Promise<void> {
+    if (index === 0) {
+      await this.startService(name, { waitReady: false });
+      return this.waitReady(name, timeoutMs);
+    }
+    const key = `${name}#${index}` as const;
+    if (this.extraProcs.has(key)) throw new Error(`${key} is already running`);
+    const url = this.replicaUrl(name, index);
+    const child = this.spawnProcess(name, { ...this.env(name), PORT: url.split(':').pop()! }, key);
+    this.extraProcs.set(key, child);
+    child.once('exit', () => {
+      if (this.extraProcs.get(key) === child) this.extraProcs.delete(key);
+    });
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${key} exited`);
+          const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) });
+          return res.status === 200;
+        },
+        { timeoutMs, intervalMs: 100, what: `${key} to be ready` },
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- ${key} output ---\n${this.logs(key)}`);
+    }
+  }
+
   /** `timeoutMs`: default 60 s, or E2E_READY_TIMEOUT_MS (a loaded machine starts six processes slowly). */
   async waitReady(
     name: ServiceName,
@@ -322,7 +420,7 @@ export class TestSystem {
   }
 
   /** The service's recent output (all its starts), at most the last `maxChars` characters. */
-  logs(name: ServiceName | `${ServiceName}-replica`, maxChars = 8000): string {
+  logs(name: ServiceName | `${ServiceName}-replica` | `${ServiceName}#${number}`, maxChars = 8000): string {
     return (this.output.get(name) ?? []).join('').slice(-maxChars);
   }
 
@@ -469,6 +567,13 @@ export class TestSystem {
     // A paused process ignores SIGTERM until it runs again.
     for (const child of this.procs.values()) child.kill('SIGCONT');
     await Promise.all([...this.replicas].map((close) => close()));
+    for (const child of this.extraProcs.values()) child.kill('SIGCONT');
+    await Promise.all(
+      [...this.extraProcs.keys()].map((key) => {
+        const [name, index] = key.split('#') as [ServiceName, string];
+        return this.killReplica(name, Number(index), 'SIGTERM');
+      }),
+    );
     await Promise.all([...this.procs.keys()].map((n) => this.stopService(n)));
     for (const child of this.retiring) child.kill('SIGKILL');
     await Promise.all([...this.proxies.values()].map((p) => p.close()));
