@@ -762,7 +762,17 @@ describe.skipIf(SKIP)('web app in a browser', () => {
     await created.waitFor();
     expect(await created.textContent()).toBe('Created Busan Eomuk Bar for owner-new-9.');
     const storeId = (await created.getAttribute('data-created-store'))!;
+    // The list, searched, shows the new store with its owner (and nothing else matches the name).
     await page.getByLabel('Search stores').fill('Eomuk');
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-admin-store]')
+          .evaluateAll((els) =>
+            els.map((e) => (e as unknown as { dataset: { adminStore: string } }).dataset.adminStore),
+          ),
+      )
+      .toEqual([storeId]);
     await page.locator(`[data-admin-store="${storeId}"] [data-owner="owner-new-9"]`).waitFor();
     await shot(page, 'admin-onboarding');
     const mine = await sys.ok<{
