@@ -35,6 +35,7 @@ export const DEV_IDENTITIES = [
   { role: 'owner', sub: 'owner-2', name: 'Owner Two', description: 'Owner of store-3' },
   { role: 'rider', sub: 'rider-1', name: 'Rider One', description: 'Rider' },
   { role: 'rider', sub: 'rider-2', name: 'Rider Two', description: 'Rider' },
+  { role: 'admin', sub: 'admin-1', name: 'Admin', description: 'Platform staff: onboards stores for owners' },
 ] as const;
 
 export interface WebAppOptions {

@@ -434,63 +434,97 @@ describe('prices reach placeOrder through the store snapshots', () => {
     // Every menu state the store publishes, in order: [price x, price y, fee]. Each mutation
     // changes one of them, so an order mixing two states' values matches none of them.
     const states: [number, number, number][] = [[10_000, 20_000, 1000]];
+    const key = ([px, py, fee]: readonly number[]) => `${px}/${py}/${fee}`;
+    const orders: { customer: string; order: OrderView }[] = [];
+    /** True once a racing order was priced from `state` (the order context accepted it with that menu). */
+    const observed = (state: [number, number, number]) =>
+      orders.some(({ order: o }) => key(pricesOf(o)) === key(state));
+    const pricesOf = (o: OrderView): [number, number, number] => [
+      o.items.find((l) => l.menuItem.id === x)!.unitPrice,
+      o.items.find((l) => l.menuItem.id === y)!.unitPrice,
+      o.deliveryFee,
+    ];
+    let changing = true;
+    // The owner changes the menu CHANGES times while customers order without pause. Before each
+    // change it waits (on a fact, not a delay) until a racing order was priced from the state now
+    // published: so the orders land on every state, each change racing the orders in flight.
+    const CHANGES = 12;
     const changes = async () => {
-      for (let i = 1; i <= 6; i++) {
-        const [px, py, fee] = states.at(-1)!;
-        const which = i % 3;
-        const next: [number, number, number] =
-          which === 1 ? [px + 100, py, fee] : which === 2 ? [px, py + 100, fee] : [px, py, fee + 100];
-        if (which === 1)
-          await ok(
-            'owner',
-            'mutation($i: ID!, $p: Int!) { updateMenuItem(menuItemId: $i, input: { price: $p }) { id } }',
-            { i: x, p: next[0] },
-          );
-        else if (which === 2)
-          await ok(
-            'owner',
-            'mutation($i: ID!, $p: Int!) { updateMenuItem(menuItemId: $i, input: { price: $p }) { id } }',
-            { i: y, p: next[1] },
-          );
-        else
-          await ok(
-            'owner',
-            'mutation($s: ID!, $f: Int!) { updateStore(storeId: $s, input: { deliveryFee: $f }) { id } }',
-            { s: store.id, f: next[2] },
-          );
-        states.push(next);
+      try {
+        for (let i = 1; i <= CHANGES; i++) {
+          await waitFor(() => observed(states.at(-1)!), {
+            what: `an order priced from menu state ${key(states.at(-1)!)}`,
+            timeoutMs: 30_000,
+            intervalMs: 10,
+          });
+          const [px, py, fee] = states.at(-1)!;
+          const which = i % 3;
+          const next: [number, number, number] =
+            which === 1 ? [px + 100, py, fee] : which === 2 ? [px, py + 100, fee] : [px, py, fee + 100];
+          if (which === 0)
+            await ok(
+              'owner',
+              'mutation($s: ID!, $f: Int!) { updateStore(storeId: $s, input: { deliveryFee: $f }) { id } }',
+              { s: store.id, f: next[2] },
+            );
+          else
+            await ok(
+              'owner',
+              'mutation($i: ID!, $p: Int!) { updateMenuItem(menuItemId: $i, input: { price: $p }) { id } }',
+              which === 1 ? { i: x, p: next[0] } : { i: y, p: next[1] },
+            );
+          states.push(next);
+        }
+        await waitFor(() => observed(states.at(-1)!), {
+          what: 'an order priced from the last menu state',
+          timeoutMs: 30_000,
+          intervalMs: 10,
+        });
+      } finally {
+        changing = false;
       }
     };
-    const orders: OrderView[] = [];
     const customers = ['race-a', 'race-b', 'race-c'];
+    /** Orders back to back while the owner changes prices (bounded, should the changes stall). */
     const ordering = async (customer: string) => {
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; changing && i < 400; i++) {
         const res = await place(customer, store.id, [
           { menuItemId: x, quantity: 1 },
           { menuItemId: y, quantity: 2 },
         ]);
-        if (res.errors?.length) throw new Error(JSON.stringify(res.errors));
-        orders.push(res.data!.placeOrder);
+        if (res.errors?.length) {
+          changing = false;
+          throw new Error(JSON.stringify(res.errors));
+        }
+        orders.push({ customer, order: res.data!.placeOrder });
       }
     };
     await Promise.all([changes(), ...customers.map(ordering)]);
-    expect(orders).toHaveLength(18);
+    expect(states).toHaveLength(CHANGES + 1);
 
-    const priced = orders.map((o) => {
-      const px = o.items.find((l) => l.menuItem.id === x)!.unitPrice;
-      const py = o.items.find((l) => l.menuItem.id === y)!.unitPrice;
-      return { id: o.id, px, py, fee: o.deliveryFee, total: o.total };
+    const index = new Map(states.map((s, i) => [key(s), i]));
+    const priced = orders.map(({ customer, order: o }) => {
+      const [px, py, fee] = pricesOf(o);
+      return { id: o.id, customer, px, py, fee, total: o.total, state: index.get(key([px, py, fee])) };
     });
     for (const o of priced) {
       expect(o.total, `order ${o.id}`).toBe(o.px + 2 * o.py + o.fee);
       expect(
-        states.some(([px, py, fee]) => px === o.px && py === o.py && fee === o.fee),
+        o.state,
         `order ${o.id} priced ${o.px}/${o.py}/${o.fee}, not one published menu: ${JSON.stringify(states)}`,
-      ).toBe(true);
+      ).toBeDefined();
     }
-    const seen = new Set(priced.map((o) => `${o.px}/${o.py}/${o.fee}`));
+    // The orders landed on many distinct states (every one, by construction of the wait above)…
+    const seen = new Set(priced.map((o) => o.state));
+    expect(seen.size).toBeGreaterThanOrEqual(6);
+    expect([...seen].sort((a, b) => a! - b!)).toEqual(states.map((_, i) => i));
+    // …and one customer's orders, placed one after another, never go back to an older menu.
+    for (const c of customers) {
+      const mine = priced.filter((o) => o.customer === c).map((o) => o.state!);
+      expect(mine, `${c}'s orders, by menu state`).toEqual([...mine].sort((a, b) => a - b));
+    }
     console.log(
-      `race: ${orders.length} orders over ${states.length} menu states, ${seen.size} distinct prices`,
+      `race: ${orders.length} orders over ${states.length} menu states, ${seen.size} distinct states observed`,
     );
 
     // The newest menu prices the next order…
@@ -503,18 +537,20 @@ describe('prices reach placeOrder through the store snapshots', () => {
       { what: 'the newest price to reach the order context' },
     );
     expect(latest.total).toBe(fx + ffee);
-    expect(fy).toBe(20_200);
-    // …and orders placed before keep theirs.
-    for (const o of priced) {
-      // The store's owner may read every order of the store.
-      const again = await ok<{ order: { total: number } }>(
-        'owner',
-        'query($id: ID!) { order(id: $id) { total } }',
-        {
-          id: o.id,
-        },
+    expect(fy).toBe(20_000 + 100 * (CHANGES / 3));
+    // …and orders placed before keep theirs (read back a few at a time).
+    for (let i = 0; i < priced.length; i += 10) {
+      await Promise.all(
+        priced.slice(i, i + 10).map(async (o) => {
+          // The store's owner may read every order of the store.
+          const again = await ok<{ order: { total: number } }>(
+            'owner',
+            'query($id: ID!) { order(id: $id) { total } }',
+            { id: o.id },
+          );
+          expect(again.order.total, `order ${o.id}`).toBe(o.total);
+        }),
       );
-      expect(again.order.total).toBe(o.total);
     }
   });
 

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Provider } from 'urql';
+import { AdminConsole } from './admin/AdminConsole';
 import { CustomerApp } from './customer/CustomerApp';
 import { createGraphqlClient } from './graphqlClient';
 import { LiveClient, liveUrl } from './live/LiveClient';
@@ -9,7 +10,7 @@ import { navigate, usePath } from './router';
 import { type DevIdentity, savedSession, saveSession } from './session';
 import { SignIn } from './SignIn';
 
-const HOME = { customer: '/customer', owner: '/owner', rider: '/rider' } as const;
+const HOME = { customer: '/customer', owner: '/owner', rider: '/rider', admin: '/admin' } as const;
 
 /** Signs in (demo identities), then shows the signed-in role's screens. */
 export function App() {
@@ -60,6 +61,7 @@ function SignedIn({
       {identity.role === 'customer' && <CustomerApp {...props} />}
       {identity.role === 'owner' && <OwnerConsole {...props} />}
       {identity.role === 'rider' && <RiderConsole {...props} />}
+      {identity.role === 'admin' && <AdminConsole {...props} />}
     </Provider>
   );
 }

@@ -5,6 +5,11 @@ const ROLES = [
   { role: 'customer', title: 'Order food', text: 'Browse stores, fill a cart and follow your order live.' },
   { role: 'owner', title: 'Run a store', text: 'Take incoming orders, cook, and manage the menu.' },
   { role: 'rider', title: 'Deliver', text: 'Pick up ready orders and bring them to customers.' },
+  {
+    role: 'admin',
+    title: 'Onboard stores',
+    text: 'Create stores for restaurant owners joining the platform.',
+  },
 ] as const;
 
 /** The demo sign-in: one button per identity the router's development token endpoint offers. */

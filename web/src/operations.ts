@@ -230,6 +230,11 @@ export const OwnerStoreFieldsFragment = graphql(`
     deliveryFee
     open
     acceptingOrders
+    openingHours {
+      day
+      opens
+      closes
+    }
     menu {
       id
       name
@@ -237,6 +242,10 @@ export const OwnerStoreFieldsFragment = graphql(`
       category
       price
       available
+      options {
+        name
+        priceDelta
+      }
     }
   }
 `);
@@ -277,6 +286,10 @@ export const UpdateMenuItemMutation = graphql(`
       category
       description
       available
+      options {
+        name
+        priceDelta
+      }
     }
   }
 `);
@@ -293,6 +306,75 @@ export const RemoveMenuItemMutation = graphql(`
   mutation RemoveMenuItem($menuItemId: ID!) {
     removeMenuItem(menuItemId: $menuItemId) {
       ...OwnerStoreFields
+    }
+  }
+`);
+
+/** A page of the customer's store list: filtered by `search`, `category` and `openOnly`. */
+export const StoreConnectionQuery = graphql(`
+  query StoreConnection($first: Int, $after: String, $search: String, $category: String, $openOnly: Boolean) {
+    storeConnection(first: $first, after: $after, search: $search, category: $category, openOnly: $openOnly) {
+      nodes {
+        id
+        name
+        description
+        category
+        open
+        ownerId
+        menu {
+          id
+          price
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+/** One store's header for its page: terms, whether it takes orders, its menu sections. */
+export const StoreHeaderQuery = graphql(`
+  query StoreHeader($id: ID!) {
+    store(id: $id) {
+      id
+      name
+      description
+      category
+      open
+      acceptingOrders
+      address
+      minimumOrder
+      deliveryFee
+      menuCategories
+    }
+  }
+`);
+
+/** A page of one store's menu, filtered by `search`, `category` and `availableOnly`. */
+export const StoreMenuPageQuery = graphql(`
+  query StoreMenuPage(
+    $id: ID!
+    $first: Int
+    $after: String
+    $search: String
+    $category: String
+    $availableOnly: Boolean
+  ) {
+    store(id: $id) {
+      id
+      menuItems(first: $first, after: $after, search: $search, category: $category, availableOnly: $availableOnly) {
+        nodes {
+          ...MenuItemFields
+          description
+          category
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
     }
   }
 `);

@@ -1,6 +1,6 @@
 /** A demo identity from the router's development-only `/dev/tokens`. */
 export interface DevIdentity {
-  role: 'customer' | 'owner' | 'rider';
+  role: 'customer' | 'owner' | 'rider' | 'admin';
   sub: string;
   name: string;
   description: string;

@@ -1,12 +1,16 @@
-import { useEffect, useMemo, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useClient, useMutation, useQuery } from 'urql';
 import { formatWon } from '../format';
 import { type ApiProblem, problemOf } from '../graphqlClient';
-import { PlaceOrderMutation, StoresQuery } from '../operations';
+import { PlaceOrderMutation, StoreHeaderQuery, StoreMenuPageQuery } from '../operations';
 import { navigate } from '../router';
 import { Link } from '../ui/Link';
 import { useCountdown } from '../ui/useCountdown';
+import { useDebounced, usePagedList } from '../ui/usePagedList';
 import { addToCart, type Cart, cartCount, cartTotal, EMPTY_CART, setQuantity } from './cart';
+
+/** Dishes per page of a store's menu (the API's `first`). */
+export const MENU_PAGE = 10;
 
 function newKey(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -22,19 +26,54 @@ export function StorePage({
   cart: Cart;
   setCart: (c: Cart) => void;
 }) {
-  const [{ data, fetching }, refetch] = useQuery({ query: StoresQuery });
+  const client = useClient();
+  const [{ data, fetching }, refetch] = useQuery({ query: StoreHeaderQuery, variables: { id: storeId } });
+  const [search, setSearch] = useState('');
+  const [category, setCategory] = useState('');
+  const [availableOnly, setAvailableOnly] = useState(false);
+  const term = useDebounced(search.trim());
+  const fetchMenuPage = useCallback(
+    async (first: number, after: string | null) => {
+      const res = await client
+        .query(
+          StoreMenuPageQuery,
+          {
+            id: storeId,
+            first,
+            after,
+            search: term || null,
+            category: category || null,
+            availableOnly: availableOnly || null,
+          },
+          { requestPolicy: 'network-only' },
+        )
+        .toPromise();
+      return { page: res.data?.store?.menuItems ?? null, error: res.error };
+    },
+    [client, storeId, term, category, availableOnly],
+  );
+  const menu = usePagedList(
+    JSON.stringify([storeId, term, category, availableOnly]),
+    MENU_PAGE,
+    fetchMenuPage,
+  );
   const [placing, placeOrder] = useMutation(PlaceOrderMutation);
   const [problem, setProblem] = useState<(ApiProblem & { until: number | null }) | null>(null);
   // One key per cart: a retry of the same cart (after a network error) can never charge twice.
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new key whenever the cart changes
   const idempotencyKey = useMemo(newKey, [cart]);
-  const store = data?.stores.find((s) => s.id === storeId);
+  const store = data?.store ?? null;
   const ownCart = cart.storeId === storeId ? cart : EMPTY_CART;
   const waitSeconds = useCountdown(problem?.until ?? null);
 
   // Switching stores keeps the other store's cart; a message belongs to the store it came from.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on store change only
-  useEffect(() => setProblem(null), [storeId]);
+  useEffect(() => {
+    setProblem(null);
+    setSearch('');
+    setCategory('');
+    setAvailableOnly(false);
+  }, [storeId]);
 
   if (!store) {
     return fetching || !data ? (
@@ -61,6 +100,7 @@ export function StorePage({
       // Availability or opening hours changed under us: show the menu as it is now.
       if (p.code === 'MENU_ITEM_UNAVAILABLE' || p.code === 'STORE_CLOSED') {
         refetch({ requestPolicy: 'network-only' });
+        menu.reload();
       }
       return;
     }
@@ -85,21 +125,76 @@ export function StorePage({
           <div>
             <h1 id="store-name">{store.name}</h1>
             <p className="muted">{store.description}</p>
-            <span className={`badge ${store.open ? 'badge-open' : 'badge-closed'}`} data-testid="store-open">
-              {store.open ? 'Open now' : 'Closed'}
+            <span
+              className={`badge ${store.acceptingOrders ? 'badge-open' : 'badge-closed'}`}
+              data-testid="store-open"
+            >
+              {store.acceptingOrders ? 'Open now' : 'Closed'}
             </span>
+            <p className="muted small">
+              {store.minimumOrder > 0 && <>Minimum order {formatWon(store.minimumOrder)} · </>}
+              {store.deliveryFee > 0 ? `Delivery ${formatWon(store.deliveryFee)}` : 'Free delivery'}
+            </p>
           </div>
         </header>
-        {!store.open && (
+        {!store.acceptingOrders && (
           <p className="alert alert-warn" role="status">
-            This store is closed right now. You can look at the menu, but not order.
+            {store.open
+              ? 'This store is outside its opening hours. You can look at the menu, but not order.'
+              : 'This store is closed right now. You can look at the menu, but not order.'}
           </p>
         )}
-        <ul className="menu" aria-label="Menu">
-          {store.menu.map((m) => (
+        <form className="filters" aria-label="Find a dish" onSubmit={(e) => e.preventDefault()}>
+          <label className="form-field" htmlFor="menu-search">
+            <span>Search the menu</span>
+            <input
+              id="menu-search"
+              type="search"
+              placeholder="Dish name"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={availableOnly}
+              onChange={(e) => setAvailableOnly(e.target.checked)}
+            />
+            Available only
+          </label>
+        </form>
+        {store.menuCategories.length > 1 && (
+          <fieldset className="category-tabs" aria-label="Menu sections">
+            {['', ...store.menuCategories].map((c) => (
+              <button
+                key={c || 'all'}
+                type="button"
+                className={`chip chip-button${category === c ? ' chip-mint' : ''}`}
+                aria-pressed={category === c}
+                onClick={() => setCategory(c)}
+              >
+                {c || 'All'}
+              </button>
+            ))}
+          </fieldset>
+        )}
+        {menu.problem && (
+          <p className="alert alert-error" role="alert">
+            {menu.problem.message}
+          </p>
+        )}
+        {menu.loaded && !menu.loading && menu.items.length === 0 && !menu.problem && (
+          <p className="muted" role="status">
+            No dish matches.
+          </p>
+        )}
+        <ul className="menu" aria-label="Menu" aria-busy={menu.loading}>
+          {menu.items.map((m) => (
             <li key={m.id} className={`menu-item${m.available ? '' : ' sold-out'}`} data-menu-item={m.id}>
               <div>
                 <h3>{m.name}</h3>
+                {m.description && <p className="muted small">{m.description}</p>}
                 <p className="price">{formatWon(m.price)}</p>
               </div>
               {m.available ? (
@@ -119,6 +214,16 @@ export function StorePage({
             </li>
           ))}
         </ul>
+        {menu.hasNextPage && (
+          <button
+            type="button"
+            className="btn btn-ghost load-more"
+            disabled={menu.loading}
+            onClick={menu.loadMore}
+          >
+            {menu.loading ? 'Loading…' : 'Load more dishes'}
+          </button>
+        )}
       </section>
       {count > 0 && (
         <button
@@ -176,7 +281,7 @@ export function StorePage({
         <button
           type="button"
           className="btn btn-primary btn-block"
-          disabled={ownCart.lines.length === 0 || !store.open || placing.fetching || blocked}
+          disabled={ownCart.lines.length === 0 || !store.acceptingOrders || placing.fetching || blocked}
           onClick={submit}
         >
           {placing.fetching

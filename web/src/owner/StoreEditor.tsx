@@ -11,6 +11,8 @@ import {
   UpdateMenuItemMutation,
   UpdateStoreMutation,
 } from '../operations';
+import { MenuItemEditor, optionText } from './MenuItemEditor';
+import { OpeningHoursEditor } from './OpeningHoursEditor';
 
 type Store = OwnerStoreFieldsFragment;
 
@@ -180,6 +182,7 @@ export function StoreEditor({ store }: { store: Store }) {
           Edit store
         </button>
       )}
+      <OpeningHoursEditor store={store} />
       <MenuEditor store={store} />
     </div>
   );
@@ -193,6 +196,7 @@ function MenuEditor({ store }: { store: Store }) {
   const [name, setName] = useState('');
   const [price, setPrice] = useState('');
   const [category, setCategory] = useState('');
+  const [editingItem, setEditingItem] = useState<string | null>(null);
   const ids = store.menu.map((m) => m.id);
   const move = async (index: number, by: -1 | 1) => {
     const next = [...ids];
@@ -209,8 +213,28 @@ function MenuEditor({ store }: { store: Store }) {
           <li key={m.id} data-menu-editor-item={m.id}>
             <span className="menu-editor-name">
               {m.name} {m.category && <span className="muted small">{m.category}</span>}
+              {!m.available && <span className="badge badge-soldout">Sold out</span>}
+              {m.description && (
+                <small className="muted item-description" data-description>
+                  {m.description}
+                </small>
+              )}
+              {m.options.length > 0 && (
+                <small className="muted item-options" data-options>
+                  {m.options.map(optionText).join(' · ')}
+                </small>
+              )}
             </span>
-            <PriceEditor item={m} onProblem={setProblem} />
+            <PriceEditor key={`${m.id}-${m.price}`} item={m} onProblem={setProblem} />
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              aria-expanded={editingItem === m.id}
+              onClick={() => setEditingItem(editingItem === m.id ? null : m.id)}
+              aria-label={`Edit details of ${m.name}`}
+            >
+              Edit
+            </button>
             <button
               type="button"
               className="btn btn-ghost btn-small"
@@ -237,6 +261,7 @@ function MenuEditor({ store }: { store: Store }) {
             >
               Remove
             </button>
+            {editingItem === m.id && <MenuItemEditor item={m} onDone={() => setEditingItem(null)} />}
           </li>
         ))}
       </ol>

@@ -5,7 +5,12 @@ import type { DevIdentity } from '../session';
 import { ConnectionBadge, OfflineBanner } from './ConnectionBadge';
 import { Link } from './Link';
 
-const ROLE_LABEL = { customer: 'Customer', owner: 'Owner console', rider: 'Rider console' } as const;
+const ROLE_LABEL = {
+  customer: 'Customer',
+  owner: 'Owner console',
+  rider: 'Rider console',
+  admin: 'Admin',
+} as const;
 
 /** Header (brand, navigation, connection state, who is signed in), offline banner, page. */
 export function AppShell({
