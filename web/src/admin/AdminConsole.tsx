@@ -5,6 +5,7 @@ import { type ApiProblem, problemOf } from '../graphqlClient';
 import { CreateStoreMutation, StoreConnectionQuery } from '../operations';
 import { AppShell } from '../ui/AppShell';
 import { useDebounced, usePagedList } from '../ui/usePagedList';
+import { LoadMore } from '../ui/LoadMore';
 
 /** Stores per page of the admin's list. */
 const PAGE = 20;
@@ -167,16 +168,7 @@ export function AdminConsole({ identity, live, onSignOut }: ScreenProps) {
               ))}
             </tbody>
           </table>
-          {stores.hasNextPage && (
-            <button
-              type="button"
-              className="btn btn-ghost load-more"
-              disabled={stores.loading}
-              onClick={stores.loadMore}
-            >
-              Load more stores
-            </button>
-          )}
+          <LoadMore list={stores} label="Load more stores" />
         </section>
       </div>
     </AppShell>

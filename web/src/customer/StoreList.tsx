@@ -5,6 +5,7 @@ import { StoreConnectionQuery } from '../operations';
 import { Link } from '../ui/Link';
 import { useDebounced, usePagedList } from '../ui/usePagedList';
 import { type Cart, cartCount } from './cart';
+import { LoadMore } from '../ui/LoadMore';
 
 /** Stores per page of the list (the API's `first`). */
 export const STORES_PAGE = 12;
@@ -130,16 +131,7 @@ export function StoreList({ cart }: { cart: Cart }) {
           );
         })}
       </ul>
-      {list.hasNextPage && (
-        <button
-          type="button"
-          className="btn btn-ghost load-more"
-          disabled={list.loading}
-          onClick={list.loadMore}
-        >
-          {list.loading ? 'Loading…' : 'Load more stores'}
-        </button>
-      )}
+      <LoadMore list={list} label="Load more stores" />
     </>
   );
 }

@@ -8,6 +8,7 @@ import { Link } from '../ui/Link';
 import { useCountdown } from '../ui/useCountdown';
 import { useDebounced, usePagedList } from '../ui/usePagedList';
 import { addToCart, type Cart, cartCount, cartTotal, EMPTY_CART, setQuantity } from './cart';
+import { LoadMore } from '../ui/LoadMore';
 
 /** Dishes per page of a store's menu (the API's `first`). */
 export const MENU_PAGE = 10;
@@ -214,16 +215,7 @@ export function StorePage({
             </li>
           ))}
         </ul>
-        {menu.hasNextPage && (
-          <button
-            type="button"
-            className="btn btn-ghost load-more"
-            disabled={menu.loading}
-            onClick={menu.loadMore}
-          >
-            {menu.loading ? 'Loading…' : 'Load more dishes'}
-          </button>
-        )}
+        <LoadMore list={menu} label="Load more dishes" />
       </section>
       {count > 0 && (
         <button
