@@ -354,12 +354,7 @@ export class TestSystem {
   ): Promise<void> {
     if (index === 0) return this.stopService(name, signal);
     const child = this.extraProcs.get(`${name}#${index}`);
-    if (!child) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (child) await stopChild(child, signal);
   }
 
   /** (Re)starts one replica of a replicated subgraph on its own port; resolves when it is ready. */
@@ -432,11 +427,7 @@ export class TestSystem {
   async stopService(name: ServiceName, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.procs.get(name);
     if (!child) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(child, signal);
     this.procs.delete(name);
   }
 
@@ -582,4 +573,13 @@ export class TestSystem {
       await Promise.all([...this.pgDatabases.values()].map((d) => d.drop()));
     }
   }
+}
+
+/** Sends `signal` and resolves when the process exited; one that ignores SIGTERM is killed after 15 s. */
+async function stopChild(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
 }

@@ -206,7 +206,7 @@ export class Database<S extends Record<string, unknown>> {
    * lost a race with another one, so `fn` must have no effects outside the transaction.
    */
   transaction<T>(fn: (tx: BetterSQLite3Database<S>) => Promise<T>): Promise<T> {
-    if (this.dialect === 'postgres') return this.pgTransaction(fn);
+    if (this.dialect === 'postgres') return timed('transaction', () => this.pgTransaction(fn));
     const sqlite = this.sqlite;
     return this.enqueue('transaction', async (): Promise<T> => {
       sqlite.exec('BEGIN IMMEDIATE');
@@ -243,7 +243,7 @@ export class Database<S extends Record<string, unknown>> {
    * queued behind the transactions). PostgreSQL: on the pool, each statement its own transaction.
    */
   exclusive<T>(fn: (db: BetterSQLite3Database<S>) => Promise<T> | T): Promise<T> {
-    if (this.dialect === 'postgres') return Promise.resolve().then(() => fn(this.db));
+    if (this.dialect === 'postgres') return timed('exclusive', async () => fn(this.db));
     return this.enqueue('exclusive', async () => fn(this.db));
   }
 
@@ -333,12 +333,11 @@ export class Database<S extends Record<string, unknown>> {
 
   private enqueue<T>(kind: 'transaction' | 'exclusive', run: () => Promise<T>): Promise<T> {
     // Timed from the call, so the histogram shows time queued behind the process write lock too.
-    const start = process.hrtime.bigint();
-    const timed = () =>
-      run().finally(() => metrics.dbTransactionDuration.observe({ kind }, secondsSince(start)));
-    const result = this.tail.then(timed, timed);
-    this.tail = result.catch(() => undefined);
-    return result;
+    return timed(kind, () => {
+      const queued = this.tail.then(run, run);
+      this.tail = queued.catch(() => undefined);
+      return queued;
+    });
   }
 
   /** Calls `listener` with the SQL of every statement the reader runs until the returned function is called (N+1 tests). */
@@ -423,3 +422,12 @@ export function synchronousFromEnv(env: NodeJS.ProcessEnv = process.env): 'FULL'
 }
 
 export type Tx<S extends Record<string, unknown>> = BetterSQLite3Database<S>;
+
+/**
+ * Runs `run` and records its duration (including any wait before it starts) in the write-transaction
+ * histogram, on either engine: PostgreSQL retries of a lost race count as one transaction.
+ */
+function timed<T>(kind: 'transaction' | 'exclusive', run: () => Promise<T>): Promise<T> {
+  const start = process.hrtime.bigint();
+  return run().finally(() => metrics.dbTransactionDuration.observe({ kind }, secondsSince(start)));
+}
