@@ -27,7 +27,7 @@
  * run (ratios against `stock`), not runs on different days.
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,12 @@ import {
 import { freePort } from '../packages/platform/src/testing/freePort.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Hive Gateway has its own package (bench/hive) so its ~600 packages are not part of the project's
+ * install (and CI's); `ensureHiveGateway` installs it from bench/hive/package-lock.json on first use.
+ */
+const HIVE_DIR = join(ROOT, 'bench/hive');
+const HIVE_BIN = join(HIVE_DIR, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
@@ -201,15 +207,7 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
   }),
   hive: (port) => ({
     child: spawnNode(
-      [
-        'node_modules/@graphql-hive/gateway/dist/bin.js',
-        'supergraph',
-        supergraphPath,
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-      ],
+      [HIVE_BIN, 'supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
       { NODE_ENV: 'production', LOG_LEVEL: 'error' },
     ),
     ready: `http://127.0.0.1:${port}/healthcheck`,
@@ -217,16 +215,7 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
   }),
   'hive-jit': (port) => ({
     child: spawnNode(
-      [
-        'node_modules/@graphql-hive/gateway/dist/bin.js',
-        'supergraph',
-        supergraphPath,
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-        '--jit',
-      ],
+      [HIVE_BIN, 'supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1', '--jit'],
       { NODE_ENV: 'production', LOG_LEVEL: 'error' },
     ),
     ready: `http://127.0.0.1:${port}/healthcheck`,
@@ -234,8 +223,18 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
   }),
 };
 
+/** Installs bench/hive (exact versions from its lockfile) when a hive target is asked for and missing. */
+function ensureHiveGateway(): void {
+  if (existsSync(HIVE_BIN)) return;
+  console.error('bench: installing Hive Gateway into bench/hive (npm ci, once)');
+  execSync('npm ci --no-audit --no-fund', { cwd: HIVE_DIR, stdio: 'inherit' });
+}
+
+const targetNames = args.targets.split(',').map((s) => s.trim());
+if (targetNames.some((name) => name.startsWith('hive'))) ensureHiveGateway();
+
 const targets: Target[] = [];
-for (const name of args.targets.split(',').map((s) => s.trim())) {
+for (const name of targetNames) {
   if (name === 'ceiling') {
     targets.push({
       name,
