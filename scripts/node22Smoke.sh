@@ -11,6 +11,8 @@
 #  - For the run, node_modules/better-sqlite3's addon is swapped for the Node 22 one and put back
 #    afterwards whatever happens (node_modules stays a Node 20 install).
 #
+# Usage: scripts/node22Smoke.sh [prepare]   "prepare" only fetches Node 22 and compiles the addon
+# (.ci/run does that in the background while the main suite runs), then exits.
 # Environment: NODE22_VERSION (default 22.23.5), NODE22_TESTS (test files; default below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,8 @@ if [[ ! -f $ADDON ]]; then
   cp "$work/build/Release/better_sqlite3.node" "$ADDON.tmp" && mv "$ADDON.tmp" "$ADDON"
   rm -rf "$work"
 fi
+
+[[ ${1:-} == prepare ]] && exit 0
 
 LIVE=node_modules/better-sqlite3/build/Release/better_sqlite3.node
 cp "$LIVE" "$LIVE.node20"
