@@ -3,6 +3,7 @@ import {
   DeliveryEvents,
   type DeliveryPayload,
   type EventEnvelope,
+  type EventHandler,
   type EventHandlers,
   type Outbox,
   PaymentEvents,
@@ -15,7 +16,8 @@ import {
 import { eq } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
 import { catalogMenuItems, catalogStores } from './db/schema.js';
-import { cancelOrderSaga } from './sagas/cancelOrderSaga.js';
+import type { OrderStimulus } from './orderStateMachine.js';
+import { cancelOrderSaga, type StoreAnswer } from './sagas/cancelOrderSaga.js';
 import { placeOrderSaga } from './sagas/placeOrderSaga.js';
 
 type Schema = typeof schema;
@@ -65,70 +67,60 @@ export async function applyStoreSnapshot(tx: Tx<Schema>, p: StoreUpsertedPayload
 
 /**
  * Handlers for store.events, delivery.events and payment.events (consumer group `order`): each
- * hands the reply to its saga, which applies it to the order inside the consumer's transaction
- * (inbox row included), so a redelivery changes nothing.
+ * hands the reply to its saga step, which applies it to the order inside the consumer's
+ * transaction (inbox row included), so a redelivery changes nothing.
  */
 export function eventHandlers({ outbox }: OrderHandlerDeps): EventHandlers<Schema> {
-  const paymentGone = (tx: Tx<Schema>, e: EventEnvelope<PaymentPayload>) =>
-    placeOrderSaga.onPaymentGone(tx, outbox, e.payload.orderId, e);
   const orderOf = (e: EventEnvelope<{ orderId?: string }>) => e.payload.orderId ?? e.correlationId;
+  // biome-ignore lint/suspicious/noExplicitAny: each reply narrows the payload to its event's type
+  type Reply<T> = (e: EventEnvelope<any>) => T;
+  /** A reply to the place-order saga, as the order state machine's stimulus it carries. */
+  const placeOrderReply =
+    (stimulus: Reply<OrderStimulus>): EventHandler<Schema> =>
+    async (tx, e) => {
+      await placeOrderSaga.onReply(tx, outbox, orderOf(e), stimulus(e), e);
+    };
+  /** The store's answer to the cancel-order saga's request. */
+  const cancelOrderReply =
+    (stimulus: Reply<StoreAnswer>): EventHandler<Schema> =>
+    async (tx, e) => {
+      await cancelOrderSaga.onStoreAnswer(tx, outbox, orderOf(e), stimulus(e), e);
+    };
+  const ticket = (e: EventEnvelope<TicketPayload>) => e.payload;
+  const delivery = (e: EventEnvelope<DeliveryPayload>) => e.payload;
+  const paymentGone: EventHandler<Schema> = (tx, e: EventEnvelope<PaymentPayload>) =>
+    placeOrderSaga.onPaymentGone(tx, outbox, e.payload.orderId, e);
 
   return {
     [StoreEvents.StoreUpserted]: async (tx, envelope: EventEnvelope<StoreUpsertedPayload>) => {
       await applyStoreSnapshot(tx, envelope.payload);
     },
     // place order, steps 4-8
-    [StoreEvents.TicketAccepted]: async (tx, e) => {
-      await placeOrderSaga.onReply(tx, outbox, orderOf(e), { type: 'TicketAccepted' }, e);
-    },
-    [StoreEvents.TicketRejected]: async (tx, e: EventEnvelope<TicketPayload>) => {
-      await placeOrderSaga.onReply(
-        tx,
-        outbox,
-        orderOf(e),
-        { type: 'TicketRejected', reason: e.payload.reason },
-        e,
-      );
-    },
-    [StoreEvents.TicketCookingStarted]: async (tx, e) => {
-      await placeOrderSaga.onReply(tx, outbox, orderOf(e), { type: 'TicketCookingStarted' }, e);
-    },
-    [StoreEvents.TicketReady]: async (tx, e) => {
-      await placeOrderSaga.onReply(tx, outbox, orderOf(e), { type: 'TicketReady' }, e);
-    },
-    [DeliveryEvents.DeliveryPickedUp]: async (tx, e: EventEnvelope<DeliveryPayload>) => {
-      await placeOrderSaga.onReply(
-        tx,
-        outbox,
-        orderOf(e),
-        { type: 'DeliveryPickedUp', riderId: e.payload.riderId },
-        e,
-      );
-    },
-    [DeliveryEvents.DeliveryCompleted]: async (tx, e: EventEnvelope<DeliveryPayload>) => {
-      await placeOrderSaga.onReply(
-        tx,
-        outbox,
-        orderOf(e),
-        { type: 'DeliveryCompleted', riderId: e.payload.riderId },
-        e,
-      );
-    },
+    [StoreEvents.TicketAccepted]: placeOrderReply(() => ({ type: 'TicketAccepted' })),
+    [StoreEvents.TicketRejected]: placeOrderReply((e) => ({
+      type: 'TicketRejected',
+      reason: ticket(e).reason,
+    })),
+    [StoreEvents.TicketCookingStarted]: placeOrderReply(() => ({
+      type: 'TicketCookingStarted',
+    })),
+    [StoreEvents.TicketReady]: placeOrderReply(() => ({ type: 'TicketReady' })),
+    [DeliveryEvents.DeliveryPickedUp]: placeOrderReply((e) => ({
+      type: 'DeliveryPickedUp',
+      riderId: delivery(e).riderId,
+    })),
+    [DeliveryEvents.DeliveryCompleted]: placeOrderReply((e) => ({
+      type: 'DeliveryCompleted',
+      riderId: delivery(e).riderId,
+    })),
     // place order, any step
     [PaymentEvents.PaymentRefunded]: paymentGone,
     [PaymentEvents.PaymentVoided]: paymentGone,
     // cancel order, step 2's answer
-    [StoreEvents.TicketCanceled]: async (tx, e) => {
-      await cancelOrderSaga.onStoreAnswer(tx, outbox, orderOf(e), { type: 'TicketCanceled' }, e);
-    },
-    [StoreEvents.TicketCancelRefused]: async (tx, e: EventEnvelope<TicketPayload>) => {
-      await cancelOrderSaga.onStoreAnswer(
-        tx,
-        outbox,
-        orderOf(e),
-        { type: 'TicketCancelRefused', reason: e.payload.reason },
-        e,
-      );
-    },
+    [StoreEvents.TicketCanceled]: cancelOrderReply(() => ({ type: 'TicketCanceled' })),
+    [StoreEvents.TicketCancelRefused]: cancelOrderReply((e) => ({
+      type: 'TicketCancelRefused',
+      reason: ticket(e).reason,
+    })),
   };
 }

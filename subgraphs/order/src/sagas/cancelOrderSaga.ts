@@ -56,12 +56,15 @@ async function request(tx: Tx<Schema>, outbox: Outbox, order: OrderRow): Promise
   return writeTransition(tx, outbox, order, transition, null);
 }
 
-/** Step 2's answer (store.events): TicketCanceled → CANCELED, TicketCancelRefused → back on course. */
+/** What the store answers a cancel request with (store.events). */
+export type StoreAnswer = Extract<OrderStimulus, { type: 'TicketCanceled' | 'TicketCancelRefused' }>;
+
+/** Step 2's answer: TicketCanceled → CANCELED, TicketCancelRefused → back on course. */
 function onStoreAnswer(
   tx: Tx<Schema>,
   outbox: Outbox,
   orderId: string,
-  stimulus: Extract<OrderStimulus, { type: 'TicketCanceled' | 'TicketCancelRefused' }>,
+  stimulus: StoreAnswer,
   cause: ReplyCause,
 ): Promise<OrderRow> {
   return applyToOrder(tx, outbox, orderId, stimulus, cause);
