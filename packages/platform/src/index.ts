@@ -15,6 +15,8 @@ export * from './db/tables.js';
 export * from './errors.js';
 export * from './events/EventEnvelope.js';
 export * from './events/catalog.js';
+export * from './events/paymentCapture.js';
+export * from './domain/Transition.js';
 export * from './http/apolloHttpHandler.js';
 export * from './http/startHttpService.js';
 export * from './http/shutdown.js';

@@ -5,6 +5,7 @@ import {
   isPostgresHandle,
   type EventEnvelope,
   type EventHandler,
+  type EventHandlers,
   OrderEvents,
   PermanentEventError,
   type OrderPlacedPayload,
@@ -27,7 +28,6 @@ import {
 import type * as schema from './db/schema.js';
 
 type Schema = typeof schema;
-type Handlers = Partial<Record<string, EventHandler<Schema>>>;
 type StepColumn = keyof Pick<
   DashboardRow,
   | 'acceptedAt'
@@ -82,12 +82,20 @@ const ORDER_STATUSES = new Set<string>([
 /** ISO-8601 strings in UTC compare in time order. */
 const later = (a: string, b: string) => (a > b ? a : b);
 
+/** What the dashboard's handlers need. */
+export interface DashboardHandlerDeps {
+  /**
+   * Told which event changed which row (inside the transaction), so the subgraph notifies
+   * watchers only of real changes, after commit.
+   */
+  notify: (eventId: string, row: DashboardRow) => void;
+}
+
 /**
  * The projection: every handler runs in the consumer's transaction (with the inbox row), so a
- * redelivered event is ignored before it gets here. `notify(eventId, row)` is told which
- * events changed a row, so the subgraph notifies watchers only of real changes, after commit.
+ * redelivered event is ignored before it gets here.
  */
-export function dashboardHandlers(notify: (eventId: string, row: DashboardRow) => void): Handlers {
+export function eventHandlers({ notify }: DashboardHandlerDeps): EventHandlers<Schema> {
   const onChanged = async (tx: Tx<Schema>, eventId: string, orderId: string) => {
     const row = await recordChange(tx, orderId);
     if (row) notify(eventId, row);
@@ -95,7 +103,7 @@ export function dashboardHandlers(notify: (eventId: string, row: DashboardRow) =
   const statusHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
     if (await applyStatus(tx, envelope)) await onChanged(tx, envelope.id, envelope.payload.orderId);
   };
-  const handlers: Handlers = {
+  const handlers: EventHandlers<Schema> = {
     [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderPlacedPayload>) => {
       if (await applyPlaced(tx, envelope.payload)) await onChanged(tx, envelope.id, envelope.payload.orderId);
     },

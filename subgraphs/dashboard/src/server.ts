@@ -16,7 +16,7 @@ import { liveResolvers } from './liveResolvers.js';
 import { attachLiveServer, type LiveServer } from './liveServer.js';
 import * as schema from './db/schema.js';
 import type { DashboardRow } from './db/schema.js';
-import { dashboardHandlers } from './handlers.js';
+import { eventHandlers } from './handlers.js';
 import { dashboardResolvers } from './resolvers.js';
 
 /** Consumer group of the read model (reset by `npm run dashboard:rebuild`). */
@@ -87,7 +87,7 @@ export async function start(
           {
             group: DASHBOARD_GROUP,
             topics: DASHBOARD_TOPICS,
-            handlers: dashboardHandlers((eventId, row) => changed.set(eventId, row)),
+            handlers: eventHandlers({ notify: (eventId, row) => changed.set(eventId, row) }),
             afterCommit: (envelope) => {
               const row = changed.get(envelope.id);
               if (!row) return;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   afterKey,
   type Caller,
@@ -8,22 +7,19 @@ import {
   toConnection,
   canSeeOrder,
   type Database,
-  type DeliveryPayload,
-  DeliveryEvents,
   domainError,
   ErrorCode,
-  type EventEnvelope,
   forbidden,
   invalidTransition,
+  isRefusal,
   type Outbox,
-  type TicketPayload,
-  type Tx,
   unauthenticated,
 } from '@baemin/platform';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { type DeliveryRow, deliveries } from './db/schema.js';
 import type * as schema from './db/schema.js';
-import { type DeliveryAction, decide } from './deliveryStateMachine.js';
+import { emitDeliveryEvent } from './deliveryEvents.js';
+import { type DeliveryAction, applyDeliveryEvent } from './deliveryStateMachine.js';
 
 type Schema = typeof schema;
 
@@ -62,31 +58,6 @@ export class DeliveryService {
     private readonly outbox: Outbox,
   ) {}
 
-  /** `TicketReady` → an AVAILABLE delivery (once per order) and `DeliveryCreated`. Runs in the consumer's tx. */
-  async onTicketReady(tx: Tx<Schema>, envelope: EventEnvelope<TicketPayload>): Promise<void> {
-    const t = envelope.payload;
-    const row: DeliveryRow = {
-      id: randomUUID(),
-      orderId: t.orderId,
-      storeId: t.storeId,
-      customerId: t.customerId,
-      ownerId: t.ownerId,
-      status: 'AVAILABLE',
-      riderId: null,
-      // Ready time = when it became available; falls back to now for a payload without it.
-      createdAt: typeof t.at === 'string' && t.at ? t.at : new Date().toISOString(),
-      pickedUpAt: null,
-      deliveredAt: null,
-    };
-    const inserted = await tx
-      .insert(deliveries)
-      .values(row)
-      .onConflictDoNothing({ target: deliveries.orderId })
-      .returning({ id: deliveries.id });
-    if (inserted.length === 0) return;
-    await this.emit(tx, DeliveryEvents.DeliveryCreated, row, row.createdAt, envelope.id);
-  }
-
   pickUp(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
     return this.transition(requireRider(caller), checkOrderId(orderId), 'pickUp');
   }
@@ -98,21 +69,17 @@ export class DeliveryService {
   private async transition(rider: Caller, orderId: string, action: DeliveryAction): Promise<DeliveryRow> {
     const updated = await this.database.transaction(async (tx) => {
       const [current] = await tx.select().from(deliveries).where(eq(deliveries.orderId, orderId)).limit(1);
-      const decision = decide(
-        { status: current?.status ?? null, riderId: current?.riderId ?? null },
-        action,
-        rider.id,
-      );
-      if (!decision.ok) {
-        if (decision.error === 'FORBIDDEN')
+      const outcome = applyDeliveryEvent(current ?? null, { type: action, riderId: rider.id });
+      if (isRefusal(outcome)) {
+        if (outcome.refused === 'FORBIDDEN')
           throw forbidden('Only the rider who picked it up can complete it');
-        throw invalidTransition('delivery of order', orderId, decision.currentStatus, action);
+        throw invalidTransition('delivery of order', orderId, outcome.status, action);
       }
-      // decide() only allows transitions of an existing delivery.
+      // The machine moves only an existing delivery on a rider's command.
       const existing = current!;
       const at = new Date().toISOString();
       const row: DeliveryRow =
-        decision.next === 'PICKED_UP'
+        outcome.state?.status === 'PICKED_UP'
           ? { ...existing, status: 'PICKED_UP', riderId: rider.id, pickedUpAt: at }
           : { ...existing, status: 'DELIVERED', deliveredAt: at };
       await tx
@@ -124,30 +91,11 @@ export class DeliveryService {
           deliveredAt: row.deliveredAt,
         })
         .where(and(eq(deliveries.id, existing.id), eq(deliveries.status, existing.status)));
-      const type =
-        decision.next === 'PICKED_UP' ? DeliveryEvents.DeliveryPickedUp : DeliveryEvents.DeliveryCompleted;
-      await this.emit(tx, type, row, at, null);
+      for (const e of outcome.events) await emitDeliveryEvent(tx, this.outbox, e.type, row, at, null);
       return row;
     });
     this.outbox.notify();
     return updated;
-  }
-
-  private async emit(tx: Tx<Schema>, type: string, row: DeliveryRow, at: string, causationId: string | null) {
-    await this.outbox.add<DeliveryPayload>(tx, {
-      type,
-      correlationId: row.orderId,
-      causationId,
-      payload: {
-        deliveryId: row.id,
-        orderId: row.orderId,
-        storeId: row.storeId,
-        customerId: row.customerId,
-        status: row.status,
-        riderId: row.riderId,
-        at,
-      },
-    });
   }
 
   /** The deliveries of many orders in one query (a batch of entity fetches). */

@@ -1,5 +1,7 @@
+import { DeliveryEvents, type Refusal, refuse, type Transition, unchanged } from '@baemin/platform';
+
 /**
- * The delivery state machine, pure (no I/O) so every rule is unit-tested on its own:
+ * The delivery state machine, pure (no I/O) so every rule is tested as a table:
  *
  *   (no delivery: NOT_READY) ──TicketReady──▶ AVAILABLE ──pickUp──▶ PICKED_UP ──completeDelivery──▶ DELIVERED
  *
@@ -16,31 +18,63 @@ export type DeliveryState = 'AVAILABLE' | 'PICKED_UP' | 'DELIVERED';
  */
 export const NOT_READY = 'NOT_READY';
 
-export type DeliveryAction = 'pickUp' | 'completeDelivery';
-
+/** What the machine reads and writes of a delivery (a delivery row is one). */
 export interface DeliveryFacts {
-  /** Null when there is no delivery for the order (yet). */
-  status: DeliveryState | null;
+  status: DeliveryState;
   /** The rider who picked it up, if any. */
   riderId: string | null;
 }
 
-export type Decision =
-  | { ok: true; next: DeliveryState }
-  | { ok: false; error: 'FORBIDDEN' }
-  | { ok: false; error: 'INVALID_TRANSITION'; currentStatus: DeliveryState | typeof NOT_READY };
+/** The riders' commands (GraphQL mutations) and the store's TicketReady. */
+export type DeliveryStimulus =
+  | { type: 'TicketReady' }
+  | { type: 'pickUp'; riderId: string }
+  | { type: 'completeDelivery'; riderId: string };
 
-/** Decides whether `riderId` may apply `action` to a delivery in `facts`, and to which state it leads. */
-export function decide(facts: DeliveryFacts, action: DeliveryAction, riderId: string): Decision {
-  const current = facts.status ?? NOT_READY;
-  if (action === 'pickUp') {
-    return current === 'AVAILABLE'
-      ? { ok: true, next: 'PICKED_UP' }
-      : { ok: false, error: 'INVALID_TRANSITION', currentStatus: current };
+export type DeliveryAction = Exclude<DeliveryStimulus['type'], 'TicketReady'>;
+
+export interface DeliveryEmission {
+  type: (typeof DeliveryEvents)[keyof typeof DeliveryEvents];
+}
+
+/** `state` null: no delivery (yet); a changed transition always has one. */
+export type DeliveryTransition = Transition<DeliveryFacts | null, DeliveryEmission>;
+
+export type DeliveryRefusal = Refusal<'INVALID_TRANSITION' | 'FORBIDDEN'>;
+
+/**
+ * Given the order's delivery (null when there is none) and what happened, the new delivery and the
+ * delivery.events to emit, or why a rider's command is refused.
+ */
+export function applyDeliveryEvent<S extends DeliveryFacts>(
+  state: S | null,
+  stimulus: DeliveryStimulus,
+): DeliveryTransition | DeliveryRefusal {
+  const current = state?.status ?? NOT_READY;
+  switch (stimulus.type) {
+    case 'TicketReady':
+      // Once per order: a redelivered or repeated TicketReady opens no second delivery.
+      if (state) return unchanged(state);
+      return {
+        state: { status: 'AVAILABLE', riderId: null },
+        events: [{ type: DeliveryEvents.DeliveryCreated }],
+        changed: true,
+      };
+    case 'pickUp':
+      if (state?.status !== 'AVAILABLE') return refuse('INVALID_TRANSITION', current);
+      return {
+        state: { ...state, status: 'PICKED_UP', riderId: stimulus.riderId },
+        events: [{ type: DeliveryEvents.DeliveryPickedUp }],
+        changed: true,
+      };
+    case 'completeDelivery':
+      // Another rider's delivery is none of this rider's business, whatever its state.
+      if (state?.riderId != null && state.riderId !== stimulus.riderId) return refuse('FORBIDDEN', current);
+      if (state?.status !== 'PICKED_UP') return refuse('INVALID_TRANSITION', current);
+      return {
+        state: { ...state, status: 'DELIVERED' },
+        events: [{ type: DeliveryEvents.DeliveryCompleted }],
+        changed: true,
+      };
   }
-  // Another rider's delivery is none of this rider's business, whatever its state.
-  if (facts.riderId !== null && facts.riderId !== riderId) return { ok: false, error: 'FORBIDDEN' };
-  return current === 'PICKED_UP'
-    ? { ok: true, next: 'DELIVERED' }
-    : { ok: false, error: 'INVALID_TRANSITION', currentStatus: current };
 }

@@ -4,12 +4,12 @@ import {
   loadServiceConfig,
   type RunningSubgraph,
   type ServiceConfig,
-  StoreEvents,
   startSubgraph,
   Topics,
 } from '@baemin/platform';
 import * as schema from './db/schema.js';
 import { DeliveryService } from './DeliveryService.js';
+import { eventHandlers } from './handlers.js';
 import { deliveryResolvers } from './resolvers.js';
 
 /** Boots the delivery context: deliveries, rider mutations, and the TicketReady consumer on store.events. */
@@ -33,8 +33,7 @@ export async function start(
           {
             group: 'delivery',
             topics: [Topics.store],
-            // TicketCanceled needs nothing: a canceled ticket was never ready, so it has no delivery.
-            handlers: { [StoreEvents.TicketReady]: (tx, envelope) => service.onTicketReady(tx, envelope) },
+            handlers: eventHandlers({ outbox }),
           },
         ],
       };

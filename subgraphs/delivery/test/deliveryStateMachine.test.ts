@@ -1,61 +1,84 @@
 import { describe, expect, it } from 'vitest';
-import { type DeliveryFacts, decide } from '../src/deliveryStateMachine.js';
+import {
+  applyDeliveryEvent,
+  type DeliveryFacts,
+  type DeliveryStimulus,
+} from '../src/deliveryStateMachine.js';
 
-const none: DeliveryFacts = { status: null, riderId: null };
-const available: DeliveryFacts = { status: 'AVAILABLE', riderId: null };
-const pickedBy1: DeliveryFacts = { status: 'PICKED_UP', riderId: 'rider-1' };
-const deliveredBy1: DeliveryFacts = { status: 'DELIVERED', riderId: 'rider-1' };
+const STATES: Record<string, DeliveryFacts | null> = {
+  none: null,
+  available: { status: 'AVAILABLE', riderId: null },
+  pickedUpByRider1: { status: 'PICKED_UP', riderId: 'rider-1' },
+  deliveredByRider1: { status: 'DELIVERED', riderId: 'rider-1' },
+};
 
-describe('decide', () => {
-  it('lets any rider pick up an AVAILABLE delivery', () => {
-    expect(decide(available, 'pickUp', 'rider-1')).toEqual({ ok: true, next: 'PICKED_UP' });
-    expect(decide(available, 'pickUp', 'rider-9')).toEqual({ ok: true, next: 'PICKED_UP' });
+const STIMULI: Record<string, DeliveryStimulus> = {
+  TicketReady: { type: 'TicketReady' },
+  'pickUp by rider-1': { type: 'pickUp', riderId: 'rider-1' },
+  'pickUp by rider-2': { type: 'pickUp', riderId: 'rider-2' },
+  'completeDelivery by rider-1': { type: 'completeDelivery', riderId: 'rider-1' },
+  'completeDelivery by rider-2': { type: 'completeDelivery', riderId: 'rider-2' },
+};
+
+type Expected =
+  | { to: DeliveryFacts; emits: string[] }
+  | { refused: 'INVALID_TRANSITION' | 'FORBIDDEN'; status: string }
+  | 'ignored';
+
+/** docs/saga.md, "Delivery", written out for every (state, stimulus) pair. */
+const TABLE: Record<string, Record<string, Expected>> = {
+  none: {
+    TicketReady: { to: { status: 'AVAILABLE', riderId: null }, emits: ['DeliveryCreated'] },
+    'pickUp by rider-1': { refused: 'INVALID_TRANSITION', status: 'NOT_READY' },
+    'pickUp by rider-2': { refused: 'INVALID_TRANSITION', status: 'NOT_READY' },
+    'completeDelivery by rider-1': { refused: 'INVALID_TRANSITION', status: 'NOT_READY' },
+    'completeDelivery by rider-2': { refused: 'INVALID_TRANSITION', status: 'NOT_READY' },
+  },
+  available: {
+    TicketReady: 'ignored',
+    'pickUp by rider-1': { to: { status: 'PICKED_UP', riderId: 'rider-1' }, emits: ['DeliveryPickedUp'] },
+    'pickUp by rider-2': { to: { status: 'PICKED_UP', riderId: 'rider-2' }, emits: ['DeliveryPickedUp'] },
+    'completeDelivery by rider-1': { refused: 'INVALID_TRANSITION', status: 'AVAILABLE' },
+    'completeDelivery by rider-2': { refused: 'INVALID_TRANSITION', status: 'AVAILABLE' },
+  },
+  pickedUpByRider1: {
+    TicketReady: 'ignored',
+    'pickUp by rider-1': { refused: 'INVALID_TRANSITION', status: 'PICKED_UP' },
+    'pickUp by rider-2': { refused: 'INVALID_TRANSITION', status: 'PICKED_UP' },
+    'completeDelivery by rider-1': {
+      to: { status: 'DELIVERED', riderId: 'rider-1' },
+      emits: ['DeliveryCompleted'],
+    },
+    'completeDelivery by rider-2': { refused: 'FORBIDDEN', status: 'PICKED_UP' },
+  },
+  deliveredByRider1: {
+    TicketReady: 'ignored',
+    'pickUp by rider-1': { refused: 'INVALID_TRANSITION', status: 'DELIVERED' },
+    'pickUp by rider-2': { refused: 'INVALID_TRANSITION', status: 'DELIVERED' },
+    'completeDelivery by rider-1': { refused: 'INVALID_TRANSITION', status: 'DELIVERED' },
+    'completeDelivery by rider-2': { refused: 'FORBIDDEN', status: 'DELIVERED' },
+  },
+};
+
+const rows = Object.entries(TABLE).flatMap(([state, byStimulus]) =>
+  Object.entries(byStimulus).map(([stimulus, expected]) => ({ state, stimulus, expected })),
+);
+
+describe('delivery state machine: every (state, stimulus) pair', () => {
+  it('the table covers every pair', () => {
+    expect(rows).toHaveLength(Object.keys(STATES).length * Object.keys(STIMULI).length);
   });
 
-  it('refuses pickUp in every other state, with the current status', () => {
-    expect(decide(none, 'pickUp', 'rider-1')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'NOT_READY',
-    });
-    expect(decide(pickedBy1, 'pickUp', 'rider-1')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'PICKED_UP',
-    });
-    expect(decide(pickedBy1, 'pickUp', 'rider-2')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'PICKED_UP',
-    });
-    expect(decide(deliveredBy1, 'pickUp', 'rider-1')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'DELIVERED',
-    });
-  });
-
-  it('completes only a PICKED_UP delivery, only for the rider who picked it up', () => {
-    expect(decide(pickedBy1, 'completeDelivery', 'rider-1')).toEqual({ ok: true, next: 'DELIVERED' });
-    expect(decide(pickedBy1, 'completeDelivery', 'rider-2')).toEqual({ ok: false, error: 'FORBIDDEN' });
-    expect(decide(deliveredBy1, 'completeDelivery', 'rider-2')).toEqual({ ok: false, error: 'FORBIDDEN' });
-  });
-
-  it('refuses completing before pickup, before ready, or twice', () => {
-    expect(decide(none, 'completeDelivery', 'rider-1')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'NOT_READY',
-    });
-    expect(decide(available, 'completeDelivery', 'rider-1')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'AVAILABLE',
-    });
-    expect(decide(deliveredBy1, 'completeDelivery', 'rider-1')).toEqual({
-      ok: false,
-      error: 'INVALID_TRANSITION',
-      currentStatus: 'DELIVERED',
-    });
+  it.each(rows)('$stimulus on $state', ({ state, stimulus, expected }) => {
+    const facts = STATES[state]!;
+    const outcome = applyDeliveryEvent(facts, STIMULI[stimulus]!);
+    if (expected === 'ignored') expect(outcome).toEqual({ state: facts, events: [], changed: false });
+    else if ('refused' in expected) expect(outcome).toEqual(expected);
+    else
+      expect(outcome).toEqual({
+        state: expected.to,
+        events: expected.emits.map((type) => ({ type })),
+        changed: true,
+      });
   });
 });

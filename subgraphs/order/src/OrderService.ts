@@ -5,43 +5,23 @@ import {
   domainError,
   ErrorCode,
   forbidden,
-  invalidTransition,
   isWithinOpeningHours,
-  logger,
   notFound,
   type OpeningPeriod,
-  OrderEvents,
   type OrderLine,
-  type OrderPlacedPayload,
   type Outbox,
 } from '@baemin/platform';
 import { and, eq, inArray } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
-import {
-  abandonedOrders,
-  catalogMenuItems,
-  catalogStores,
-  type OrderRow,
-  orderItems,
-  orders,
-} from './db/schema.js';
-import { writeTransition } from './orderEvents.js';
-import { requestCancel } from './orderStateMachine.js';
+import { abandonedOrders, catalogMenuItems, catalogStores, type OrderRow, orders } from './db/schema.js';
 import type { PaymentClient } from './PaymentClient.js';
 import { type PlaceOrderInputRaw, validatePlaceOrderInput } from './placeOrderInput.js';
-
-/** Thrown inside placeOrder's transaction when payment's orphan sweeper abandoned the id first. */
-class OrderAbandonedError extends Error {
-  override name = 'OrderAbandonedError';
-}
-
-/** Retry hint for an order abandoned by the orphan sweeper: a new attempt is a new order id. */
-export const ABANDONED_RETRY_AFTER_SECONDS = 1;
+import { cancelOrderSaga } from './sagas/cancelOrderSaga.js';
+import { placeOrderSaga } from './sagas/placeOrderSaga.js';
 
 /**
- * The order context's commands. placeOrder is the saga's only synchronous step: payment is
- * captured first (outside any transaction), and only a captured order is written, together with
- * its OrderPlaced event, in one transaction.
+ * The order context's commands. placeOrder checks and prices the order, then starts the
+ * place-order saga (sagas/placeOrderSaga.ts); cancelOrder starts the cancel-order saga.
  */
 export class OrderService {
   constructor(
@@ -113,101 +93,18 @@ export class OrderService {
     const deliveryFee = store.deliveryFee;
     const total = subtotal + deliveryFee;
 
-    const orderId = randomUUID();
-    // Never inside a transaction: a slow payment must not hold the database's write lock.
-    const payment = await this.payment.capture({
-      orderId,
-      customerId: caller.id,
-      storeId: store.id,
-      ownerId: store.ownerId,
-      amount: total,
-    });
-
-    let result: { row: OrderRow; duplicate: boolean };
-    try {
-      result = await this.database.transaction(async (tx) => {
-        if (input.idempotencyKey !== null) {
-          // A concurrent retry with the same key may have committed while we were at payment.
-          const [dup] = await tx
-            .select()
-            .from(orders)
-            .where(and(eq(orders.customerId, caller.id), eq(orders.idempotencyKey, input.idempotencyKey)));
-          if (dup) return { row: dup, duplicate: true };
-        }
-        // The fence (docs/saga.md, "Orphan captures"): if payment's sweeper gave up on this id
-        // while we were paused between capture and here, its capture is (being) refunded and
-        // the order must never exist. Same write transaction as the insert, so no interleaving.
-        const [abandoned] = await tx
-          .select({ orderId: abandonedOrders.orderId })
-          .from(abandonedOrders)
-          .where(eq(abandonedOrders.orderId, orderId));
-        if (abandoned) throw new OrderAbandonedError(orderId);
-        const now = new Date().toISOString();
-        const [row] = await tx
-          .insert(orders)
-          .values({
-            id: orderId,
-            customerId: caller.id,
-            storeId: store.id,
-            ownerId: store.ownerId,
-            storeName: store.name,
-            total,
-            deliveryFee,
-            status: 'PLACED',
-            progress: 'PLACED',
-            statusReason: null,
-            riderId: null,
-            version: 1,
-            idempotencyKey: input.idempotencyKey,
-            paymentId: payment.id,
-            placedAt: now,
-            updatedAt: now,
-          })
-          .returning();
-        await tx.insert(orderItems).values(lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
-        const payload: OrderPlacedPayload = {
-          orderId,
-          customerId: caller.id,
-          storeId: store.id,
-          ownerId: store.ownerId,
-          status: 'PLACED',
-          previousStatus: null,
-          version: 1,
-          at: now,
-          storeName: store.name,
-          items: lines,
-          total,
-          deliveryFee,
-          paymentId: payment.id,
-        };
-        await this.outbox.add(tx, { type: OrderEvents.OrderPlaced, correlationId: orderId, payload });
-        return { row: row!, duplicate: false };
-      });
-    } catch (err) {
-      if (err instanceof OrderAbandonedError) {
-        logger.warn('order abandoned by the orphan sweeper before it was written; not placed', { orderId });
-        // The sweeper refunds it; asking again is idempotent and covers a sweeper that died after the fence.
-        void this.payment.refund(orderId, 'order abandoned before it was written');
-        throw domainError(
-          ErrorCode.PAYMENT_UNAVAILABLE,
-          'The order took too long to confirm and was not placed; its payment is refunded. Please place it again',
-          { reason: 'ORDER_ABANDONED', orderId, retryAfterSeconds: ABANDONED_RETRY_AFTER_SECONDS },
-        );
-      }
-      logger.error('order not persisted after payment was captured; refunding', {
-        orderId,
-        error: (err as Error).message,
-      });
-      void this.payment.refund(orderId, 'order not persisted');
-      throw domainError(ErrorCode.INTERNAL, 'The order could not be saved; the payment is being refunded');
-    }
-    if (result.duplicate) {
-      // The other request's order stands; this capture was a second charge for the same order.
-      void this.payment.refund(orderId, 'duplicate idempotency key');
-      return result.row;
-    }
-    this.outbox.notify();
-    return result.row;
+    return placeOrderSaga.start(
+      { database: this.database, outbox: this.outbox, payment: this.payment },
+      {
+        orderId: randomUUID(),
+        customerId: caller.id,
+        store: { id: store.id, ownerId: store.ownerId, name: store.name },
+        lines,
+        total,
+        deliveryFee,
+        idempotencyKey: input.idempotencyKey,
+      },
+    );
   }
 
   async cancelOrder(caller: Caller, orderId: string): Promise<OrderRow> {
@@ -215,9 +112,7 @@ export class OrderService {
       const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
       if (!order) throw notFound('Order', orderId);
       if (order.customerId !== caller.id) throw forbidden('This is not your order');
-      const transition = requestCancel(order);
-      if (!transition) throw invalidTransition('order', orderId, order.status, 'cancel');
-      return writeTransition(tx, this.outbox, order, transition, null);
+      return cancelOrderSaga.request(tx, this.outbox, order);
     });
     this.outbox.notify();
     return row;

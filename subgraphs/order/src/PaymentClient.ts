@@ -1,10 +1,17 @@
 import {
+  type CapturedPayment,
   domainError,
   ErrorCode,
   envInt,
   instrumentFetch,
   logger,
   metrics,
+  PaymentCapture,
+  PaymentCaptureError,
+  type PaymentCaptureReply,
+  type PaymentCaptureRequest,
+  type PaymentErrorReply,
+  type PaymentRefundRequest,
   signCallerHeaders,
 } from '@baemin/platform';
 import CircuitBreaker from 'opossum';
@@ -20,24 +27,6 @@ export interface PaymentClientOptions {
   resetTimeoutMs?: number;
   /** Best-effort refunds give up after this. Default 3000 ms. */
   refundTimeoutMs?: number;
-}
-
-export interface CaptureRequest {
-  orderId: string;
-  customerId: string;
-  storeId: string;
-  ownerId: string;
-  /** Won, integer. */
-  amount: number;
-}
-
-/** The payment context's answer to a successful capture (200). */
-export interface CapturedPayment {
-  id: string;
-  orderId: string;
-  amount: number;
-  status: 'CAPTURED';
-  capturedAt: string;
 }
 
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
@@ -89,7 +78,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
  * so they never open the breaker.
  */
 export class PaymentClient {
-  private readonly breaker: CircuitBreaker<[CaptureRequest], CapturedPayment>;
+  private readonly breaker: CircuitBreaker<[PaymentCaptureRequest], CapturedPayment>;
   private readonly timeoutMs: number;
   private readonly resetTimeoutMs: number;
   private readonly refundTimeoutMs: number;
@@ -102,7 +91,7 @@ export class PaymentClient {
     this.timeoutMs = options.timeoutMs ?? envInt(process.env, 'PAYMENT_TIMEOUT_MS', 3000);
     this.resetTimeoutMs = options.resetTimeoutMs ?? envInt(process.env, 'PAYMENT_BREAKER_RESET_MS', 10_000);
     this.refundTimeoutMs = options.refundTimeoutMs ?? 3000;
-    this.breaker = new CircuitBreaker((req: CaptureRequest) => this.postCapture(req), {
+    this.breaker = new CircuitBreaker((req: PaymentCaptureRequest) => this.postCapture(req), {
       name: 'payment-capture',
       timeout: this.timeoutMs,
       errorThresholdPercentage: 50,
@@ -134,7 +123,7 @@ export class PaymentClient {
    * Captures the order's amount. Throws GraphQL errors: PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
    * (with `retryAfterSeconds`), or INTERNAL_SERVER_ERROR when payment refused the request itself.
    */
-  async capture(req: CaptureRequest): Promise<CapturedPayment> {
+  async capture(req: PaymentCaptureRequest): Promise<CapturedPayment> {
     try {
       return await this.breaker.fire(req);
     } catch (err) {
@@ -172,7 +161,8 @@ export class PaymentClient {
   /** Best-effort refund of an order's payment (compensation); never throws. Returns true when payment confirmed it. */
   async refund(orderId: string, reason: string): Promise<boolean> {
     try {
-      const res = await this.post('/internal/payments/refund', { orderId, reason }, this.refundTimeoutMs);
+      const body: PaymentRefundRequest = { orderId, reason };
+      const res = await this.post(PaymentCapture.refundPath, body, this.refundTimeoutMs);
       await res.text();
       if (!res.ok) logger.warn('payment refund not confirmed', { orderId, status: res.status });
       return res.ok;
@@ -225,10 +215,10 @@ export class PaymentClient {
     });
   }
 
-  private async postCapture(req: CaptureRequest): Promise<CapturedPayment> {
-    const res = await this.post('/internal/payments/capture', req, this.timeoutMs);
+  private async postCapture(req: PaymentCaptureRequest): Promise<CapturedPayment> {
+    const res = await this.post(PaymentCapture.capturePath, req, this.timeoutMs);
     const text = await res.text();
-    let body: { payment?: CapturedPayment; error?: { code?: string; message?: string } } | null = null;
+    let body: Partial<PaymentCaptureReply & PaymentErrorReply> | null = null;
     try {
       body = text ? JSON.parse(text) : null;
     } catch {
@@ -247,7 +237,11 @@ export class PaymentClient {
     const message = body?.error?.message ?? `HTTP ${res.status}`;
     if (res.status === 402) throw new PaymentDeclinedError(message);
     if (res.status === 400 || res.status === 409) {
-      throw new PaymentRequestRefusedError(message, res.status, body?.error?.code ?? 'BAD_REQUEST');
+      throw new PaymentRequestRefusedError(
+        message,
+        res.status,
+        body?.error?.code ?? PaymentCaptureError.BAD_REQUEST,
+      );
     }
     throw new PaymentFailedError(`payment answered ${res.status}: ${message}`);
   }

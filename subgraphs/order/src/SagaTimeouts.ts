@@ -1,17 +1,9 @@
-import {
-  type Database,
-  envInt,
-  logger,
-  OrderEvents,
-  type OrderPlacedPayload,
-  type Outbox,
-  PeriodicTask,
-} from '@baemin/platform';
+import { type Database, envInt, logger, OrderEvents, type Outbox, PeriodicTask } from '@baemin/platform';
 import { and, asc, eq, inArray, lt } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
 import { orderItems, orders, sagaNudges } from './db/schema.js';
-import { writeTransition } from './orderEvents.js';
-import { applyOrderEvent } from './orderStateMachine.js';
+import { orderPlacedPayload } from './orderEvents.js';
+import { placeOrderSaga } from './sagas/placeOrderSaga.js';
 
 type Schema = typeof schema;
 
@@ -148,26 +140,7 @@ export class SagaTimeouts {
         .from(orderItems)
         .where(eq(orderItems.orderId, orderId))
         .orderBy(asc(orderItems.lineNo));
-      const payload: OrderPlacedPayload = {
-        orderId,
-        customerId: order.customerId,
-        storeId: order.storeId,
-        ownerId: order.ownerId,
-        status: 'PLACED',
-        previousStatus: null,
-        version: 1,
-        at: order.placedAt,
-        storeName: order.storeName,
-        items: items.map((i) => ({
-          menuItemId: i.menuItemId,
-          name: i.name,
-          quantity: i.quantity,
-          unitPrice: i.unitPrice,
-        })),
-        total: order.total,
-        deliveryFee: order.deliveryFee,
-        paymentId: order.paymentId,
-      };
+      const payload = orderPlacedPayload(order, items);
       await this.outbox.add(tx, { type: OrderEvents.OrderPlaced, correlationId: orderId, payload });
       const republishedAt = new Date(now).toISOString();
       await tx
@@ -188,14 +161,9 @@ export class SagaTimeouts {
 
   /** PLACED → CANCELED with OrderCanceled (payment refunds it; the store cancels its ticket). */
   private async compensate(orderId: string): Promise<boolean> {
-    const done = await this.database.transaction(async (tx) => {
-      const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
-      if (!order) return false;
-      const transition = applyOrderEvent(order, { type: 'SagaTimedOut', reason: SAGA_TIMEOUT_REASON });
-      if (!transition.changed) return false;
-      await writeTransition(tx, this.outbox, order, transition, null);
-      return true;
-    });
+    const done = await this.database.transaction((tx) =>
+      placeOrderSaga.giveUp(tx, this.outbox, orderId, SAGA_TIMEOUT_REASON),
+    );
     if (done) {
       this.totals.compensated++;
       logger.error('saga timeout: canceled and refunded an order the store never answered', { orderId });

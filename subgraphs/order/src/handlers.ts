@@ -4,31 +4,35 @@ import {
   type DeliveryPayload,
   type EventEnvelope,
   type EventHandler,
-  logger,
+  type EventHandlers,
+  type Outbox,
   PaymentEvents,
   type PaymentPayload,
   StoreEvents,
   type StoreUpsertedPayload,
   type TicketPayload,
-  type Outbox,
-  UnknownEntityError,
+  type Tx,
 } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './db/schema.js';
-import { catalogMenuItems, catalogStores, orders } from './db/schema.js';
-import { writeTransition } from './orderEvents.js';
-import { applyOrderEvent, type OrderStimulus } from './orderStateMachine.js';
+import { catalogMenuItems, catalogStores } from './db/schema.js';
+import type { OrderStimulus } from './orderStateMachine.js';
+import { cancelOrderSaga, type StoreAnswer } from './sagas/cancelOrderSaga.js';
+import { placeOrderSaga } from './sagas/placeOrderSaga.js';
 
 type Schema = typeof schema;
-type Tx = BetterSQLite3Database<Schema>;
-type Handlers = Partial<Record<string, EventHandler<Schema>>>;
+
+/** What the order context's handlers need. */
+export interface OrderHandlerDeps {
+  /** order.events, written in the consumer's transaction. */
+  outbox: Outbox;
+}
 
 /**
  * Applies a StoreUpserted snapshot to the catalogue replica: a newer version replaces the store
  * and its whole menu; an older or equal one (redelivered, or overtaken) is ignored.
  */
-export async function applyStoreSnapshot(tx: Tx, p: StoreUpsertedPayload): Promise<boolean> {
+export async function applyStoreSnapshot(tx: Tx<Schema>, p: StoreUpsertedPayload): Promise<boolean> {
   const [current] = await tx.select().from(catalogStores).where(eq(catalogStores.id, p.storeId));
   if (current && current.version >= p.version) return false;
   const store = {
@@ -62,74 +66,61 @@ export async function applyStoreSnapshot(tx: Tx, p: StoreUpsertedPayload): Promi
 }
 
 /**
- * Handlers for store.events and delivery.events (consumer group `order`). Each maps the event to
- * a stimulus of the order state machine and writes the result with its status events, inside the
- * consumer's transaction (inbox row included), so a redelivery changes nothing.
+ * Handlers for store.events, delivery.events and payment.events (consumer group `order`): each
+ * hands the reply to its saga step, which applies it to the order inside the consumer's
+ * transaction (inbox row included), so a redelivery changes nothing.
  */
-export function orderHandlers(outbox: Outbox): Handlers {
-  const drive =
-    (toStimulus: (envelope: EventEnvelope<never>) => OrderStimulus): EventHandler<Schema> =>
-    async (tx, envelope) => {
-      const orderId = (envelope.payload as { orderId?: string }).orderId ?? envelope.correlationId;
-      const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
-      if (!order) {
-        // Never dropped silently: it may be early, or a replica on another database holds the
-        // order. Retried for the unknown-entity window, then dead-lettered with an alert.
-        throw new UnknownEntityError(`unknown order ${orderId} for ${envelope.type} (event ${envelope.id})`);
-      }
-      const transition = applyOrderEvent(order, toStimulus(envelope as EventEnvelope<never>));
-      if (!transition.changed) {
-        logger.debug('stale or inapplicable event ignored', {
-          orderId,
-          type: envelope.type,
-          status: order.status,
-        });
-        return;
-      }
-      await writeTransition(tx, outbox, order, transition, envelope.id);
+export function eventHandlers({ outbox }: OrderHandlerDeps): EventHandlers<Schema> {
+  const orderOf = (e: EventEnvelope<{ orderId?: string }>) => e.payload.orderId ?? e.correlationId;
+  // biome-ignore lint/suspicious/noExplicitAny: each reply narrows the payload to its event's type
+  type Reply<T> = (e: EventEnvelope<any>) => T;
+  /** A reply to the place-order saga, as the order state machine's stimulus it carries. */
+  const placeOrderReply =
+    (stimulus: Reply<OrderStimulus>): EventHandler<Schema> =>
+    async (tx, e) => {
+      await placeOrderSaga.onReply(tx, outbox, orderOf(e), stimulus(e), e);
     };
-  const ticket = (e: EventEnvelope<never>) => e.payload as TicketPayload;
-  const delivery = (e: EventEnvelope<never>) => e.payload as DeliveryPayload;
-
-  // payment.events: a refund of a live order (an ops refund, or a capture voided because the order
-  // was written after its refund) cancels it. Refunds of orders that never existed (orphan captures,
-  // fenced off for good) and of ended orders are the normal case and change nothing.
-  const paymentGone: EventHandler<Schema> = async (tx, envelope) => {
-    const p = envelope.payload as PaymentPayload;
-    const [order] = await tx.select().from(orders).where(eq(orders.id, p.orderId));
-    if (!order) return;
-    const transition = applyOrderEvent(order, { type: 'PaymentRefunded' });
-    if (!transition.changed) {
-      if (order.status === 'DELIVERED')
-        logger.error('a delivered order has a refunded payment', { orderId: order.id, type: envelope.type });
-      return;
-    }
-    logger.warn('canceling an order whose payment was refunded', { orderId: order.id, status: order.status });
-    await writeTransition(tx, outbox, order, transition, envelope.id);
-  };
+  /** The store's answer to the cancel-order saga's request. */
+  const cancelOrderReply =
+    (stimulus: Reply<StoreAnswer>): EventHandler<Schema> =>
+    async (tx, e) => {
+      await cancelOrderSaga.onStoreAnswer(tx, outbox, orderOf(e), stimulus(e), e);
+    };
+  const ticket = (e: EventEnvelope<TicketPayload>) => e.payload;
+  const delivery = (e: EventEnvelope<DeliveryPayload>) => e.payload;
+  const paymentGone: EventHandler<Schema> = (tx, e: EventEnvelope<PaymentPayload>) =>
+    placeOrderSaga.onPaymentGone(tx, outbox, e.payload.orderId, e);
 
   return {
-    [PaymentEvents.PaymentRefunded]: paymentGone,
-    [PaymentEvents.PaymentVoided]: paymentGone,
     [StoreEvents.StoreUpserted]: async (tx, envelope: EventEnvelope<StoreUpsertedPayload>) => {
       await applyStoreSnapshot(tx, envelope.payload);
     },
-    [StoreEvents.TicketAccepted]: drive(() => ({ type: 'TicketAccepted' })),
-    [StoreEvents.TicketCookingStarted]: drive(() => ({ type: 'TicketCookingStarted' })),
-    [StoreEvents.TicketReady]: drive(() => ({ type: 'TicketReady' })),
-    [StoreEvents.TicketRejected]: drive((e) => ({ type: 'TicketRejected', reason: ticket(e).reason })),
-    [StoreEvents.TicketCanceled]: drive(() => ({ type: 'TicketCanceled' })),
-    [StoreEvents.TicketCancelRefused]: drive((e) => ({
-      type: 'TicketCancelRefused',
+    // place order, steps 4-8
+    [StoreEvents.TicketAccepted]: placeOrderReply(() => ({ type: 'TicketAccepted' })),
+    [StoreEvents.TicketRejected]: placeOrderReply((e) => ({
+      type: 'TicketRejected',
       reason: ticket(e).reason,
     })),
-    [DeliveryEvents.DeliveryPickedUp]: drive((e) => ({
+    [StoreEvents.TicketCookingStarted]: placeOrderReply(() => ({
+      type: 'TicketCookingStarted',
+    })),
+    [StoreEvents.TicketReady]: placeOrderReply(() => ({ type: 'TicketReady' })),
+    [DeliveryEvents.DeliveryPickedUp]: placeOrderReply((e) => ({
       type: 'DeliveryPickedUp',
       riderId: delivery(e).riderId,
     })),
-    [DeliveryEvents.DeliveryCompleted]: drive((e) => ({
+    [DeliveryEvents.DeliveryCompleted]: placeOrderReply((e) => ({
       type: 'DeliveryCompleted',
       riderId: delivery(e).riderId,
+    })),
+    // place order, any step
+    [PaymentEvents.PaymentRefunded]: paymentGone,
+    [PaymentEvents.PaymentVoided]: paymentGone,
+    // cancel order, step 2's answer
+    [StoreEvents.TicketCanceled]: cancelOrderReply(() => ({ type: 'TicketCanceled' })),
+    [StoreEvents.TicketCancelRefused]: cancelOrderReply((e) => ({
+      type: 'TicketCancelRefused',
+      reason: ticket(e).reason,
     })),
   };
 }

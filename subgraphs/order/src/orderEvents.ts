@@ -1,6 +1,5 @@
-import type { OrderStatusPayload, Outbox } from '@baemin/platform';
+import type { OrderLine, OrderPlacedPayload, OrderStatusPayload, Outbox, Tx } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './db/schema.js';
 import { type OrderRow, orders } from './db/schema.js';
 import type { OrderTransition } from './orderStateMachine.js';
@@ -10,7 +9,7 @@ import type { OrderTransition } from './orderStateMachine.js';
  * per emission, in order, with consecutive versions. Returns the updated row.
  */
 export async function writeTransition(
-  tx: BetterSQLite3Database<typeof schema>,
+  tx: Tx<typeof schema>,
   outbox: Outbox,
   order: OrderRow,
   transition: OrderTransition,
@@ -49,4 +48,28 @@ export async function writeTransition(
     await outbox.add(tx, { type: e.type, correlationId: order.id, causationId, payload });
   }
   return updated!;
+}
+
+/** The OrderPlaced payload of a written order: the same whether first published or re-published. */
+export function orderPlacedPayload(order: OrderRow, items: readonly OrderLine[]): OrderPlacedPayload {
+  return {
+    orderId: order.id,
+    customerId: order.customerId,
+    storeId: order.storeId,
+    ownerId: order.ownerId,
+    status: 'PLACED',
+    previousStatus: null,
+    version: 1,
+    at: order.placedAt,
+    storeName: order.storeName,
+    items: items.map((i) => ({
+      menuItemId: i.menuItemId,
+      name: i.name,
+      quantity: i.quantity,
+      unitPrice: i.unitPrice,
+    })),
+    total: order.total,
+    deliveryFee: order.deliveryFee,
+    paymentId: order.paymentId,
+  };
 }

@@ -1,4 +1,11 @@
-import { OrderEvents, type OrderStatus } from '@baemin/platform';
+import {
+  OrderEvents,
+  type OrderStatus,
+  type Refusal,
+  refuse,
+  type Transition,
+  unchanged,
+} from '@baemin/platform';
 
 /** How far fulfilment got; monotonic, in this order. */
 export type FulfilmentStatus = 'PLACED' | 'ACCEPTED' | 'COOKING' | 'READY' | 'PICKED_UP' | 'DELIVERED';
@@ -82,15 +89,8 @@ export interface StatusEmission {
   riderId?: string;
 }
 
-export interface OrderTransition {
-  state: OrderState;
-  /** In order; versions are consecutive after the previous state's version. */
-  events: StatusEmission[];
-  /** False when the stimulus was stale, a duplicate or not applicable (nothing to write). */
-  changed: boolean;
-}
-
-const unchanged = (state: OrderState): OrderTransition => ({ state, events: [], changed: false });
+/** In order; versions are consecutive after the previous state's version. */
+export type OrderTransition = Transition<OrderState, StatusEmission>;
 
 export const DEFAULT_CANCEL_REFUSED_REASON = 'The store could not cancel the order';
 export const PAYMENT_REFUNDED_REASON = 'The payment for this order was refunded';
@@ -137,8 +137,10 @@ export function applyOrderEvent(state: OrderState, stimulus: OrderStimulus): Ord
       const caughtUp = announce(denied.state, state.progress, denied.state.riderId);
       return { state: caughtUp.state, events: [...denied.events, ...caughtUp.events], changed: true };
     }
-    case 'CancelRequested':
-      return requestCancel(state) ?? unchanged(state);
+    case 'CancelRequested': {
+      const requested = requestCancel(state);
+      return 'refused' in requested ? unchanged(state) : requested;
+    }
     case 'SagaTimedOut':
       // Only an order the store never answered; anything else is on its way.
       if (state.status !== 'PLACED' || state.progress !== 'PLACED') return unchanged(state);
@@ -164,9 +166,9 @@ export function applyOrderEvent(state: OrderState, stimulus: OrderStimulus): Ord
   }
 }
 
-/** The customer's cancel: PLACED|ACCEPTED → CANCEL_PENDING; null when not allowed now. */
-export function requestCancel(state: OrderState): OrderTransition | null {
-  if (!CANCELABLE_STATUSES.has(state.status)) return null;
+/** The customer's cancel: PLACED|ACCEPTED → CANCEL_PENDING; refused (INVALID_TRANSITION) from any other status. */
+export function requestCancel(state: OrderState): OrderTransition | Refusal<'INVALID_TRANSITION'> {
+  if (!CANCELABLE_STATUSES.has(state.status)) return refuse('INVALID_TRANSITION', state.status);
   return step(state, { type: OrderEvents.OrderCancelRequested, status: 'CANCEL_PENDING' }, {});
 }
 

@@ -13,7 +13,7 @@ import {
 } from '@baemin/platform';
 import type { Context } from './context.js';
 import * as schema from './db/schema.js';
-import { orderHandlers } from './handlers.js';
+import { eventHandlers } from './handlers.js';
 import { OrderService } from './OrderService.js';
 import { PaymentClient, type PaymentClientOptions } from './PaymentClient.js';
 import { createResolvers } from './resolvers.js';
@@ -66,7 +66,7 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
           {
             group: 'order',
             topics: [Topics.store, Topics.delivery, Topics.payment],
-            handlers: orderHandlers(outbox),
+            handlers: eventHandlers({ outbox }),
           },
         ],
         routes: {

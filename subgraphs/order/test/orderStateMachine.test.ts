@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@baemin/platform';
+import { isRefusal, type OrderStatus } from '@baemin/platform';
 import { describe, expect, it } from 'vitest';
 import {
   applyOrderEvent,
@@ -7,8 +7,16 @@ import {
   isCancelable,
   type OrderState,
   type OrderStimulus,
+  type OrderTransition,
   requestCancel,
 } from '../src/orderStateMachine.js';
+
+/** The customer's cancel, asserted allowed. */
+const cancel = (s: OrderState): OrderTransition => {
+  const outcome = requestCancel(s);
+  if (isRefusal(outcome)) throw new Error(`cancel refused at ${outcome.status}`);
+  return outcome;
+};
 
 const state = (
   status: OrderStatus,
@@ -125,7 +133,7 @@ describe('terminal statuses', () => {
       for (const stimulus of ALL_STIMULI) {
         expect(applyOrderEvent(s, stimulus)).toEqual({ state: s, events: [], changed: false });
       }
-      expect(requestCancel(s)).toBeNull();
+      expect(requestCancel(s)).toEqual({ refused: 'INVALID_TRANSITION', status });
     });
   }
 });
@@ -169,7 +177,7 @@ describe('reject', () => {
 describe('cancel saga', () => {
   it('allows cancel only while PLACED or ACCEPTED', () => {
     for (const s of ['PLACED', 'ACCEPTED'] as const) {
-      const t = requestCancel(state(s, s, 2))!;
+      const t = cancel(state(s, s, 2));
       expect(t.state).toMatchObject({ status: 'CANCEL_PENDING', progress: s, version: 3 });
       expect(t.events).toEqual([
         { type: 'OrderCancelRequested', status: 'CANCEL_PENDING', previousStatus: s, version: 3 },
@@ -178,10 +186,16 @@ describe('cancel saga', () => {
       expect(applyOrderEvent(state(s, s, 2), { type: 'CancelRequested' })).toEqual(t);
     }
     for (const s of ['COOKING', 'READY', 'PICKED_UP', 'DELIVERED', 'REJECTED', 'CANCELED'] as const) {
-      expect(requestCancel(state(s, s === 'REJECTED' || s === 'CANCELED' ? 'PLACED' : s))).toBeNull();
+      expect(requestCancel(state(s, s === 'REJECTED' || s === 'CANCELED' ? 'PLACED' : s))).toEqual({
+        refused: 'INVALID_TRANSITION',
+        status: s,
+      });
       expect(isCancelable(s)).toBe(false);
     }
-    expect(requestCancel(state('CANCEL_PENDING', 'PLACED'))).toBeNull();
+    expect(requestCancel(state('CANCEL_PENDING', 'PLACED'))).toEqual({
+      refused: 'INVALID_TRANSITION',
+      status: 'CANCEL_PENDING',
+    });
   });
 
   it('TicketCanceled while pending → CANCELED', () => {
@@ -231,7 +245,7 @@ describe('cancel saga', () => {
   });
 
   it('cooking wins the race: COOKING ends the pending cancel and the late refusal is ignored', () => {
-    let s = requestCancel(state('ACCEPTED', 'ACCEPTED', 2))!.state;
+    let s = cancel(state('ACCEPTED', 'ACCEPTED', 2)).state;
     const cooking = applyOrderEvent(s, { type: 'TicketCookingStarted' });
     expect(cooking.events).toEqual([
       { type: 'OrderCookingStarted', status: 'COOKING', previousStatus: 'CANCEL_PENDING', version: 4 },
@@ -258,7 +272,7 @@ describe('cancel saga', () => {
   });
 
   it('the cancel wins the race: canceled, and nothing moves it afterwards', () => {
-    let s = requestCancel(state('PLACED', 'PLACED', 1))!.state;
+    let s = cancel(state('PLACED', 'PLACED', 1)).state;
     s = applyOrderEvent(s, { type: 'TicketCanceled' }).state;
     expect(s).toMatchObject({ status: 'CANCELED', version: 3 });
     for (const stimulus of ALL_STIMULI) expect(applyOrderEvent(s, stimulus).changed).toBe(false);

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, type Outbox, type PaymentPayload, PaymentEvents, type Tx } from '@baemin/platform';
+import {
+  type Database,
+  isRefusal,
+  type Outbox,
+  type PaymentCaptureRequest,
+  type PaymentPayload,
+  type Tx,
+} from '@baemin/platform';
 import { eq, inArray } from 'drizzle-orm';
 import { type PaymentRow, payments } from './db/schema.js';
 import type * as schema from './db/schema.js';
+import { applyPaymentEvent } from './paymentStateMachine.js';
 
 type Schema = typeof schema;
-
-export interface CaptureRequest {
-  orderId: string;
-  customerId: string;
-  storeId: string;
-  ownerId: string;
-  /** Won, positive integer. */
-  amount: number;
-}
 
 export type CaptureResult =
   /** `created` is false when an earlier capture of the same order and amount is returned. */
@@ -34,16 +33,19 @@ export class PaymentService {
     private readonly limitWon: number,
   ) {}
 
-  async capture(request: CaptureRequest): Promise<CaptureResult> {
+  async capture(request: PaymentCaptureRequest): Promise<CaptureResult> {
     const result = await this.database.transaction(async (tx): Promise<CaptureResult> => {
       const existing = await findByOrder(tx, request.orderId);
-      if (existing) {
-        // The same order retried (e.g. the caller timed out): same answer; another amount is a bug.
-        return existing.amount === request.amount
-          ? { kind: 'captured', payment: existing, created: false }
-          : { kind: 'conflict', payment: existing };
-      }
-      if (request.amount > this.limitWon) return { kind: 'declined', limitWon: this.limitWon };
+      const outcome = applyPaymentEvent(existing ?? null, {
+        type: 'capture',
+        amount: request.amount,
+        limitWon: this.limitWon,
+      });
+      if (isRefusal(outcome))
+        return outcome.refused === 'PAYMENT_CONFLICT'
+          ? { kind: 'conflict', payment: existing! }
+          : { kind: 'declined', limitWon: this.limitWon };
+      if (!outcome.changed) return { kind: 'captured', payment: existing!, created: false };
       const row: PaymentRow = {
         id: randomUUID(),
         orderId: request.orderId,
@@ -58,11 +60,12 @@ export class PaymentService {
         confirmedAt: null,
       };
       await tx.insert(payments).values(row);
-      await this.outbox.add<PaymentPayload>(tx, {
-        type: PaymentEvents.PaymentCaptured,
-        correlationId: row.orderId,
-        payload: paymentPayload(row, row.capturedAt),
-      });
+      for (const e of outcome.events)
+        await this.outbox.add<PaymentPayload>(tx, {
+          type: e.type,
+          correlationId: row.orderId,
+          payload: paymentPayload(row, row.capturedAt),
+        });
       return { kind: 'captured', payment: row, created: true };
     });
     if (result.kind === 'captured' && result.created) this.outbox.notify();
@@ -108,20 +111,22 @@ export async function refundInTx(
   causationId: string | null,
 ): Promise<RefundResult> {
   const existing = await findByOrder(tx, orderId);
-  if (!existing) return null;
-  if (existing.status !== 'CAPTURED') return { payment: existing, refunded: false };
+  const outcome = applyPaymentEvent(existing ?? null, { type: 'refund', reason });
+  if (isRefusal(outcome)) return null;
+  if (!outcome.changed) return { payment: existing!, refunded: false };
   const refundedAt = new Date().toISOString();
-  const row: PaymentRow = { ...existing, status: 'REFUNDED', refundedAt, refundReason: reason };
+  const row: PaymentRow = { ...existing!, status: 'REFUNDED', refundedAt, refundReason: reason };
   await tx
     .update(payments)
     .set({ status: 'REFUNDED', refundedAt, refundReason: reason })
-    .where(eq(payments.id, existing.id));
-  await outbox.add<PaymentPayload>(tx, {
-    type: PaymentEvents.PaymentRefunded,
-    correlationId: orderId,
-    causationId,
-    payload: paymentPayload(row, refundedAt),
-  });
+    .where(eq(payments.id, row.id));
+  for (const e of outcome.events)
+    await outbox.add<PaymentPayload>(tx, {
+      type: e.type,
+      correlationId: orderId,
+      causationId,
+      payload: paymentPayload(row, refundedAt),
+    });
   return { payment: row, refunded: true };
 }
 

@@ -1,11 +1,12 @@
 import {
   type EventEnvelope,
   type EventHandler,
+  type EventHandlers,
+  isRefusal,
   logger,
   OrderEvents,
   type OrderStatusPayload,
   type Outbox,
-  PaymentEvents,
   type PaymentPayload,
   UnknownEntityError,
 } from '@baemin/platform';
@@ -13,14 +14,22 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
 import { payments } from './db/schema.js';
 import { paymentPayload, refundInTx } from './PaymentService.js';
+import { applyPaymentEvent } from './paymentStateMachine.js';
 
 type Schema = typeof schema;
 
+/** What the payment context's handlers need. */
+export interface PaymentHandlerDeps {
+  /** payment.events, written in the consumer's transaction. */
+  outbox: Outbox;
+}
+
 /**
- * Cancel saga step 4 (docs/saga.md): a rejected or canceled order is refunded. A payment that is
- * already refunded, or that does not exist, is left alone, so redelivery changes nothing.
+ * Handlers for order.events (consumer group `payment`). Cancel saga step 4 (docs/saga.md): a
+ * rejected or canceled order is refunded. A payment that is already refunded, or that does not
+ * exist, is left alone, so redelivery changes nothing.
  */
-export function paymentHandlers(outbox: Outbox): Partial<Record<string, EventHandler<Schema>>> {
+export function eventHandlers({ outbox }: PaymentHandlerDeps): EventHandlers<Schema> {
   const refundOn =
     (fallbackReason: string): EventHandler<Schema> =>
     async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
@@ -35,27 +44,28 @@ export function paymentHandlers(outbox: Outbox): Partial<Record<string, EventHan
     [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
       const { orderId } = envelope.payload;
       const [payment] = await tx.select().from(payments).where(eq(payments.orderId, orderId));
+      const outcome = applyPaymentEvent(payment ?? null, { type: 'OrderPlaced', at: envelope.occurredAt });
+      if (isRefusal(outcome) || !outcome.changed || !payment) return;
       await tx
         .update(payments)
         .set({ confirmedAt: envelope.occurredAt })
         .where(and(eq(payments.orderId, orderId), isNull(payments.confirmedAt)));
-      if (payment?.status === 'REFUNDED' && payment.confirmedAt === null) {
+      if (outcome.events.length > 0) {
         // The second line behind the order context's fence: an order that turns up after its
-        // money was returned (refunded before anyone knew the order existed) must not be cooked and
-        // delivered. The order context cancels it. A payment refunded after its order was
-        // confirmed was refunded by the saga itself (or announced by PaymentRefunded): a copy of
-        // OrderPlaced arriving later means nothing.
+        // money was returned (refunded before anyone knew the order existed) must not be cooked
+        // and delivered. The order context cancels it.
         logger.error('an order was placed whose payment is already refunded; voiding it', {
           orderId,
           refundReason: payment.refundReason,
         });
+      }
+      for (const e of outcome.events)
         await outbox.add<PaymentPayload>(tx, {
-          type: PaymentEvents.PaymentVoided,
+          type: e.type,
           correlationId: orderId,
           causationId: envelope.id,
           payload: paymentPayload(payment, new Date().toISOString()),
         });
-      }
     },
     [OrderEvents.OrderRejected]: refundOn('Order rejected by the store'),
     [OrderEvents.OrderCanceled]: refundOn('Order canceled'),

@@ -3,6 +3,9 @@ import {
   BodyTooLargeError,
   type Caller,
   logger,
+  PaymentCapture,
+  PaymentCaptureError,
+  type PaymentCaptureRequest,
   type RouteHandler,
   readBody,
   sendJson,
@@ -11,13 +14,13 @@ import {
 } from '@baemin/platform';
 import type { PaymentRow } from './db/schema.js';
 import { type FaultInjector, MAX_FAULT_DELAY_MS } from './FaultInjector.js';
-import type { CaptureRequest, PaymentService } from './PaymentService.js';
+import type { PaymentService } from './PaymentService.js';
 import { isFaultMode } from './paymentSettings.js';
 
 /** Internal request bodies are tiny; 16 KiB is generous. */
 export const MAX_INTERNAL_BODY_BYTES = 16 * 1024;
 /** Largest amount capture accepts at all (100,000,000 won); the card limit is lower. */
-export const MAX_AMOUNT_WON = 100_000_000;
+export const MAX_AMOUNT_WON = PaymentCapture.maxAmountWon;
 const MAX_ID_LENGTH = 100;
 const MAX_REASON_LENGTH = 500;
 
@@ -82,11 +85,11 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
   );
 
   return {
-    '/internal/payments/capture': route(async (req, res) => {
+    [PaymentCapture.capturePath]: route(async (req, res) => {
       if (faults.mode === 'error') {
         throw new HttpError(
           503,
-          'PAYMENT_UNAVAILABLE',
+          PaymentCaptureError.PAYMENT_UNAVAILABLE,
           'Payment is unavailable (fault injection: error mode)',
         );
       }
@@ -106,19 +109,19 @@ export function internalRoutes(options: InternalRoutesOptions): Record<string, R
         case 'conflict':
           throw new HttpError(
             409,
-            'PAYMENT_CONFLICT',
+            PaymentCaptureError.PAYMENT_CONFLICT,
             `Order ${request.orderId} was already captured with amount ${result.payment.amount}, not ${request.amount}`,
           );
         case 'declined':
           throw new HttpError(
             402,
-            'PAYMENT_DECLINED',
+            PaymentCaptureError.PAYMENT_DECLINED,
             `Card limit exceeded: ${request.amount} won is over the limit of ${result.limitWon} won`,
           );
       }
     }),
 
-    '/internal/payments/refund': route(async (req, res) => {
+    [PaymentCapture.refundPath]: route(async (req, res) => {
       const body = await readJson(req);
       const orderId = requireId(body, 'orderId');
       const reason = optionalText(body, 'reason', MAX_REASON_LENGTH);
@@ -181,7 +184,7 @@ function optionalText(body: Record<string, unknown>, field: string, max: number)
   return value.length > 0 ? value : null;
 }
 
-function parseCapture(body: Record<string, unknown>): CaptureRequest {
+function parseCapture(body: Record<string, unknown>): PaymentCaptureRequest {
   const amount = body.amount;
   if (typeof amount !== 'number' || !Number.isInteger(amount) || amount <= 0 || amount > MAX_AMOUNT_WON) {
     throw new HttpError(

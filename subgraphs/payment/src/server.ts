@@ -10,7 +10,7 @@ import {
 import * as schema from './db/schema.js';
 import { FaultInjector } from './FaultInjector.js';
 import { OrphanSweeper } from './OrphanSweeper.js';
-import { paymentHandlers } from './handlers.js';
+import { eventHandlers } from './handlers.js';
 import { internalRoutes } from './internalRoutes.js';
 import { PaymentService } from './PaymentService.js';
 import { loadPaymentSettings, type PaymentSettings } from './paymentSettings.js';
@@ -56,7 +56,7 @@ export async function start(overrides: PaymentStartOptions = {}): Promise<Runnin
         afterListen: () => sweeper.start(),
         onClose: () => sweeper.stop(),
         resolvers: paymentResolvers(payments),
-        consumers: [{ group: 'payment', topics: [Topics.order], handlers: paymentHandlers(outbox) }],
+        consumers: [{ group: 'payment', topics: [Topics.order], handlers: eventHandlers({ outbox }) }],
         routes: internalRoutes({
           internalSecret: config.internalSecret,
           payments,

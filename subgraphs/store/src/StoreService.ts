@@ -5,12 +5,13 @@ import {
   ErrorCode,
   forbidden,
   invalidTransition,
+  isRefusal,
   notFound,
   type Outbox,
+  type Tx,
 } from '@baemin/platform';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, max } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { assertCanManageStore } from './auth.js';
 import {
   LIMITS,
@@ -22,8 +23,8 @@ import {
 import type * as schema from './db/schema.js';
 import { type MenuItemRow, menuItems, type StoreRow, stores, type TicketRow, tickets } from './db/schema.js';
 import { publishStoreSnapshot } from './seed.js';
-import { ticketPayload } from './ticketPayload.js';
-import { nextTicketStatus, TICKET_TRANSITIONS } from './ticketStateMachine.js';
+import { writeTicketTransition } from './ticketEvents.js';
+import { applyTicketEvent, TICKET_COMMAND_VERB, type TicketCommand } from './ticketStateMachine.js';
 
 /** Longest reject reason accepted, in characters. */
 export const MAX_REASON_LENGTH = 500;
@@ -31,7 +32,7 @@ export const MAX_REASON_LENGTH = 500;
 /** The owner-side actions on a ticket (pick-up and cancel come from the order saga instead). */
 export type OwnerTicketAction = 'accept' | 'reject' | 'startCooking' | 'markReady';
 
-type StoreTx = BetterSQLite3Database<typeof schema>;
+type StoreTx = Tx<typeof schema>;
 
 /** A new store as given to createStore (GraphQL defaults applied or not). */
 export interface CreateStoreRaw extends StoreFieldsRaw {
@@ -63,24 +64,12 @@ export class StoreService {
       const [ticket] = await tx.select().from(tickets).where(eq(tickets.orderId, orderId));
       if (!ticket) throw notFound('Ticket', orderId);
       if (ticket.ownerId !== caller.id) throw forbidden('This ticket belongs to another owner’s store');
-      const next = nextTicketStatus(ticket.status, action);
-      const transition = TICKET_TRANSITIONS[action];
-      if (!next) throw invalidTransition('ticket', orderId, ticket.status, transition.verb);
-      const [updated] = await tx
-        .update(tickets)
-        .set({
-          status: next,
-          updatedAt: new Date().toISOString(),
-          ...(cleanReason !== undefined ? { reason: cleanReason } : {}),
-        })
-        .where(eq(tickets.orderId, orderId))
-        .returning();
-      await this.outbox.add(tx, {
-        type: transition.event,
-        correlationId: orderId,
-        payload: ticketPayload(updated!),
-      });
-      return updated!;
+      const command: TicketCommand =
+        action === 'reject' ? { type: 'reject', reason: cleanReason! } : { type: action };
+      const transition = applyTicketEvent(ticket, command);
+      if (isRefusal(transition))
+        throw invalidTransition('ticket', orderId, transition.status, TICKET_COMMAND_VERB[action]);
+      return (await writeTicketTransition(tx, this.outbox, ticket, ticket, transition, null))!;
     });
     this.outbox.notify();
     return row;

@@ -4,9 +4,9 @@ import {
   type Outbox,
   StoreEvents,
   type StoreUpsertedPayload,
+  type Tx,
 } from '@baemin/platform';
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './db/schema.js';
 import { menuItems, stores } from './db/schema.js';
 
@@ -105,7 +105,7 @@ export const SEED_STORES: readonly SeedStore[] = [
   },
 ];
 
-type StoreDb = BetterSQLite3Database<typeof schema>;
+type StoreDb = Tx<typeof schema>;
 
 /** The full snapshot of one store as published on store.events (event-carried state transfer). */
 export async function storeSnapshot(db: StoreDb, storeId: string): Promise<StoreUpsertedPayload | null> {

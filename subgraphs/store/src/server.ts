@@ -9,7 +9,7 @@ import {
 } from '@baemin/platform';
 import type { Context } from './context.js';
 import * as schema from './db/schema.js';
-import { orderEventHandlers } from './handlers.js';
+import { eventHandlers } from './handlers.js';
 import { createResolvers } from './resolvers.js';
 import { StoreService } from './StoreService.js';
 
@@ -34,7 +34,7 @@ export async function start(
       return {
         resolvers: createResolvers(database, service),
         // No seeding here: demo data is an explicit command (`npm run seed`, scripts/seed.ts).
-        consumers: [{ group: 'store', topics: [Topics.order], handlers: orderEventHandlers(outbox) }],
+        consumers: [{ group: 'store', topics: [Topics.order], handlers: eventHandlers({ outbox }) }],
       };
     },
   });

@@ -20,6 +20,12 @@ export type EventHandler<S extends Record<string, unknown>> = (
   record: DeliveredRecord,
 ) => Promise<void>;
 
+/**
+ * A context's handlers, by event type: what every subgraph's `src/handlers.ts` exports as
+ * `eventHandlers(deps)`. Types without a handler are skipped (and committed).
+ */
+export type EventHandlers<S extends Record<string, unknown>> = Partial<Record<string, EventHandler<S>>>;
+
 export interface EventConsumerOptions<S extends Record<string, unknown>> {
   bus: EventBus;
   database: Database<S>;
