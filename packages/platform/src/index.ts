@@ -2,6 +2,7 @@ export * from './auth/Caller.js';
 export * from './auth/canSeeOrder.js';
 export * from './auth/internalIdentity.js';
 export * from './auth/jwt.js';
+export * from './auth/requireRole.js';
 export * from './bus/EventBus.js';
 export * from './bus/EmbeddedEventBus.js';
 export * from './bus/NamespacedEventBus.js';

@@ -5,7 +5,7 @@ import {
   ErrorCode,
   forbidden,
   PushIterator,
-  unauthenticated,
+  requireCaller,
 } from '@baemin/platform';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import type { Database } from '@baemin/platform';
@@ -71,8 +71,8 @@ export class LiveFeed {
     return this.active;
   }
 
-  async stream(caller: Caller | null, spec: StreamSpec): Promise<AsyncIterableIterator<DashboardRow>> {
-    if (!caller) throw unauthenticated();
+  async stream(anyCaller: Caller | null, spec: StreamSpec): Promise<AsyncIterableIterator<DashboardRow>> {
+    const caller = requireCaller(anyCaller);
     const isService = caller.role === 'service';
     // Checked before anything is registered: a refused replay leaves nothing behind.
     const backlog = await this.backlog(spec);

@@ -6,7 +6,6 @@ import {
   pageRequest,
   type SortColumn,
   toConnection,
-  canSeeOrder,
   type Database,
   type DeliveryPayload,
   DeliveryEvents,
@@ -18,7 +17,6 @@ import {
   type Outbox,
   type TicketPayload,
   type Tx,
-  unauthenticated,
 } from '@baemin/platform';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { type DeliveryRow, deliveries } from './db/schema.js';
@@ -28,25 +26,6 @@ import { type DeliveryAction, decide } from './deliveryStateMachine.js';
 type Schema = typeof schema;
 
 const MAX_ID_LENGTH = 100;
-
-/**
- * Who may see a delivery: the platform's order rule (the order's customer, the store's owner, the
- * rider who picked it up, any rider while it is AVAILABLE so they can choose it).
- */
-export function canSeeDelivery(caller: Caller | null, d: DeliveryRow): boolean {
-  return canSeeOrder(caller, {
-    customerId: d.customerId,
-    ownerId: d.ownerId,
-    riderId: d.riderId,
-    awaitingRider: d.status === 'AVAILABLE',
-  });
-}
-
-export function requireRider(caller: Caller | null): Caller {
-  if (!caller) throw unauthenticated();
-  if (caller.role !== 'rider') throw forbidden('Only riders can do this');
-  return caller;
-}
 
 export function checkOrderId(orderId: string): string {
   if (orderId.length === 0 || orderId.length > MAX_ID_LENGTH) {
@@ -87,12 +66,14 @@ export class DeliveryService {
     await this.emit(tx, DeliveryEvents.DeliveryCreated, row, row.createdAt, envelope.id);
   }
 
-  pickUp(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
-    return this.transition(requireRider(caller), checkOrderId(orderId), 'pickUp');
+  /** `rider` passed `requireRider` (auth.ts). */
+  pickUp(rider: Caller, orderId: string): Promise<DeliveryRow> {
+    return this.transition(rider, checkOrderId(orderId), 'pickUp');
   }
 
-  completeDelivery(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
-    return this.transition(requireRider(caller), checkOrderId(orderId), 'completeDelivery');
+  /** `rider` passed `requireRider` (auth.ts); only the one who picked it up may complete it. */
+  completeDelivery(rider: Caller, orderId: string): Promise<DeliveryRow> {
+    return this.transition(rider, checkOrderId(orderId), 'completeDelivery');
   }
 
   private async transition(rider: Caller, orderId: string, action: DeliveryAction): Promise<DeliveryRow> {

@@ -4,7 +4,6 @@ import {
   type Database,
   domainError,
   ErrorCode,
-  forbidden,
   invalidTransition,
   isWithinOpeningHours,
   logger,
@@ -16,6 +15,7 @@ import {
   type Outbox,
 } from '@baemin/platform';
 import { and, eq, inArray } from 'drizzle-orm';
+import { assertOwnsOrder } from './auth.js';
 import type * as schema from './db/schema.js';
 import {
   abandonedOrders,
@@ -214,7 +214,7 @@ export class OrderService {
     const row = await this.database.transaction(async (tx) => {
       const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
       if (!order) throw notFound('Order', orderId);
-      if (order.customerId !== caller.id) throw forbidden('This is not your order');
+      assertOwnsOrder(caller, order);
       const transition = requestCancel(order);
       if (!transition) throw invalidTransition('order', orderId, order.status, 'cancel');
       return writeTransition(tx, this.outbox, order, transition, null);

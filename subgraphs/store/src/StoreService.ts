@@ -7,11 +7,11 @@ import {
   invalidTransition,
   notFound,
   type Outbox,
+  type Tx,
 } from '@baemin/platform';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, max } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { assertCanManageStore } from './auth.js';
+import { assertCanManageStore, assertOwnsTicket } from './auth.js';
 import {
   LIMITS,
   type MenuItemFieldsRaw,
@@ -30,8 +30,6 @@ export const MAX_REASON_LENGTH = 500;
 
 /** The owner-side actions on a ticket (pick-up and cancel come from the order saga instead). */
 export type OwnerTicketAction = 'accept' | 'reject' | 'startCooking' | 'markReady';
-
-type StoreTx = BetterSQLite3Database<typeof schema>;
 
 /** A new store as given to createStore (GraphQL defaults applied or not). */
 export interface CreateStoreRaw extends StoreFieldsRaw {
@@ -62,7 +60,7 @@ export class StoreService {
     const row = await this.database.transaction(async (tx) => {
       const [ticket] = await tx.select().from(tickets).where(eq(tickets.orderId, orderId));
       if (!ticket) throw notFound('Ticket', orderId);
-      if (ticket.ownerId !== caller.id) throw forbidden('This ticket belongs to another owner’s store');
+      assertOwnsTicket(caller, ticket);
       const next = nextTicketStatus(ticket.status, action);
       const transition = TICKET_TRANSITIONS[action];
       if (!next) throw invalidTransition('ticket', orderId, ticket.status, transition.verb);
@@ -267,7 +265,7 @@ export class StoreService {
   private async changeStore(
     caller: Caller,
     storeId: string,
-    change: (tx: StoreTx, store: StoreRow) => Promise<void>,
+    change: (tx: Tx<typeof schema>, store: StoreRow) => Promise<void>,
   ): Promise<StoreRow> {
     const row = await this.database.transaction(async (tx) => {
       const [store] = await tx.select().from(stores).where(eq(stores.id, storeId));

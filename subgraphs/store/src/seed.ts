@@ -4,9 +4,9 @@ import {
   type Outbox,
   StoreEvents,
   type StoreUpsertedPayload,
+  type Tx,
 } from '@baemin/platform';
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type * as schema from './db/schema.js';
 import { menuItems, stores } from './db/schema.js';
 
@@ -105,10 +105,11 @@ export const SEED_STORES: readonly SeedStore[] = [
   },
 ];
 
-type StoreDb = BetterSQLite3Database<typeof schema>;
-
 /** The full snapshot of one store as published on store.events (event-carried state transfer). */
-export async function storeSnapshot(db: StoreDb, storeId: string): Promise<StoreUpsertedPayload | null> {
+export async function storeSnapshot(
+  db: Tx<typeof schema>,
+  storeId: string,
+): Promise<StoreUpsertedPayload | null> {
   const [store] = await db.select().from(stores).where(eq(stores.id, storeId));
   if (!store) return null;
   const menu = await db
@@ -139,7 +140,7 @@ export async function storeSnapshot(db: StoreDb, storeId: string): Promise<Store
 
 /** Writes a StoreUpserted snapshot of the store's current state into the outbox, within `tx`. */
 export async function publishStoreSnapshot(
-  tx: StoreDb,
+  tx: Tx<typeof schema>,
   outbox: Pick<Outbox, 'add'>,
   storeId: string,
   causationId: string | null = null,
