@@ -61,7 +61,6 @@ export function orderEventHandlers(outbox: Outbox): Partial<Record<string, Event
           reason: null,
           createdAt: now,
           updatedAt: now,
-          items: JSON.stringify(p.items ?? []),
         })
         .returning();
       await emit(tx, StoreEvents.TicketCreated, row!, envelope);
@@ -88,7 +87,6 @@ export function orderEventHandlers(outbox: Outbox): Partial<Record<string, Event
             reason: null,
             createdAt: now,
             updatedAt: now,
-            items: null,
           })
           .returning();
         await emit(tx, StoreEvents.TicketCanceled, row!, envelope);
@@ -146,7 +144,6 @@ export function orderEventHandlers(outbox: Outbox): Partial<Record<string, Event
           reason: p.reason ?? null,
           createdAt: now,
           updatedAt: now,
-          items: null,
         });
         return;
       }
