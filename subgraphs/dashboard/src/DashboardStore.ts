@@ -5,9 +5,8 @@ import type * as schema from './db/schema.js';
 
 type Schema = typeof schema;
 
-/** Default and largest page of `myDashboards`. */
-export const DEFAULT_PAGE = 20;
-export const MAX_PAGE = 100;
+/** Largest page of `myDashboards` (the schema's default is 20). */
+const MAX_PAGE = 100;
 
 /** Read side of the read model (committed snapshot only). */
 export class DashboardStore {

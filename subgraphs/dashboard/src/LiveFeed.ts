@@ -49,7 +49,7 @@ export function currentRowOf(row: DashboardRow): DashboardRow {
  * Largest replay a resuming watcher gets. Past it, one order's stream restarts from the current
  * row (a full snapshot), and a feed fails with REPLAY_WINDOW_EXCEEDED rather than skip changes.
  */
-export const MAX_REPLAY = 5000;
+const MAX_REPLAY = 5000;
 
 /**
  * Live streams over the read model. A stream subscribes to committed changes first, then reads its

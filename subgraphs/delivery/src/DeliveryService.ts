@@ -27,7 +27,7 @@ type Schema = typeof schema;
 
 const MAX_ID_LENGTH = 100;
 
-export function checkOrderId(orderId: string): string {
+function checkOrderId(orderId: string): string {
   if (orderId.length === 0 || orderId.length > MAX_ID_LENGTH) {
     throw domainError(ErrorCode.BAD_USER_INPUT, `orderId must be 1 to ${MAX_ID_LENGTH} characters`);
   }

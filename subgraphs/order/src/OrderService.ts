@@ -36,7 +36,7 @@ class OrderAbandonedError extends Error {
 }
 
 /** Retry hint for an order abandoned by the orphan sweeper: a new attempt is a new order id. */
-export const ABANDONED_RETRY_AFTER_SECONDS = 1;
+const ABANDONED_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The order context's commands. placeOrder is the saga's only synchronous step: payment is

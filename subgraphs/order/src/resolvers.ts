@@ -21,7 +21,7 @@ import { isCancelable } from './orderStateMachine.js';
 import type { OrderService } from './OrderService.js';
 
 /** Largest page of myOrders. */
-export const MAX_PAGE = 100;
+const MAX_PAGE = 100;
 
 export function createResolvers(database: Database<typeof schema>, service: OrderService): Resolvers {
   const db = database.reader;

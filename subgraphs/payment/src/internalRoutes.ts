@@ -11,7 +11,7 @@ import type { CaptureRequest, PaymentService } from './PaymentService.js';
 import { isFaultMode } from './paymentSettings.js';
 
 /** Largest amount capture accepts at all (100,000,000 won); the card limit is lower. */
-export const MAX_AMOUNT_WON = 100_000_000;
+const MAX_AMOUNT_WON = 100_000_000;
 const MAX_REASON_LENGTH = 500;
 
 export interface InternalRoutesOptions {

@@ -3,7 +3,7 @@ import { ConfigError, envInt, testHooks } from '@baemin/platform';
 /** How `POST /internal/payments/capture` misbehaves on purpose (see {@link FaultInjector}). */
 export type FaultMode = 'none' | 'error' | 'slow';
 
-export const FAULT_MODES: readonly FaultMode[] = ['none', 'error', 'slow'];
+const FAULT_MODES: readonly FaultMode[] = ['none', 'error', 'slow'];
 
 export const isFaultMode = (value: unknown): value is FaultMode =>
   typeof value === 'string' && (FAULT_MODES as readonly string[]).includes(value);
@@ -30,8 +30,8 @@ export interface PaymentSettings {
   testHooks: boolean;
 }
 
-export const DEFAULT_PAYMENT_LIMIT_WON = 1_000_000;
-export const DEFAULT_FAULT_DELAY_MS = 5000;
+const DEFAULT_PAYMENT_LIMIT_WON = 1_000_000;
+const DEFAULT_FAULT_DELAY_MS = 5000;
 
 export function loadPaymentSettings(env: NodeJS.ProcessEnv = process.env): PaymentSettings {
   const hooks = testHooks(env);

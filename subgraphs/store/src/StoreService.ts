@@ -26,7 +26,7 @@ import { ticketPayload } from './ticketPayload.js';
 import { nextTicketStatus, TICKET_TRANSITIONS } from './ticketStateMachine.js';
 
 /** Longest reject reason accepted, in characters. */
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 /** The owner-side actions on a ticket (pick-up and cancel come from the order saga instead). */
 export type OwnerTicketAction = 'accept' | 'reject' | 'startCooking' | 'markReady';
@@ -286,7 +286,7 @@ export class StoreService {
 }
 
 /** A reject reason is shown to the customer: required, trimmed, at most {@link MAX_REASON_LENGTH} characters. */
-export function validateReason(reason: string | undefined): string {
+function validateReason(reason: string | undefined): string {
   const trimmed = (reason ?? '').trim();
   if (trimmed.length === 0) {
     throw domainError(ErrorCode.BAD_USER_INPUT, 'Give a reason for rejecting the order', { field: 'reason' });

@@ -16,7 +16,7 @@ export function requireCatalogManager(caller: Caller | null): Caller {
 }
 
 /** THE rule for changing one store's catalogue: its owner, or an admin. */
-export function canManageStore(caller: Caller, store: Pick<StoreRow, 'ownerId'>): boolean {
+function canManageStore(caller: Caller, store: Pick<StoreRow, 'ownerId'>): boolean {
   return caller.role === 'admin' || (caller.role === 'owner' && caller.id === store.ownerId);
 }
 

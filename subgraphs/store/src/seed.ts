@@ -106,10 +106,7 @@ export const SEED_STORES: readonly SeedStore[] = [
 ];
 
 /** The full snapshot of one store as published on store.events (event-carried state transfer). */
-export async function storeSnapshot(
-  db: Tx<typeof schema>,
-  storeId: string,
-): Promise<StoreUpsertedPayload | null> {
+async function storeSnapshot(db: Tx<typeof schema>, storeId: string): Promise<StoreUpsertedPayload | null> {
   const [store] = await db.select().from(stores).where(eq(stores.id, storeId));
   if (!store) return null;
   const menu = await db
