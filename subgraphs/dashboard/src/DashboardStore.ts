@@ -41,7 +41,7 @@ export class DashboardStore {
       .limit(first);
   }
 
-  /** Status history of one order after `afterVersion`, oldest first (what a late watcher missed). */
+  /** Status steps of one order after `afterVersion`, oldest first (see `dashboardEvents`). */
   async history(orderId: string, afterVersion = 0): Promise<DashboardEventRow[]> {
     return await this.database.reader
       .select()
