@@ -64,7 +64,7 @@ export interface SubgraphParts<S extends Record<string, unknown>, C extends Subg
   /** Extends the base context per request. */
   context?: (base: SubgraphContext, req: IncomingMessage) => C | Promise<C>;
   consumers?: ConsumerSpec<S>[];
-  /** Internal routes (service-to-service), e.g. `/internal/payments/capture`. */
+  /** Internal routes (`/internal/*`, each built with `internalRoute`), e.g. `/internal/payments/capture`. */
   routes?: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
   /** Extra fields for the `/health` and `/ready` bodies, after the platform's (liveness stays 200 whatever they say). */
