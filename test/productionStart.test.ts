@@ -176,8 +176,13 @@ describe('internal routes and test hooks in production (real processes)', () => 
   });
 
   it.each([
-    ['router/src/index.ts', { ROUTER_TEST_HOOKS: '1' }, 'ROUTER_TEST_HOOKS is a test-only switch'],
+    ['router/src/index.ts', { ROUTER_TEST_HOOKS: '1' }, 'ROUTER_TEST_HOOKS is a test hook'],
     ['subgraphs/payment/src/index.ts', { PAYMENT_FAULT_MODE: 'error' }, 'PAYMENT_FAULT_MODE is a test hook'],
+    [
+      'subgraphs/store/src/index.ts',
+      { FAULT_KILL_AFTER_HANDLE: 'OrderPlaced' },
+      'FAULT_KILL_AFTER_HANDLE is a test hook',
+    ],
   ])('%s refuses to start with %j', async (entry, hooks, message) => {
     const run = await startProduction(entry, { ...strong, ...hooks });
     expect(run.served).toBe(false);

@@ -13,7 +13,7 @@ import {
 } from './SubgraphHttpClient.js';
 
 /** Code of the error a client gets when a subgraph cannot be reached or does not answer in time. */
-export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
 
 export interface SubgraphDataSourceOptions {
   /** HTTP client: `pool` (undici Pool, keep-alive; default) or `fetch` (WHATWG fetch). */
@@ -32,7 +32,7 @@ export interface SubgraphDataSourceOptions {
  * one for requests without an operation context, and the request id and trace-context headers
  * the context carries. Anything that must travel to subgraphs (tracing) is added here.
  */
-export function subgraphRequestHeaders(
+function subgraphRequestHeaders(
   context: Partial<RouterContext> | undefined,
   internalSecret: string,
   passthrough?: Iterable<[string, string]>,

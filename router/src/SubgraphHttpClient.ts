@@ -20,7 +20,7 @@ export interface SubgraphHttpClient {
 }
 
 /** A subgraph did not answer within the router's timeout. */
-export class SubgraphTimeoutError extends Error {
+class SubgraphTimeoutError extends Error {
   override name = 'TimeoutError';
 }
 

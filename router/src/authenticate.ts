@@ -2,7 +2,7 @@ import { type Caller, ErrorCode, InvalidTokenError, type JwtChecks, verifyJwt } 
 import { GraphQLError } from 'graphql';
 
 /** A 401 the HTTP layer (and later the WebSocket layer) turns into an UNAUTHENTICATED response. */
-export function unauthenticatedError(message: string): GraphQLError {
+function unauthenticatedError(message: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
   });
@@ -30,11 +30,7 @@ export async function authenticate(
  * Verifies a bare JWT (jose; issuer, audience and maximum age per `checks`); throws
  * UNAUTHENTICATED (401) when it is malformed, forged, expired, too old or for someone else.
  */
-export async function callerFromToken(
-  token: string,
-  jwtSecret: string,
-  checks: JwtChecks = {},
-): Promise<Caller> {
+async function callerFromToken(token: string, jwtSecret: string, checks: JwtChecks = {}): Promise<Caller> {
   try {
     return await verifyJwt(token, jwtSecret, checks);
   } catch (err) {

@@ -51,7 +51,7 @@ export function formatErrorForClient(
  * router, and those a subgraph reports (real subgraphs mask theirs already; this is the second
  * line, should one leak a message). Both are logged.
  */
-export function formatRouterError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+function formatRouterError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   // `http` is Apollo's status/headers side channel: HTTP strips it; WebSocket messages must too.
   const { stacktrace: _s, exception: _e, response: _r, http: _h, ...extensions } = formatted.extensions ?? {};
   const code = extensions.code;

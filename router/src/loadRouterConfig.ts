@@ -5,6 +5,7 @@ import {
   type JwtChecks,
   loadServiceConfig,
   type ServiceConfig,
+  testHooks,
 } from '@baemin/platform';
 import { fileURLToPath } from 'node:url';
 import type { OperationLimits } from './operationLimits.js';
@@ -56,8 +57,8 @@ export interface RouterConfig extends ServiceConfig {
   /** `/internal/*` on the public API port: on unless NODE_ENV=production. */
   internalRoutesOnApiPort: boolean;
   /**
-   * ROUTER_TEST_HOOKS=1: fault-injection routes for tests. Refused (ConfigError) with
-   * NODE_ENV=production, so no deployment can switch them on.
+   * ROUTER_TEST_HOOKS=1: fault-injection routes for tests (a platform `testHooks` variable).
+   * Refused (ConfigError) with NODE_ENV=production, so no deployment can switch them on.
    */
   testHooks: boolean;
   /** ROUTER_READINESS_TIMEOUT_MS; default 1000: each probe of a subgraph's /health reported in the router's /health and /ready bodies (never awaited by them). */
@@ -100,12 +101,8 @@ function subgraphClientOf(env: NodeJS.ProcessEnv): SubgraphClientKind {
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterConfig {
   const production = env.NODE_ENV === 'production';
-  const testHooks = env.ROUTER_TEST_HOOKS === '1';
-  if (testHooks && production) {
-    throw new ConfigError(
-      'ROUTER_TEST_HOOKS is a test-only switch and cannot be on with NODE_ENV=production',
-    );
-  }
+  // Refuses any test hook armed in production (ConfigError).
+  const hooks = testHooks(env);
   const adminPort = env.ROUTER_ADMIN_PORT ? envInt(env, 'ROUTER_ADMIN_PORT', 0) : null;
   return {
     ...loadServiceConfig('router', env),
@@ -140,6 +137,6 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     operationCache: envBool(env, 'ROUTER_OPERATION_CACHE', true),
     adminPort,
     internalRoutesOnApiPort: !production,
-    testHooks,
+    testHooks: hooks.value('ROUTER_TEST_HOOKS') !== undefined,
   };
 }

@@ -36,7 +36,7 @@ export interface OperationLimits {
 }
 
 /** Stable `extensions.code` values of limit violations (public contract: add, never rename). */
-export const LimitCode = {
+const LimitCode = {
   OPERATION_TOO_DEEP: 'OPERATION_TOO_DEEP',
   TOO_MANY_ALIASES: 'TOO_MANY_ALIASES',
   TOO_MANY_ROOT_FIELDS: 'TOO_MANY_ROOT_FIELDS',

@@ -6,7 +6,7 @@ import { type RouteHandler, sendError, sendJson, signJwt } from '@baemin/platfor
 import { envBool } from './loadRouterConfig.js';
 
 /** Where `npm run build -w web` writes the app; ROUTER_WEB_DIR overrides it. */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,7 +28,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** The demo people `/dev/tokens` signs tokens for (they match the seeded stores' owners). */
-export const DEV_IDENTITIES = [
+const DEV_IDENTITIES = [
   { role: 'customer', sub: 'alice', name: 'Alice', description: 'Customer' },
   { role: 'customer', sub: 'bob', name: 'Bob', description: 'Customer' },
   { role: 'owner', sub: 'owner-1', name: 'Owner One', description: 'Owner of store-1 and store-2' },

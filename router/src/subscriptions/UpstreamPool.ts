@@ -3,7 +3,7 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** The identity the router uses upstream: one subscription serves many clients, so it is not theirs. */
-export const ROUTER_CALLER: Caller = { id: 'router', role: 'service' };
+const ROUTER_CALLER: Caller = { id: 'router', role: 'service' };
 
 /**
  * One graphql-ws connection per subgraph, multiplexing every upstream subscription to it.

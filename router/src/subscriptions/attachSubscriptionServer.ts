@@ -24,7 +24,7 @@ import type { SubscriptionLimits } from './loadSubscriptionLimits.js';
 import { type OutboundQueue, type SubscriptionEngine, SubscriptionErrorCode } from './SubscriptionEngine.js';
 
 /** Close codes of the router's WebSocket (a public contract, like the error codes). */
-export const CloseCode = {
+const CloseCode = {
   /** The token in the connection params is malformed, forged or expired at connect. */
   BAD_TOKEN: 4403,
   /** The session's token expired (its `exp`): reconnect with a fresh token. */

@@ -1,39 +1,12 @@
-import {
-  type Caller,
-  canSeeOrder,
-  type Database,
-  domainError,
-  ErrorCode,
-  forbidden,
-  type OrderAudienceFacts,
-} from '@baemin/platform';
+import { type Caller, type Database, domainError, ErrorCode } from '@baemin/platform';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { type DashboardEventRow, type DashboardRow, dashboardEvents, dashboards } from './db/schema.js';
 import type * as schema from './db/schema.js';
 
 type Schema = typeof schema;
 
-/** Default and largest page of `myDashboards`. */
-export const DEFAULT_PAGE = 20;
-export const MAX_PAGE = 100;
-
-/** The facts of a row that decide who may see it (the platform's order rule). */
-export function dashboardAudience(row: DashboardRow): OrderAudienceFacts {
-  return {
-    customerId: row.customerId,
-    ownerId: row.ownerId,
-    riderId: row.riderId,
-    awaitingRider: row.status === 'READY' && row.riderId === null,
-  };
-}
-
-/**
- * The order's customer, its store's owner, its rider, and any rider while it waits for one: the
- * platform's order rule, the same as the order query's. Services do not read dashboards.
- */
-export function canSeeDashboard(caller: Caller | null, row: DashboardRow): boolean {
-  return canSeeOrder(caller, dashboardAudience(row));
-}
+/** Largest page of `myDashboards` (the schema's default is 20). */
+const MAX_PAGE = 100;
 
 /** Read side of the read model (committed snapshot only). */
 export class DashboardStore {
@@ -44,31 +17,31 @@ export class DashboardStore {
     return row;
   }
 
-  /** The caller's dashboards, newest first: customers' orders, owners' stores' orders, riders' deliveries. */
-  async listFor(caller: Caller, first: number): Promise<DashboardRow[]> {
+  /**
+   * The caller's dashboards, newest first: customers' orders, owners' stores' orders, riders'
+   * deliveries. `reader` passed `requireDashboardReader` (auth.ts).
+   */
+  async listFor(reader: Caller, first: number): Promise<DashboardRow[]> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
       throw domainError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to ${MAX_PAGE}`, {
         argumentName: 'first',
       });
     }
     const column =
-      caller.role === 'customer'
+      reader.role === 'customer'
         ? dashboards.customerId
-        : caller.role === 'owner'
+        : reader.role === 'owner'
           ? dashboards.ownerId
-          : caller.role === 'rider'
-            ? dashboards.riderId
-            : null;
-    if (!column) throw forbidden('Dashboards are for customers, owners and riders');
+          : dashboards.riderId;
     return this.database.reader
       .select()
       .from(dashboards)
-      .where(eq(column, caller.id))
+      .where(eq(column, reader.id))
       .orderBy(desc(dashboards.placedAt), desc(dashboards.orderId))
       .limit(first);
   }
 
-  /** Status history of one order after `afterVersion`, oldest first (what a late watcher missed). */
+  /** Status steps of one order after `afterVersion`, oldest first (see `dashboardEvents`). */
   async history(orderId: string, afterVersion = 0): Promise<DashboardEventRow[]> {
     return await this.database.reader
       .select()

@@ -5,7 +5,7 @@ import {
   ErrorCode,
   forbidden,
   PushIterator,
-  unauthenticated,
+  requireCaller,
 } from '@baemin/platform';
 import { and, asc, count, eq, gt, lt } from 'drizzle-orm';
 import type { Database } from '@baemin/platform';
@@ -49,7 +49,7 @@ export function currentRowOf(row: DashboardRow): DashboardRow {
  * Largest replay a resuming watcher gets. Past it, one order's stream restarts from the current
  * row (a full snapshot), and a feed fails with REPLAY_WINDOW_EXCEEDED rather than skip changes.
  */
-export const MAX_REPLAY = 5000;
+const MAX_REPLAY = 5000;
 
 /**
  * Live streams over the read model. A stream subscribes to committed changes first, then reads its
@@ -71,8 +71,8 @@ export class LiveFeed {
     return this.active;
   }
 
-  async stream(caller: Caller | null, spec: StreamSpec): Promise<AsyncIterableIterator<DashboardRow>> {
-    if (!caller) throw unauthenticated();
+  async stream(anyCaller: Caller | null, spec: StreamSpec): Promise<AsyncIterableIterator<DashboardRow>> {
+    const caller = requireCaller(anyCaller);
     const isService = caller.role === 'service';
     // Checked before anything is registered: a refused replay leaves nothing behind.
     const backlog = await this.backlog(spec);

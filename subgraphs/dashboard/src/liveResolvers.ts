@@ -1,17 +1,8 @@
-import type { Caller } from '@baemin/platform';
 import { domainError, ErrorCode } from '@baemin/platform';
+import { canSeeDashboard, requireFeedRole } from './auth.js';
 import type { DashboardRow } from './db/schema.js';
 import type { SubscriptionResolvers } from './generated/resolvers-types.js';
-import { canSeeDashboard } from './DashboardStore.js';
 import type { LiveFeed } from './LiveFeed.js';
-
-const isRole = (caller: Caller | null, ...roles: Caller['role'][]) => !!caller && roles.includes(caller.role);
-
-function requireRole(caller: Caller | null, ...roles: Caller['role'][]): void {
-  if (!isRole(caller, ...roles, 'service')) {
-    throw domainError(ErrorCode.FORBIDDEN, `This feed is for ${roles.join(' and ')}s`);
-  }
-}
 
 function checkAfter(afterChangeId: number | null | undefined): number | null {
   if (afterChangeId === null || afterChangeId === undefined) return null;
@@ -44,7 +35,7 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
     },
     ticketsChanged: {
       subscribe: (_p, { storeId, afterChangeId }, { caller }) => {
-        requireRole(caller, 'owner');
+        requireFeedRole(caller, 'owner');
         return feed.stream(caller, {
           afterChangeId: checkAfter(afterChangeId),
           matches: (row) => !storeId || row.storeId === storeId,
@@ -55,7 +46,7 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
     },
     deliveryAvailable: {
       subscribe: (_p, { afterChangeId }, { caller }) => {
-        requireRole(caller, 'rider');
+        requireFeedRole(caller, 'rider');
         return feed.stream(caller, {
           afterChangeId: checkAfter(afterChangeId),
           // The change that made the order READY (a later payment change keeps status READY but
@@ -69,7 +60,7 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
     },
     myOrdersChanged: {
       subscribe: (_p, { afterChangeId }, { caller }) => {
-        requireRole(caller, 'customer');
+        requireFeedRole(caller, 'customer');
         return feed.stream(caller, {
           afterChangeId: checkAfter(afterChangeId),
           matches: () => true,

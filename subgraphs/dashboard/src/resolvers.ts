@@ -1,6 +1,13 @@
 import type { OrderLine } from '@baemin/platform';
-import { canSeePayment, forbidden, unauthenticated } from '@baemin/platform';
-import { canSeeDashboard, type DashboardStore, dashboardAudience } from './DashboardStore.js';
+import { requireCaller } from '@baemin/platform';
+import {
+  assertCanSeeDashboard,
+  canSeeDashboard,
+  canSeePaymentStatus,
+  dashboardAudience,
+  requireDashboardReader,
+} from './auth.js';
+import type { DashboardStore } from './DashboardStore.js';
 import { currentRowOf } from './LiveFeed.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 
@@ -12,26 +19,21 @@ export function dashboardResolvers(store: DashboardStore): Resolvers {
   return {
     Query: {
       dashboard: async (_parent, { orderId }, { caller }) => {
-        if (!caller) throw unauthenticated();
+        const known = requireCaller(caller);
         const row = await store.find(orderId);
         if (!row) return null;
-        if (!canSeeDashboard(caller, row)) throw forbidden('This order is not yours to see');
+        assertCanSeeDashboard(known, row);
         return row;
       },
-      myDashboards: (_parent, { first }, { caller }) => {
-        if (!caller) throw unauthenticated();
-        return store.listFor(caller, first);
-      },
+      myDashboards: (_parent, { first }, { caller }) => store.listFor(requireDashboardReader(caller), first),
     },
     Dashboard: {
       // Same visibility as the query, but null rather than an error inside a composed query.
       __resolveReference: (ref, { caller }) => visible(ref.orderId, caller),
       order: (row) => ({ __typename: 'Order', id: row.orderId }),
       items: (row) => JSON.parse(row.items) as OrderLine[],
-      // The payment rule, as the payment query: riders see the order, not how it was paid. The router
-      // (a service) gets it for live events and applies the same rule per client.
       paymentStatus: (row, _args, { caller }) =>
-        caller?.role === 'service' || canSeePayment(caller, row) ? (row.paymentStatus ?? null) : null,
+        canSeePaymentStatus(caller, row) ? (row.paymentStatus ?? null) : null,
       // A replayed snapshot is authorized by the order's current facts, not the snapshot's.
       access: (row) => dashboardAudience(currentRowOf(row)),
     },

@@ -17,6 +17,7 @@ import { attachLiveServer, type LiveServer } from './liveServer.js';
 import * as schema from './db/schema.js';
 import type { DashboardRow } from './db/schema.js';
 import { eventHandlers } from './handlers.js';
+import { internalRoutes } from './internalRoutes.js';
 import { dashboardResolvers } from './resolvers.js';
 
 /** Consumer group of the read model (reset by `npm run dashboard:rebuild`). */
@@ -63,13 +64,7 @@ export async function start(
       follower = database.dialect === 'postgres' ? new ChangeFeedFollower(database, changes) : null;
       return {
         resolvers: { ...dashboardResolvers(reads), Subscription: liveResolvers(feed) },
-        routes: {
-          // Counts for leak checks and metrics (no business data).
-          '/internal/live': (_req, res) => {
-            res.setHeader('content-type', 'application/json');
-            res.end(JSON.stringify(liveServer?.stats() ?? { connections: 0, subscriptions: 0, rssBytes: 0 }));
-          },
-        },
+        routes: internalRoutes(() => liveServer),
         beforeListen: async () => {
           await follower?.start();
         },

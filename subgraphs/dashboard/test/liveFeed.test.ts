@@ -3,7 +3,7 @@ import type { Caller } from '@baemin/platform';
 import { GraphQLError } from 'graphql';
 import { asc, lt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canSeeDashboard } from '../src/DashboardStore.js';
+import { canSeeDashboard } from '../src/auth.js';
 import type { DashboardRow } from '../src/db/schema.js';
 import { dashboardChanges } from '../src/db/schema.js';
 import { type RunningDashboard, start } from '../src/server.js';

@@ -5,7 +5,6 @@ import {
   pageRequest,
   type SortColumn,
   toConnection,
-  canSeeOrder,
   type Database,
   domainError,
   ErrorCode,
@@ -13,7 +12,6 @@ import {
   invalidTransition,
   isRefusal,
   type Outbox,
-  unauthenticated,
 } from '@baemin/platform';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { type DeliveryRow, deliveries } from './db/schema.js';
@@ -25,26 +23,7 @@ type Schema = typeof schema;
 
 const MAX_ID_LENGTH = 100;
 
-/**
- * Who may see a delivery: the platform's order rule (the order's customer, the store's owner, the
- * rider who picked it up, any rider while it is AVAILABLE so they can choose it).
- */
-export function canSeeDelivery(caller: Caller | null, d: DeliveryRow): boolean {
-  return canSeeOrder(caller, {
-    customerId: d.customerId,
-    ownerId: d.ownerId,
-    riderId: d.riderId,
-    awaitingRider: d.status === 'AVAILABLE',
-  });
-}
-
-export function requireRider(caller: Caller | null): Caller {
-  if (!caller) throw unauthenticated();
-  if (caller.role !== 'rider') throw forbidden('Only riders can do this');
-  return caller;
-}
-
-export function checkOrderId(orderId: string): string {
+function checkOrderId(orderId: string): string {
   if (orderId.length === 0 || orderId.length > MAX_ID_LENGTH) {
     throw domainError(ErrorCode.BAD_USER_INPUT, `orderId must be 1 to ${MAX_ID_LENGTH} characters`);
   }
@@ -58,12 +37,14 @@ export class DeliveryService {
     private readonly outbox: Outbox,
   ) {}
 
-  pickUp(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
-    return this.transition(requireRider(caller), checkOrderId(orderId), 'pickUp');
+  /** `rider` passed `requireRider` (auth.ts). */
+  pickUp(rider: Caller, orderId: string): Promise<DeliveryRow> {
+    return this.transition(rider, checkOrderId(orderId), 'pickUp');
   }
 
-  completeDelivery(caller: Caller | null, orderId: string): Promise<DeliveryRow> {
-    return this.transition(requireRider(caller), checkOrderId(orderId), 'completeDelivery');
+  /** `rider` passed `requireRider` (auth.ts); only the one who picked it up may complete it. */
+  completeDelivery(rider: Caller, orderId: string): Promise<DeliveryRow> {
+    return this.transition(rider, checkOrderId(orderId), 'completeDelivery');
   }
 
   private async transition(rider: Caller, orderId: string, action: DeliveryAction): Promise<DeliveryRow> {

@@ -1,5 +1,6 @@
-import { forbidden, perRequest, rowLoader, unauthenticated } from '@baemin/platform';
-import { type DeliveryService, canSeeDelivery, requireRider } from './DeliveryService.js';
+import { perRequest, requireCaller, rowLoader } from '@baemin/platform';
+import { assertCanSeeDelivery, canSeeDelivery, requireRider } from './auth.js';
+import type { DeliveryService } from './DeliveryService.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 
 export function deliveryResolvers(service: DeliveryService): Resolvers {
@@ -23,16 +24,17 @@ export function deliveryResolvers(service: DeliveryService): Resolvers {
       },
       myDeliveryConnection: (_parent, args, { caller }) => service.riderPage(requireRider(caller).id, args),
       delivery: async (_parent, { orderId }, { caller }) => {
-        if (!caller) throw unauthenticated();
+        const known = requireCaller(caller);
         const delivery = await service.findByOrder(orderId);
         if (!delivery) return null;
-        if (!canSeeDelivery(caller, delivery)) throw forbidden('This delivery is not yours to see');
+        assertCanSeeDelivery(known, delivery);
         return delivery;
       },
     },
     Mutation: {
-      pickUp: (_parent, { orderId }, { caller }) => service.pickUp(caller, orderId),
-      completeDelivery: (_parent, { orderId }, { caller }) => service.completeDelivery(caller, orderId),
+      pickUp: (_parent, { orderId }, { caller }) => service.pickUp(requireRider(caller), orderId),
+      completeDelivery: (_parent, { orderId }, { caller }) =>
+        service.completeDelivery(requireRider(caller), orderId),
     },
     Delivery: {
       order: (d) => ({ __typename: 'Order', id: d.orderId }),

@@ -4,7 +4,6 @@ import {
   type Database,
   domainError,
   ErrorCode,
-  forbidden,
   isWithinOpeningHours,
   notFound,
   type OpeningPeriod,
@@ -12,6 +11,7 @@ import {
   type Outbox,
 } from '@baemin/platform';
 import { and, eq, inArray } from 'drizzle-orm';
+import { assertOwnsOrder } from './auth.js';
 import type * as schema from './db/schema.js';
 import { abandonedOrders, catalogMenuItems, catalogStores, type OrderRow, orders } from './db/schema.js';
 import type { PaymentClient } from './PaymentClient.js';
@@ -111,7 +111,7 @@ export class OrderService {
     const row = await this.database.transaction(async (tx) => {
       const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
       if (!order) throw notFound('Order', orderId);
-      if (order.customerId !== caller.id) throw forbidden('This is not your order');
+      assertOwnsOrder(caller, order);
       return cancelOrderSaga.request(tx, this.outbox, order);
     });
     this.outbox.notify();

@@ -1,9 +1,9 @@
 import { domainError, ErrorCode } from '@baemin/platform';
 
 /** Limits of PlaceOrderInput, as documented in the schema. */
-export const MAX_LINES = 50;
-export const MAX_QUANTITY = 99;
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 100;
+const MAX_LINES = 50;
+const MAX_QUANTITY = 99;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 100;
 
 export interface PlaceOrderInputRaw {
   storeId: string;

@@ -3,27 +3,25 @@ import {
   type Database,
   domainError,
   ErrorCode,
-  forbidden,
   groupLoader,
   notFound,
   pageRequest,
   perRequest,
+  requireCaller,
   rowLoader,
   type SortColumn,
   toConnection,
-  unauthenticated,
 } from '@baemin/platform';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import { requireCustomer } from './auth.js';
+import { assertCanSeeOrder, canSeeOrder, requireCustomer } from './auth.js';
 import type * as schema from './db/schema.js';
 import { orderItems, orders } from './db/schema.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { isCancelable } from './orderStateMachine.js';
-import { canSeeOrder } from './orderVisibility.js';
 import type { OrderService } from './OrderService.js';
 
 /** Largest page of myOrders. */
-export const MAX_PAGE = 100;
+const MAX_PAGE = 100;
 
 export function createResolvers(database: Database<typeof schema>, service: OrderService): Resolvers {
   const db = database.reader;
@@ -53,14 +51,14 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
   return {
     Query: {
       order: async (_, { id }, ctx) => {
-        if (!ctx.caller) throw unauthenticated();
+        const caller = requireCaller(ctx.caller);
         const row = await orderById(id);
         if (!row) throw notFound('Order', id);
-        if (!canSeeOrder(ctx.caller, row)) throw forbidden('You cannot see this order');
+        assertCanSeeOrder(caller, row);
         return row;
       },
       myOrders: async (_, { first }, ctx) => {
-        const caller = requireCustomer(ctx);
+        const caller = requireCustomer(ctx.caller);
         const limit = first ?? 20;
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
           throw domainError(ErrorCode.BAD_USER_INPUT, `first must be from 1 to ${MAX_PAGE}`, {
@@ -75,7 +73,7 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
           .limit(limit);
       },
       myOrderConnection: async (_, args, ctx) => {
-        const caller = requireCustomer(ctx);
+        const caller = requireCustomer(ctx.caller);
         const page = pageRequest(args, 2);
         const order: SortColumn[] = [
           { column: orders.placedAt, direction: 'desc' },
@@ -91,8 +89,8 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
       },
     },
     Mutation: {
-      placeOrder: (_, { input }, ctx) => service.placeOrder(requireCustomer(ctx), input),
-      cancelOrder: (_, { orderId }, ctx) => service.cancelOrder(requireCustomer(ctx), orderId),
+      placeOrder: (_, { input }, ctx) => service.placeOrder(requireCustomer(ctx.caller), input),
+      cancelOrder: (_, { orderId }, ctx) => service.cancelOrder(requireCustomer(ctx.caller), orderId),
     },
     Order: {
       // Other subgraphs reference orders (tickets, deliveries, the dashboard): same visibility,

@@ -2,18 +2,15 @@ import { fileURLToPath } from 'node:url';
 import {
   type EventBus,
   loadServiceConfig,
-  readBody,
   type RunningSubgraph,
   type ServiceConfig,
-  sendJson,
   startSubgraph,
   Topics,
-  UntrustedCallerError,
-  verifyServiceCaller,
 } from '@baemin/platform';
 import type { Context } from './context.js';
 import * as schema from './db/schema.js';
 import { eventHandlers } from './handlers.js';
+import { internalRoutes } from './internalRoutes.js';
 import { OrderService } from './OrderService.js';
 import { PaymentClient, type PaymentClientOptions } from './PaymentClient.js';
 import { createResolvers } from './resolvers.js';
@@ -69,37 +66,7 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
             handlers: eventHandlers({ outbox }),
           },
         ],
-        routes: {
-          // Ops and tests: the payment breaker's state. Read-only and holds no personal data.
-          '/internal/payment-breaker': (req, res) => {
-            if (req.method !== 'GET') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
-            sendJson(res, 200, payment.status());
-          },
-          // Payment's orphan sweeper asks this before refunding a capture no OrderPlaced confirmed
-          // (an order process that died or stalled between capture and insert). POST {orderId}:
-          // `{exists: true}`, or `{exists: false, abandoned: true}` after recording that the id
-          // may never be written (OrderService.existsOrAbandon). Services only.
-          '/internal/orders/abandon': async (req, res) => {
-            if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED' } });
-            let caller: { id: string };
-            try {
-              caller = verifyServiceCaller(req.headers, config.internalSecret);
-            } catch (err) {
-              if (!(err instanceof UntrustedCallerError)) throw err;
-              return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: err.message } });
-            }
-            let orderId: unknown;
-            try {
-              orderId = (JSON.parse(await readBody(req, 4096)) as { orderId?: unknown }).orderId;
-            } catch {
-              orderId = undefined;
-            }
-            if (typeof orderId !== 'string' || orderId.length === 0 || orderId.length > 100)
-              return sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: 'orderId required' } });
-            const outcome = await service.existsOrAbandon(orderId, caller.id);
-            sendJson(res, 200, outcome === 'exists' ? { exists: true } : { exists: false, abandoned: true });
-          },
-        },
+        routes: internalRoutes({ internalSecret: config.internalSecret, service, payment }),
         // No readiness check on the menu replica: a platform may have no stores yet (stores are
         // created by owners, demo data only by an explicit `npm run seed`), and an order for a
         // store not replicated yet gets NOT_FOUND. Payment is no readiness dependency either:

@@ -1,9 +1,9 @@
-import { ConfigError, envInt } from '@baemin/platform';
+import { ConfigError, envInt, testHooks } from '@baemin/platform';
 
 /** How `POST /internal/payments/capture` misbehaves on purpose (see {@link FaultInjector}). */
 export type FaultMode = 'none' | 'error' | 'slow';
 
-export const FAULT_MODES: readonly FaultMode[] = ['none', 'error', 'slow'];
+const FAULT_MODES: readonly FaultMode[] = ['none', 'error', 'slow'];
 
 export const isFaultMode = (value: unknown): value is FaultMode =>
   typeof value === 'string' && (FAULT_MODES as readonly string[]).includes(value);
@@ -23,23 +23,21 @@ export interface PaymentSettings {
   /** PAYMENT_SWEEP_INTERVAL_MS: how often the orphan sweeper runs. Default 60000. */
   sweepIntervalMs: number;
   /**
-   * Test hooks (`POST /internal/fault`, PAYMENT_FAULT_MODE): on unless NODE_ENV=production, where
-   * the route does not exist and a fault mode other than `none` refuses to start.
+   * Test hooks (platform `testHooks`: `/internal/fault`, PAYMENT_FAULT_MODE): on unless
+   * NODE_ENV=production, where the route does not exist and a fault mode other than `none` refuses
+   * to start.
    */
   testHooks: boolean;
 }
 
-export const DEFAULT_PAYMENT_LIMIT_WON = 1_000_000;
-export const DEFAULT_FAULT_DELAY_MS = 5000;
+const DEFAULT_PAYMENT_LIMIT_WON = 1_000_000;
+const DEFAULT_FAULT_DELAY_MS = 5000;
 
 export function loadPaymentSettings(env: NodeJS.ProcessEnv = process.env): PaymentSettings {
-  const mode = env.PAYMENT_FAULT_MODE || 'none';
+  const hooks = testHooks(env);
+  const mode = hooks.value('PAYMENT_FAULT_MODE') ?? 'none';
   if (!isFaultMode(mode)) {
     throw new ConfigError(`PAYMENT_FAULT_MODE must be one of ${FAULT_MODES.join(', ')}, got "${mode}"`);
-  }
-  const testHooks = env.NODE_ENV !== 'production';
-  if (!testHooks && mode !== 'none') {
-    throw new ConfigError('PAYMENT_FAULT_MODE is a test hook and cannot be set with NODE_ENV=production');
   }
   return {
     limitWon: envInt(env, 'PAYMENT_LIMIT_WON', DEFAULT_PAYMENT_LIMIT_WON),
@@ -47,6 +45,6 @@ export function loadPaymentSettings(env: NodeJS.ProcessEnv = process.env): Payme
     faultDelayMs: envInt(env, 'PAYMENT_FAULT_DELAY_MS', DEFAULT_FAULT_DELAY_MS),
     orphanAfterMs: envInt(env, 'PAYMENT_ORPHAN_AFTER_MS', 300_000),
     sweepIntervalMs: envInt(env, 'PAYMENT_SWEEP_INTERVAL_MS', 60_000),
-    testHooks,
+    testHooks: hooks.enabled,
   };
 }

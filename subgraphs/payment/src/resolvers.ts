@@ -1,19 +1,7 @@
-import {
-  type Caller,
-  canSeePayment as canSeePaymentOf,
-  forbidden,
-  perRequest,
-  rowLoader,
-  unauthenticated,
-} from '@baemin/platform';
-import type { PaymentRow } from './db/schema.js';
+import { perRequest, requireCaller, rowLoader } from '@baemin/platform';
+import { assertCanSeePayment, canSeePayment } from './auth.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import type { PaymentService } from './PaymentService.js';
-
-/** The payment's customer and its store's owner may see it; nobody else (the platform's payment rule). */
-export function canSeePayment(caller: Caller | null, payment: PaymentRow): boolean {
-  return canSeePaymentOf(caller, payment);
-}
 
 export function paymentResolvers(payments: PaymentService): Resolvers {
   // `order { payment }` over a list of orders: one query per batch of orders, not one per order.
@@ -26,11 +14,10 @@ export function paymentResolvers(payments: PaymentService): Resolvers {
   return {
     Query: {
       payment: async (_parent, { orderId }, { caller }) => {
-        if (!caller) throw unauthenticated();
+        const known = requireCaller(caller);
         const payment = await payments.findByOrder(orderId);
         if (!payment) return null;
-        if (!canSeePayment(caller, payment))
-          throw forbidden('Only the customer and the store owner see a payment');
+        assertCanSeePayment(known, payment);
         return payment;
       },
     },

@@ -60,8 +60,8 @@ export async function start(overrides: PaymentStartOptions = {}): Promise<Runnin
         routes: internalRoutes({
           internalSecret: config.internalSecret,
           payments,
-          faults,
-          testHooks: settings.testHooks,
+          // Production never consults the injector (and has no /internal/fault).
+          faults: settings.testHooks ? faults : null,
         }),
       };
     },

@@ -12,7 +12,7 @@ import {
 } from '@baemin/platform';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, max } from 'drizzle-orm';
-import { assertCanManageStore } from './auth.js';
+import { assertCanManageStore, assertOwnsTicket } from './auth.js';
 import {
   LIMITS,
   type MenuItemFieldsRaw,
@@ -27,12 +27,10 @@ import { writeTicketTransition } from './ticketEvents.js';
 import { applyTicketEvent, TICKET_COMMAND_VERB, type TicketCommand } from './ticketStateMachine.js';
 
 /** Longest reject reason accepted, in characters. */
-export const MAX_REASON_LENGTH = 500;
+const MAX_REASON_LENGTH = 500;
 
 /** The owner-side actions on a ticket (pick-up and cancel come from the order saga instead). */
 export type OwnerTicketAction = 'accept' | 'reject' | 'startCooking' | 'markReady';
-
-type StoreTx = Tx<typeof schema>;
 
 /** A new store as given to createStore (GraphQL defaults applied or not). */
 export interface CreateStoreRaw extends StoreFieldsRaw {
@@ -63,7 +61,7 @@ export class StoreService {
     const row = await this.database.transaction(async (tx) => {
       const [ticket] = await tx.select().from(tickets).where(eq(tickets.orderId, orderId));
       if (!ticket) throw notFound('Ticket', orderId);
-      if (ticket.ownerId !== caller.id) throw forbidden('This ticket belongs to another owner’s store');
+      assertOwnsTicket(caller, ticket);
       const command: TicketCommand =
         action === 'reject' ? { type: 'reject', reason: cleanReason! } : { type: action };
       const transition = applyTicketEvent(ticket, command);
@@ -256,7 +254,7 @@ export class StoreService {
   private async changeStore(
     caller: Caller,
     storeId: string,
-    change: (tx: StoreTx, store: StoreRow) => Promise<void>,
+    change: (tx: Tx<typeof schema>, store: StoreRow) => Promise<void>,
   ): Promise<StoreRow> {
     const row = await this.database.transaction(async (tx) => {
       const [store] = await tx.select().from(stores).where(eq(stores.id, storeId));
@@ -277,7 +275,7 @@ export class StoreService {
 }
 
 /** A reject reason is shown to the customer: required, trimmed, at most {@link MAX_REASON_LENGTH} characters. */
-export function validateReason(reason: string | undefined): string {
+function validateReason(reason: string | undefined): string {
   const trimmed = (reason ?? '').trim();
   if (trimmed.length === 0) {
     throw domainError(ErrorCode.BAD_USER_INPUT, 'Give a reason for rejecting the order', { field: 'reason' });

@@ -1,12 +1,9 @@
-import { type Caller, forbidden, unauthenticated } from '@baemin/platform';
-import type { Context } from './context.js';
-import type { StoreRow } from './db/schema.js';
+import { type Caller, forbidden, requireRole } from '@baemin/platform';
+import type { StoreRow, TicketRow } from './db/schema.js';
 
 /** The calling owner; UNAUTHENTICATED for anonymous callers, FORBIDDEN for other roles. */
-export function requireOwner(ctx: Context): Caller {
-  if (!ctx.caller) throw unauthenticated();
-  if (ctx.caller.role !== 'owner') throw forbidden('Only store owners can do this');
-  return ctx.caller;
+export function requireOwner(caller: Caller | null): Caller {
+  return requireRole(caller, ['owner'], 'Only store owners can do this');
 }
 
 /**
@@ -14,18 +11,21 @@ export function requireOwner(ctx: Context): Caller {
  * past this; anonymous callers get UNAUTHENTICATED, everyone else FORBIDDEN. Which store is then
  * decided by {@link assertCanManageStore}.
  */
-export function requireCatalogManager(ctx: Context): Caller {
-  if (!ctx.caller) throw unauthenticated();
-  if (ctx.caller.role !== 'owner' && ctx.caller.role !== 'admin')
-    throw forbidden('Only store owners (or admins) can change stores and menus');
-  return ctx.caller;
+export function requireCatalogManager(caller: Caller | null): Caller {
+  return requireRole(caller, ['owner', 'admin'], 'Only store owners (or admins) can change stores and menus');
 }
 
-/** THE rule for changing one store's catalogue: its owner, or an admin. FORBIDDEN otherwise. */
-export function canManageStore(caller: Caller, store: Pick<StoreRow, 'ownerId'>): boolean {
+/** THE rule for changing one store's catalogue: its owner, or an admin. */
+function canManageStore(caller: Caller, store: Pick<StoreRow, 'ownerId'>): boolean {
   return caller.role === 'admin' || (caller.role === 'owner' && caller.id === store.ownerId);
 }
 
+/** FORBIDDEN unless {@link canManageStore}. */
 export function assertCanManageStore(caller: Caller, store: Pick<StoreRow, 'ownerId'>): void {
   if (!canManageStore(caller, store)) throw forbidden('This store belongs to another owner');
+}
+
+/** A ticket is its store's owner's alone (to read and to move); FORBIDDEN for other owners. */
+export function assertOwnsTicket(owner: Caller, ticket: Pick<TicketRow, 'ownerId'>): void {
+  if (ticket.ownerId !== owner.id) throw forbidden('This ticket belongs to another owner’s store');
 }

@@ -36,7 +36,6 @@ export function eventHandlers({ outbox }: StoreHandlerDeps): EventHandlers<Schem
     envelope: EventEnvelope<OrderStatusPayload>,
     ticket: TicketRow | null,
     stimulus: TicketSagaEvent,
-    items: string | null = null,
   ) => {
     const transition = applyTicketEvent(ticket, stimulus);
     // Saga events are never refused, only ignored when stale.
@@ -47,7 +46,6 @@ export function eventHandlers({ outbox }: StoreHandlerDeps): EventHandlers<Schem
       storeId: p.storeId,
       ownerId: p.ownerId,
       customerId: p.customerId,
-      items,
     };
     await writeTicketTransition(tx, outbox, ticket, created, transition, envelope.id);
   };
@@ -57,13 +55,7 @@ export function eventHandlers({ outbox }: StoreHandlerDeps): EventHandlers<Schem
   return {
     [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderPlacedPayload>) => {
       const p = envelope.payload;
-      await apply(
-        tx,
-        envelope,
-        await find(tx, p.orderId),
-        { type: 'OrderPlaced' },
-        JSON.stringify(p.items ?? []),
-      );
+      await apply(tx, envelope, await find(tx, p.orderId), { type: 'OrderPlaced' });
     },
 
     [OrderEvents.OrderCancelRequested]: async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {

@@ -1,7 +1,6 @@
 import {
   afterKey,
   type Database,
-  forbidden,
   groupLoader,
   isWithinOpeningHours,
   notFound,
@@ -13,7 +12,7 @@ import {
   toConnection,
 } from '@baemin/platform';
 import { type AnyColumn, and, asc, desc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { requireCatalogManager, requireOwner } from './auth.js';
+import { assertOwnsTicket, requireCatalogManager, requireOwner } from './auth.js';
 import type * as schema from './db/schema.js';
 import { menuItems, stores, tickets } from './db/schema.js';
 import type { Resolvers } from './generated/resolvers-types.js';
@@ -73,7 +72,7 @@ export function createResolvers(
       store: (_, { id }) => storeById(id),
       menuItem: (_, { id }) => menuItemById(id),
       myStores: async (_, __, ctx) => {
-        const caller = requireOwner(ctx);
+        const caller = requireOwner(ctx.caller);
         return await db
           .select()
           .from(stores)
@@ -81,7 +80,7 @@ export function createResolvers(
           .orderBy(asc(stores.sortOrder), asc(stores.id));
       },
       myTickets: async (_, { status }, ctx) => {
-        const caller = requireOwner(ctx);
+        const caller = requireOwner(ctx.caller);
         const mine = eq(tickets.ownerId, caller.id);
         return await db
           .select()
@@ -110,7 +109,7 @@ export function createResolvers(
         return toConnection(rows, page.first, (r) => [r.sortOrder, r.id]);
       },
       myTicketConnection: async (_, args, ctx) => {
-        const caller = requireOwner(ctx);
+        const caller = requireOwner(ctx.caller);
         const page = pageRequest(args, 2);
         const order: SortColumn[] = [
           { column: tickets.createdAt, direction: 'desc' },
@@ -131,35 +130,37 @@ export function createResolvers(
         return toConnection(rows, page.first, (r) => [r.createdAt, r.orderId]);
       },
       ticket: async (_, { orderId }, ctx) => {
-        const caller = requireOwner(ctx);
+        const caller = requireOwner(ctx.caller);
         const [row] = await db.select().from(tickets).where(eq(tickets.orderId, orderId));
         if (!row) throw notFound('Ticket', orderId);
-        if (row.ownerId !== caller.id) throw forbidden('This ticket belongs to another owner’s store');
+        assertOwnsTicket(caller, row);
         return row;
       },
     },
     Mutation: {
-      createStore: (_, { input }, ctx) => service.createStore(requireCatalogManager(ctx), input),
+      createStore: (_, { input }, ctx) => service.createStore(requireCatalogManager(ctx.caller), input),
       updateStore: (_, { storeId, input }, ctx) =>
-        service.updateStore(requireCatalogManager(ctx), storeId, input),
+        service.updateStore(requireCatalogManager(ctx.caller), storeId, input),
       addMenuItem: (_, { storeId, input }, ctx) =>
-        service.addMenuItem(requireCatalogManager(ctx), storeId, input),
+        service.addMenuItem(requireCatalogManager(ctx.caller), storeId, input),
       updateMenuItem: (_, { menuItemId, input }, ctx) =>
-        service.updateMenuItem(requireCatalogManager(ctx), menuItemId, input),
+        service.updateMenuItem(requireCatalogManager(ctx.caller), menuItemId, input),
       reorderMenu: (_, { storeId, menuItemIds }, ctx) =>
-        service.reorderMenu(requireCatalogManager(ctx), storeId, menuItemIds),
+        service.reorderMenu(requireCatalogManager(ctx.caller), storeId, menuItemIds),
       removeMenuItem: (_, { menuItemId }, ctx) =>
-        service.removeMenuItem(requireCatalogManager(ctx), menuItemId),
-      acceptOrder: (_, { orderId }, ctx) => service.transitionTicket(requireOwner(ctx), orderId, 'accept'),
+        service.removeMenuItem(requireCatalogManager(ctx.caller), menuItemId),
+      acceptOrder: (_, { orderId }, ctx) =>
+        service.transitionTicket(requireOwner(ctx.caller), orderId, 'accept'),
       rejectOrder: (_, { orderId, reason }, ctx) =>
-        service.transitionTicket(requireOwner(ctx), orderId, 'reject', reason),
+        service.transitionTicket(requireOwner(ctx.caller), orderId, 'reject', reason),
       startCooking: (_, { orderId }, ctx) =>
-        service.transitionTicket(requireOwner(ctx), orderId, 'startCooking'),
-      markReady: (_, { orderId }, ctx) => service.transitionTicket(requireOwner(ctx), orderId, 'markReady'),
+        service.transitionTicket(requireOwner(ctx.caller), orderId, 'startCooking'),
+      markReady: (_, { orderId }, ctx) =>
+        service.transitionTicket(requireOwner(ctx.caller), orderId, 'markReady'),
       setStoreOpen: (_, { storeId, open }, ctx) =>
-        service.setStoreOpen(requireCatalogManager(ctx), storeId, open),
+        service.setStoreOpen(requireCatalogManager(ctx.caller), storeId, open),
       setMenuItemAvailable: (_, { menuItemId, available }, ctx) =>
-        service.setMenuItemAvailable(requireCatalogManager(ctx), menuItemId, available),
+        service.setMenuItemAvailable(requireCatalogManager(ctx.caller), menuItemId, available),
     },
     Store: {
       __resolveReference: (ref, ctx) => loaders(ctx).store.load(ref.id),

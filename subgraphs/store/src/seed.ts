@@ -105,10 +105,8 @@ export const SEED_STORES: readonly SeedStore[] = [
   },
 ];
 
-type StoreDb = Tx<typeof schema>;
-
 /** The full snapshot of one store as published on store.events (event-carried state transfer). */
-export async function storeSnapshot(db: StoreDb, storeId: string): Promise<StoreUpsertedPayload | null> {
+async function storeSnapshot(db: Tx<typeof schema>, storeId: string): Promise<StoreUpsertedPayload | null> {
   const [store] = await db.select().from(stores).where(eq(stores.id, storeId));
   if (!store) return null;
   const menu = await db
@@ -139,7 +137,7 @@ export async function storeSnapshot(db: StoreDb, storeId: string): Promise<Store
 
 /** Writes a StoreUpserted snapshot of the store's current state into the outbox, within `tx`. */
 export async function publishStoreSnapshot(
-  tx: StoreDb,
+  tx: Tx<typeof schema>,
   outbox: Pick<Outbox, 'add'>,
   storeId: string,
   causationId: string | null = null,

@@ -5,14 +5,12 @@ import { type TicketRow, tickets } from './db/schema.js';
 import { ticketPayload } from './ticketPayload.js';
 import type { TicketTransition } from './ticketStateMachine.js';
 
-/** Who a new ticket belongs to (from the order saga's event) and the order lines it shows. */
+/** Who a new ticket belongs to (from the order saga's event). */
 export interface NewTicket {
   orderId: string;
   storeId: string;
   ownerId: string;
   customerId: string;
-  /** JSON of the order lines; null for tombstones. */
-  items: string | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import { inbox } from '../db/tables.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
 import { withLogContext } from '../telemetry/logContext.js';
+import { testHooks } from '../testHooks.js';
 import { metrics, secondsSince } from '../telemetry/metrics.js';
 import { consumeTraced } from '../telemetry/traceBus.js';
 import type { Outbox } from './Outbox.js';
@@ -45,16 +46,16 @@ export interface EventConsumerOptions<S extends Record<string, unknown>> {
  * the handler's effect, so a redelivered event changes nothing. The bus commits the offset only
  * after this returns.
  *
- * Fault injection (tests only): with env FAULT_KILL_AFTER_HANDLE=<event type>, the process kills
- * itself with SIGKILL right after committing the transaction of a newly handled event of that type
- * (effect + inbox row committed, outbox not yet woken, offset not yet committed): the crash window
- * that at-least-once delivery plus the inbox must absorb. Unset (the default), nothing happens.
+ * Fault injection (a test hook, see testHooks): with FAULT_KILL_AFTER_HANDLE=<event type>, the
+ * process kills itself with SIGKILL right after committing the transaction of a newly handled event
+ * of that type (effect + inbox row committed, outbox not yet woken, offset not yet committed): the
+ * crash window that at-least-once delivery plus the inbox must absorb. Never in production.
  */
 export async function startEventConsumer<S extends Record<string, unknown>>(
   options: EventConsumerOptions<S>,
 ): Promise<ConsumerHandle> {
   const { bus, database, group, handlers } = options;
-  const killAfter = process.env.FAULT_KILL_AFTER_HANDLE || null;
+  const killAfter = testHooks().value('FAULT_KILL_AFTER_HANDLE') ?? null;
   if (killAfter) logger.warn('fault injection armed: SIGKILL after handling', { group, type: killAfter });
   return bus.subscribe({
     group,

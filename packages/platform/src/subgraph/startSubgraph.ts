@@ -32,6 +32,7 @@ import { graphqlMetricsPlugin } from '../telemetry/graphqlMetricsPlugin.js';
 import { metrics, metricsRoute } from '../telemetry/metrics.js';
 import { metricsPortFromEnv, startMetricsServer, startTelemetry } from '../telemetry/startTelemetry.js';
 import { stopTracing } from '../telemetry/tracing.js';
+import { testHooks } from '../testHooks.js';
 
 /** What every subgraph's resolvers get in their context. */
 export interface SubgraphContext extends BaseContext {
@@ -63,7 +64,7 @@ export interface SubgraphParts<S extends Record<string, unknown>, C extends Subg
   /** Extends the base context per request. */
   context?: (base: SubgraphContext, req: IncomingMessage) => C | Promise<C>;
   consumers?: ConsumerSpec<S>[];
-  /** Internal routes (service-to-service), e.g. `/internal/payments/capture`. */
+  /** Internal routes (`/internal/*`, each built with `internalRoute`), e.g. `/internal/payments/capture`. */
   routes?: Record<string, RouteHandler>;
   readiness?: ReadinessCheck[];
   /** Extra fields for the `/health` and `/ready` bodies, after the platform's (liveness stays 200 whatever they say). */
@@ -105,6 +106,8 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
   options: StartSubgraphOptions<S, C>,
 ): Promise<RunningSubgraph<S>> {
   const { config } = options;
+  // Refuses a production start with a test hook armed, before anything is opened.
+  testHooks();
   logger.setService(config.name);
   await startTelemetry(config.name);
   const metricsPort = metricsPortFromEnv();

@@ -65,8 +65,6 @@ export const tickets = sqliteTable(
     reason: text('reason'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
-    /** JSON array of the order lines (OrderLine[]), as received with OrderPlaced; null for tombstones. */
-    items: text('items'),
   },
   (t) => [index('tickets_owner_created').on(t.ownerId, t.createdAt), index('tickets_store').on(t.storeId)],
 );
