@@ -16,15 +16,21 @@
  * exactly the same files as from `<workspace>/src/x.ts`, so nothing is copied and `npm start`
  * (tsx on the sources) runs the same code.
  *
- * Our own code (`@baemin/platform` and relative imports) is bundled in; every npm package stays
- * an `import` of node_modules (installed with `npm ci --omit=dev` in the image), so native modules
- * (better-sqlite3) and CommonJS interop behave exactly as under tsx.
+ * Our own code and the npm packages it imports are bundled into one file per process: resolving
+ * and reading 500–1,100 module files in every process was most of a service's start-up (and a
+ * module graph per process of memory). Stay `import`s of node_modules (installed with
+ * `npm ci --omit=dev` in the image), see {@link EXTERNAL_PACKAGES}: native modules
+ * (better-sqlite3), packages that load files of their own at run time (pino's worker transports),
+ * and what the embedded default never loads (kafkajs, pg, the OpenTelemetry SDK): our code
+ * imports those with `import()` only when configured, and code splitting keeps each such
+ * `import()` of our own modules a separate chunk (`<name>-<hash>.js` beside the entry), so their
+ * packages are not loaded at start-up either.
  *
  * Hook for the web app: when a `web/` workspace with a `build` script exists, its build runs too
  * (its output, `web/dist`, is then copied into the image by the Dockerfile).
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { build, type Plugin } from 'esbuild';
@@ -47,13 +53,21 @@ export const BUILD_ENTRIES: Record<string, string> = {
   'scripts/healthcheck.ts': 'dist/healthcheck.js',
 };
 
-/** Bare imports stay external, except our own workspaces (`@baemin/*`), which are TypeScript. */
+/**
+ * Packages left to node_modules (see the file comment); everything else is bundled.
+ * `@opentelemetry/api` stays external so the gateway, our code and the tracing SDK we load on
+ * demand share one copy of its global tracer and context registry.
+ */
+export const EXTERNAL_PACKAGES =
+  /^(better-sqlite3|pino|pino-pretty|thread-stream|kafkajs|pg|pg-[a-z-]+|@opentelemetry\/api)(\/|$)/;
+
 const externalPackages: Plugin = {
   name: 'external-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@baemin/')) return undefined;
-      return { path: args.path, external: true };
+      if (args.path.startsWith('node:') || EXTERNAL_PACKAGES.test(args.path))
+        return { path: args.path, external: true };
+      return undefined;
     });
   },
 };
@@ -103,26 +117,47 @@ export function serviceBundlesStale(): boolean {
   return SERVICE_SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
 }
 
+/** Chunks of a split bundle (`<name>-<HASH>.js` and its map), as esbuild names them. */
+const CHUNK_FILE = /-[A-Z0-9]{8}\.js(\.map)?$/;
+
 /**
- * Builds the six service bundles when one is missing or stale (about a second with esbuild), so
+ * Builds the six service bundles when one is missing or stale (a second or two with esbuild), so
  * `npm start` runs plain JavaScript: no TypeScript loader compiling every module in six processes
- * at each start. Returns true when it built.
+ * at each start. Every entry bundled into a service's folder is rebuilt (the dashboard's rebuild
+ * tool shares it), after removing the folder's old chunks, so chunk files do not pile up.
+ * Returns true when it built.
  */
 export async function ensureServiceBundles({ force = false } = {}): Promise<boolean> {
   if (!force && !serviceBundlesStale()) return false;
-  await Promise.all(Object.entries(SERVICE_ENTRIES).map(([entry, out]) => buildEntry(entry, out)));
+  const dirs = new Set(Object.values(SERVICE_ENTRIES).map((o) => dirname(o)));
+  for (const dir of dirs) {
+    if (!existsSync(join(ROOT, dir))) continue;
+    for (const file of readdirSync(join(ROOT, dir)))
+      if (CHUNK_FILE.test(file)) rmSync(join(ROOT, dir, file), { force: true });
+  }
+  const entries = Object.entries(BUILD_ENTRIES).filter(([, out]) => dirs.has(dirname(out)));
+  await Promise.all(entries.map(([entry, out]) => buildEntry(entry, out)));
   return true;
 }
 
 async function buildEntry(entry: string, out: string): Promise<void> {
   await build({
     absWorkingDir: ROOT,
-    entryPoints: [entry],
-    outfile: out,
+    entryPoints: { [basename(out, '.js')]: entry },
+    outdir: dirname(out),
+    // Our own `import()`s (KafkaEventBus, the PostgreSQL driver) become chunks loaded on demand.
+    splitting: true,
+    // Beside the entry, so `new URL(…, import.meta.url)` means the same in every chunk.
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // Bundled CommonJS packages call require() (for Node built-ins, or a package kept external):
+    // an ES module has none, so give the bundle one.
+    banner: {
+      js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+    },
     sourcemap: true,
     // Stack traces point at the TypeScript sources (node --enable-source-maps, set in the image).
     sourcesContent: false,
