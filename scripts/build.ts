@@ -29,7 +29,16 @@
  * Hook for the web app: when a `web/` workspace with a `build` script exists, its build runs too
  * (its output, `web/dist`, is then copied into the image by the Dockerfile).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -80,16 +89,34 @@ export const SERVICE_ENTRIES: Record<string, string> = {
   'router/src/index.ts': 'router/dist/index.js',
 };
 
+/**
+ * How a service process runs: `bundle` is plain `node` on its esbuild bundle (what the image and
+ * `npm start` run), `tsx` is `node --import tsx` on the TypeScript source (slower to start and
+ * larger: the loader compiles every module in each process; for debugging).
+ */
+export type ServiceRuntime = 'bundle' | 'tsx';
+
+/**
+ * Arguments to `node` that run the service whose entry source is `source` (e.g.
+ * `subgraphs/order/src/index.ts`), from the repository root. Bundles run with source maps on, so
+ * stack traces name the TypeScript sources.
+ */
+export function serviceNodeArgs(source: string, runtime: ServiceRuntime): string[] {
+  if (runtime === 'tsx') return ['--import', 'tsx', source];
+  const bundle = SERVICE_ENTRIES[source];
+  if (!bundle)
+    throw new Error(`${source} is not a service entry (${Object.keys(SERVICE_ENTRIES).join(', ')})`);
+  return ['--enable-source-maps', bundle];
+}
+
+/**
+ * Builds every entry of {@link BUILD_ENTRIES}. Bundles are replaced in place, never removed
+ * first: processes may be starting from them meanwhile (the e2e suite runs while the build test
+ * rebuilds), see {@link buildEntries}.
+ */
 export async function buildAll(): Promise<string[]> {
-  const outputs: string[] = [];
-  for (const dir of new Set(Object.values(BUILD_ENTRIES).map((o) => dirname(o)))) {
-    rmSync(join(ROOT, dir), { recursive: true, force: true });
-  }
-  for (const [entry, out] of Object.entries(BUILD_ENTRIES)) {
-    await buildEntry(entry, out);
-    outputs.push(out);
-  }
-  return outputs;
+  await buildEntries(Object.entries(BUILD_ENTRIES));
+  return Object.values(BUILD_ENTRIES);
 }
 
 /** Sources every service bundle is built from (anything newer makes the bundles stale). */
@@ -124,24 +151,35 @@ const CHUNK_FILE = /-[A-Z0-9]{8}\.js(\.map)?$/;
  * Builds the six service bundles when one is missing or stale (a second or two with esbuild), so
  * `npm start` runs plain JavaScript: no TypeScript loader compiling every module in six processes
  * at each start. Every entry bundled into a service's folder is rebuilt (the dashboard's rebuild
- * tool shares it), after removing the folder's old chunks, so chunk files do not pile up.
- * Returns true when it built.
+ * tool shares it). Returns true when it built.
  */
 export async function ensureServiceBundles({ force = false } = {}): Promise<boolean> {
   if (!force && !serviceBundlesStale()) return false;
   const dirs = new Set(Object.values(SERVICE_ENTRIES).map((o) => dirname(o)));
-  for (const dir of dirs) {
-    if (!existsSync(join(ROOT, dir))) continue;
-    for (const file of readdirSync(join(ROOT, dir)))
-      if (CHUNK_FILE.test(file)) rmSync(join(ROOT, dir, file), { force: true });
-  }
-  const entries = Object.entries(BUILD_ENTRIES).filter(([, out]) => dirs.has(dirname(out)));
-  await Promise.all(entries.map(([entry, out]) => buildEntry(entry, out)));
+  await buildEntries(Object.entries(BUILD_ENTRIES).filter(([, out]) => dirs.has(dirname(out))));
   return true;
 }
 
-async function buildEntry(entry: string, out: string): Promise<void> {
-  await build({
+/**
+ * Builds the entries, then removes the chunks no entry of their folders refers to any more. Every
+ * file is written to a temporary name and renamed, chunks before their entry, so a process
+ * starting meanwhile loads either the old bundle with its chunks or the new one, never half a
+ * file (the same sources give the same chunk names: rebuilding unchanged code removes nothing).
+ */
+async function buildEntries(entries: [string, string][]): Promise<void> {
+  const written = (await Promise.all(entries.map(([entry, out]) => buildEntry(entry, out)))).flat();
+  const keep = new Set(written);
+  for (const dir of new Set(entries.map(([, out]) => join(ROOT, dirname(out))))) {
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      if (CHUNK_FILE.test(file) && !keep.has(path)) rmSync(path, { force: true });
+    }
+  }
+}
+
+/** Bundles one entry; resolves to the absolute paths it wrote. */
+async function buildEntry(entry: string, out: string): Promise<string[]> {
+  const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { [basename(out, '.js')]: entry },
     outdir: dirname(out),
@@ -163,7 +201,20 @@ async function buildEntry(entry: string, out: string): Promise<void> {
     sourcesContent: false,
     logLevel: 'warning',
     plugins: [externalPackages],
+    write: false,
   });
+  const entryFile = join(ROOT, out);
+  // Maps and chunks first, the entry last: it is what makes a process load the new files.
+  const files = [...result.outputFiles].sort(
+    (a, b) => Number(a.path.startsWith(entryFile)) - Number(b.path.startsWith(entryFile)),
+  );
+  mkdirSync(join(ROOT, dirname(out)), { recursive: true });
+  for (const file of files) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+  return files.map((f) => f.path);
 }
 
 /** Builds `web/` when that workspace exists and has a build script (the image serves web/dist). */

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
-import { ensureServiceBundles, SERVICE_ENTRIES } from './build.js';
+import { ensureServiceBundles, type ServiceRuntime, serviceNodeArgs } from './build.js';
 import { ensureWebBuilt } from './buildWeb.js';
 import { loadServiceConfig } from '../packages/platform/src/config.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from './seed.js';
@@ -94,12 +94,7 @@ const PARENT_WATCH = `data:text/javascript,${encodeURIComponent(
   "const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.kill(process.pid, 'SIGTERM'); }, 1000).unref();",
 )}`;
 
-/**
- * How the services run: `bundle` (default) is plain `node` on the esbuild bundles of
- * scripts/build.ts (built by `npm start` when stale), `tsx` is `node --import tsx` on the sources
- * (START_RUNTIME=tsx; slower to start and larger: the loader compiles every module in each process).
- */
-export type ServiceRuntime = 'bundle' | 'tsx';
+export type { ServiceRuntime };
 
 /** The default system: five subgraphs and the router, each `node <bundle>` (or tsx on its source). */
 export function defaultServices(
@@ -113,10 +108,7 @@ export function defaultServices(
     return {
       name,
       port: ports[name] ?? envInt(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
-      args:
-        runtime === 'tsx'
-          ? ['--import', 'tsx', source]
-          : ['--enable-source-maps', SERVICE_ENTRIES[source] ?? source],
+      args: serviceNodeArgs(source, runtime),
     };
   });
 }
