@@ -8,7 +8,7 @@
  *   subgraphs/dashboard/src/rebuild.ts -> subgraphs/dashboard/dist/rebuild.js
  *   router/src/index.ts                -> router/dist/index.js
  *   scripts/main.ts, dlq.ts, token.ts,  -> dist/main.js, dist/dlq.js, dist/token.js,
- *   healthcheck.ts                        dist/healthcheck.js
+ *   healthcheck.ts, seed.ts               dist/healthcheck.js, dist/seed.js
  *
  * Why beside `src/`: the code finds its files at run time relative to its own module
  * (`new URL('..', import.meta.url)`: a subgraph's `schema.graphql` and `drizzle/` migrations, the
@@ -60,6 +60,7 @@ export const BUILD_ENTRIES: Record<string, string> = {
   'scripts/restore.ts': 'dist/restore.js',
   'scripts/token.ts': 'dist/token.js',
   'scripts/healthcheck.ts': 'dist/healthcheck.js',
+  'scripts/seed.ts': 'dist/seed.js',
 };
 
 /**
@@ -119,11 +120,18 @@ export async function buildAll(): Promise<string[]> {
   return Object.values(BUILD_ENTRIES);
 }
 
+/** The demo-data seeding `npm start` runs before the services (scripts/seed.ts), compiled. */
+export const SEED_BUNDLE = 'dist/seed.js';
+
+/** What `npm start` loads: the six services and the seeding. */
+const STARTUP_BUNDLES = [...Object.values(SERVICE_ENTRIES), SEED_BUNDLE];
+
 /** Sources every service bundle is built from (anything newer makes the bundles stale). */
 const SERVICE_SOURCES = [
   'packages/platform/src',
   'router/src',
   ...SUBGRAPHS.map((s) => `subgraphs/${s}/src`),
+  'scripts',
   'package-lock.json',
 ];
 
@@ -136,9 +144,9 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** True when a service bundle is missing or older than any of its sources. */
+/** True when a bundle `npm start` runs is missing or older than any of its sources. */
 export function serviceBundlesStale(): boolean {
-  const bundles = Object.values(SERVICE_ENTRIES).map((o) => join(ROOT, o));
+  const bundles = STARTUP_BUNDLES.map((o) => join(ROOT, o));
   if (!bundles.every(existsSync)) return true;
   const built = Math.min(...bundles.map((b) => statSync(b).mtimeMs));
   return SERVICE_SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
@@ -148,14 +156,14 @@ export function serviceBundlesStale(): boolean {
 const CHUNK_FILE = /-[A-Z0-9]{8}\.js(\.map)?$/;
 
 /**
- * Builds the six service bundles when one is missing or stale (a second or two with esbuild), so
- * `npm start` runs plain JavaScript: no TypeScript loader compiling every module in six processes
- * at each start. Every entry bundled into a service's folder is rebuilt (the dashboard's rebuild
- * tool shares it). Returns true when it built.
+ * Builds the six service bundles and the seeding when one is missing or stale (a few seconds with
+ * esbuild), so `npm start` runs plain JavaScript: no TypeScript loader compiling every module in
+ * six processes at each start. Every entry bundled into one of their folders is rebuilt (the
+ * dashboard's rebuild tool and the tools in dist/ share them). Returns true when it built.
  */
 export async function ensureServiceBundles({ force = false } = {}): Promise<boolean> {
   if (!force && !serviceBundlesStale()) return false;
-  const dirs = new Set(Object.values(SERVICE_ENTRIES).map((o) => dirname(o)));
+  const dirs = new Set(STARTUP_BUNDLES.map((o) => dirname(o)));
   await buildEntries(Object.entries(BUILD_ENTRIES).filter(([, out]) => dirs.has(dirname(out))));
   return true;
 }
