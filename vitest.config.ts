@@ -10,8 +10,9 @@ const resolve = {
 
 /**
  * Two projects: `unit` (each package's test/*.test.ts: real SQLite, real HTTP, in-process) and
- * `e2e` (test/e2e/*.e2e.ts: the whole system as real processes). E2E files run one at a time:
- * each starts six processes, and the machine has two cores.
+ * `e2e` (test/e2e/*.e2e.ts: the whole system as real processes, started from the esbuild bundles
+ * production runs; E2E_RUNTIME=tsx for the sources). E2E files run one at a time: each starts six
+ * processes, and the machine has two cores.
  */
 export default defineConfig({
   test: {
@@ -41,7 +42,11 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          globalSetup: ['test/setup/kafkaGlobalSetup.ts', 'test/setup/webAppGlobalSetup.ts'],
+          globalSetup: [
+            'test/setup/kafkaGlobalSetup.ts',
+            'test/setup/webAppGlobalSetup.ts',
+            'test/setup/serviceBundlesGlobalSetup.ts',
+          ],
         },
       },
     ],

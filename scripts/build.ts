@@ -8,7 +8,7 @@
  *   subgraphs/dashboard/src/rebuild.ts -> subgraphs/dashboard/dist/rebuild.js
  *   router/src/index.ts                -> router/dist/index.js
  *   scripts/main.ts, dlq.ts, token.ts,  -> dist/main.js, dist/dlq.js, dist/token.js,
- *   healthcheck.ts                        dist/healthcheck.js
+ *   healthcheck.ts, seed.ts               dist/healthcheck.js, dist/seed.js
  *
  * Why beside `src/`: the code finds its files at run time relative to its own module
  * (`new URL('..', import.meta.url)`: a subgraph's `schema.graphql` and `drizzle/` migrations, the
@@ -16,15 +16,30 @@
  * exactly the same files as from `<workspace>/src/x.ts`, so nothing is copied and `npm start`
  * (tsx on the sources) runs the same code.
  *
- * Our own code (`@baemin/platform` and relative imports) is bundled in; every npm package stays
- * an `import` of node_modules (installed with `npm ci --omit=dev` in the image), so native modules
- * (better-sqlite3) and CommonJS interop behave exactly as under tsx.
+ * Our own code and the npm packages it imports are bundled into one file per process: resolving
+ * and reading 500–1,100 module files in every process was most of a service's start-up (and a
+ * module graph per process of memory). Stay `import`s of node_modules (installed with
+ * `npm ci --omit=dev` in the image), see {@link EXTERNAL_PACKAGES}: native modules
+ * (better-sqlite3), packages that load files of their own at run time (pino's worker transports),
+ * and what the embedded default never loads (kafkajs, pg, the OpenTelemetry SDK): our code
+ * imports those with `import()` only when configured, and code splitting keeps each such
+ * `import()` of our own modules a separate chunk (`<name>-<hash>.js` beside the entry), so their
+ * packages are not loaded at start-up either.
  *
  * Hook for the web app: when a `web/` workspace with a `build` script exists, its build runs too
  * (its output, `web/dist`, is then copied into the image by the Dockerfile).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { build, type Plugin } from 'esbuild';
@@ -45,15 +60,24 @@ export const BUILD_ENTRIES: Record<string, string> = {
   'scripts/restore.ts': 'dist/restore.js',
   'scripts/token.ts': 'dist/token.js',
   'scripts/healthcheck.ts': 'dist/healthcheck.js',
+  'scripts/seed.ts': 'dist/seed.js',
 };
 
-/** Bare imports stay external, except our own workspaces (`@baemin/*`), which are TypeScript. */
+/**
+ * Packages left to node_modules (see the file comment); everything else is bundled.
+ * `@opentelemetry/api` stays external so the gateway, our code and the tracing SDK we load on
+ * demand share one copy of its global tracer and context registry.
+ */
+export const EXTERNAL_PACKAGES =
+  /^(better-sqlite3|pino|pino-pretty|thread-stream|kafkajs|pg|pg-[a-z-]+|@opentelemetry\/api)(\/|$)/;
+
 const externalPackages: Plugin = {
   name: 'external-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@baemin/')) return undefined;
-      return { path: args.path, external: true };
+      if (args.path.startsWith('node:') || EXTERNAL_PACKAGES.test(args.path))
+        return { path: args.path, external: true };
+      return undefined;
     });
   },
 };
@@ -66,23 +90,48 @@ export const SERVICE_ENTRIES: Record<string, string> = {
   'router/src/index.ts': 'router/dist/index.js',
 };
 
-export async function buildAll(): Promise<string[]> {
-  const outputs: string[] = [];
-  for (const dir of new Set(Object.values(BUILD_ENTRIES).map((o) => dirname(o)))) {
-    rmSync(join(ROOT, dir), { recursive: true, force: true });
-  }
-  for (const [entry, out] of Object.entries(BUILD_ENTRIES)) {
-    await buildEntry(entry, out);
-    outputs.push(out);
-  }
-  return outputs;
+/**
+ * How a service process runs: `bundle` is plain `node` on its esbuild bundle (what the image and
+ * `npm start` run), `tsx` is `node --import tsx` on the TypeScript source (slower to start and
+ * larger: the loader compiles every module in each process; for debugging).
+ */
+export type ServiceRuntime = 'bundle' | 'tsx';
+
+/**
+ * Arguments to `node` that run the service whose entry source is `source` (e.g.
+ * `subgraphs/order/src/index.ts`), from the repository root. Bundles run with source maps on, so
+ * stack traces name the TypeScript sources.
+ */
+export function serviceNodeArgs(source: string, runtime: ServiceRuntime): string[] {
+  if (runtime === 'tsx') return ['--import', 'tsx', source];
+  const bundle = SERVICE_ENTRIES[source];
+  if (!bundle)
+    throw new Error(`${source} is not a service entry (${Object.keys(SERVICE_ENTRIES).join(', ')})`);
+  return ['--enable-source-maps', bundle];
 }
+
+/**
+ * Builds every entry of {@link BUILD_ENTRIES}. Bundles are replaced in place, never removed
+ * first: processes may be starting from them meanwhile (the e2e suite runs while the build test
+ * rebuilds), see {@link buildEntries}.
+ */
+export async function buildAll(): Promise<string[]> {
+  await buildEntries(Object.entries(BUILD_ENTRIES));
+  return Object.values(BUILD_ENTRIES);
+}
+
+/** The demo-data seeding `npm start` runs before the services (scripts/seed.ts), compiled. */
+export const SEED_BUNDLE = 'dist/seed.js';
+
+/** What `npm start` loads: the six services and the seeding. */
+const STARTUP_BUNDLES = [...Object.values(SERVICE_ENTRIES), SEED_BUNDLE];
 
 /** Sources every service bundle is built from (anything newer makes the bundles stale). */
 const SERVICE_SOURCES = [
   'packages/platform/src',
   'router/src',
   ...SUBGRAPHS.map((s) => `subgraphs/${s}/src`),
+  'scripts',
   'package-lock.json',
 ];
 
@@ -95,40 +144,85 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-/** True when a service bundle is missing or older than any of its sources. */
+/** True when a bundle `npm start` runs is missing or older than any of its sources. */
 export function serviceBundlesStale(): boolean {
-  const bundles = Object.values(SERVICE_ENTRIES).map((o) => join(ROOT, o));
+  const bundles = STARTUP_BUNDLES.map((o) => join(ROOT, o));
   if (!bundles.every(existsSync)) return true;
   const built = Math.min(...bundles.map((b) => statSync(b).mtimeMs));
   return SERVICE_SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
 }
 
+/** Chunks of a split bundle (`<name>-<HASH>.js` and its map), as esbuild names them. */
+const CHUNK_FILE = /-[A-Z0-9]{8}\.js(\.map)?$/;
+
 /**
- * Builds the six service bundles when one is missing or stale (about a second with esbuild), so
- * `npm start` runs plain JavaScript: no TypeScript loader compiling every module in six processes
- * at each start. Returns true when it built.
+ * Builds the six service bundles and the seeding when one is missing or stale (a few seconds with
+ * esbuild), so `npm start` runs plain JavaScript: no TypeScript loader compiling every module in
+ * six processes at each start. Every entry bundled into one of their folders is rebuilt (the
+ * dashboard's rebuild tool and the tools in dist/ share them). Returns true when it built.
  */
 export async function ensureServiceBundles({ force = false } = {}): Promise<boolean> {
   if (!force && !serviceBundlesStale()) return false;
-  await Promise.all(Object.entries(SERVICE_ENTRIES).map(([entry, out]) => buildEntry(entry, out)));
+  const dirs = new Set(STARTUP_BUNDLES.map((o) => dirname(o)));
+  await buildEntries(Object.entries(BUILD_ENTRIES).filter(([, out]) => dirs.has(dirname(out))));
   return true;
 }
 
-async function buildEntry(entry: string, out: string): Promise<void> {
-  await build({
+/**
+ * Builds the entries, then removes the chunks no entry of their folders refers to any more. Every
+ * file is written to a temporary name and renamed, chunks before their entry, so a process
+ * starting meanwhile loads either the old bundle with its chunks or the new one, never half a
+ * file (the same sources give the same chunk names: rebuilding unchanged code removes nothing).
+ */
+async function buildEntries(entries: [string, string][]): Promise<void> {
+  const written = (await Promise.all(entries.map(([entry, out]) => buildEntry(entry, out)))).flat();
+  const keep = new Set(written);
+  for (const dir of new Set(entries.map(([, out]) => join(ROOT, dirname(out))))) {
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      if (CHUNK_FILE.test(file) && !keep.has(path)) rmSync(path, { force: true });
+    }
+  }
+}
+
+/** Bundles one entry; resolves to the absolute paths it wrote. */
+async function buildEntry(entry: string, out: string): Promise<string[]> {
+  const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: [entry],
-    outfile: out,
+    entryPoints: { [basename(out, '.js')]: entry },
+    outdir: dirname(out),
+    // Our own `import()`s (KafkaEventBus, the PostgreSQL driver) become chunks loaded on demand.
+    splitting: true,
+    // Beside the entry, so `new URL(…, import.meta.url)` means the same in every chunk.
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // Bundled CommonJS packages call require() (for Node built-ins, or a package kept external):
+    // an ES module has none, so give the bundle one.
+    banner: {
+      js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+    },
     sourcemap: true,
     // Stack traces point at the TypeScript sources (node --enable-source-maps, set in the image).
     sourcesContent: false,
     logLevel: 'warning',
     plugins: [externalPackages],
+    write: false,
   });
+  const entryFile = join(ROOT, out);
+  // Maps and chunks first, the entry last: it is what makes a process load the new files.
+  const files = [...result.outputFiles].sort(
+    (a, b) => Number(a.path.startsWith(entryFile)) - Number(b.path.startsWith(entryFile)),
+  );
+  mkdirSync(join(ROOT, dirname(out)), { recursive: true });
+  for (const file of files) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+  return files.map((f) => f.path);
 }
 
 /** Builds `web/` when that workspace exists and has a build script (the image serves web/dist). */

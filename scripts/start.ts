@@ -13,12 +13,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_PORTS, envInt, type ServiceName, SUBGRAPHS } from '../packages/platform/src/config.js';
-import { ensureServiceBundles, SERVICE_ENTRIES } from './build.js';
+import { ensureServiceBundles, SEED_BUNDLE, type ServiceRuntime, serviceNodeArgs } from './build.js';
 import { ensureWebBuilt } from './buildWeb.js';
 import { loadServiceConfig } from '../packages/platform/src/config.js';
-import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from './seed.js';
 import { isMain, makeToken } from './token.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -94,12 +93,7 @@ const PARENT_WATCH = `data:text/javascript,${encodeURIComponent(
   "const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.kill(process.pid, 'SIGTERM'); }, 1000).unref();",
 )}`;
 
-/**
- * How the services run: `bundle` (default) is plain `node` on the esbuild bundles of
- * scripts/build.ts (built by `npm start` when stale), `tsx` is `node --import tsx` on the sources
- * (START_RUNTIME=tsx; slower to start and larger: the loader compiles every module in each process).
- */
-export type ServiceRuntime = 'bundle' | 'tsx';
+export type { ServiceRuntime };
 
 /** The default system: five subgraphs and the router, each `node <bundle>` (or tsx on its source). */
 export function defaultServices(
@@ -113,10 +107,7 @@ export function defaultServices(
     return {
       name,
       port: ports[name] ?? envInt(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
-      args:
-        runtime === 'tsx'
-          ? ['--import', 'tsx', source]
-          : ['--enable-source-maps', SERVICE_ENTRIES[source] ?? source],
+      args: serviceNodeArgs(source, runtime),
     };
   });
 }
@@ -297,7 +288,9 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
         const results = await Promise.all([...pending].map(async (p) => [p, await isReady(p.url)] as const));
         for (const [p, ok] of results) if (ok) pending.delete(p);
         if (pending.size === 0 || Date.now() >= deadline || stopped || options.signal?.aborted) break;
-        await new Promise((r) => setTimeout(r, 250));
+        // Short: every round is a few local requests, and each one the supervisor sleeps past a
+        // ready service is start-up time.
+        await new Promise((r) => setTimeout(r, 100));
       }
       return [...pending].map((p) => p.name);
     },
@@ -362,6 +355,17 @@ Ctrl-C stops everything.
 `;
 }
 
+/**
+ * The seeding (scripts/seed.ts), from its bundle unless START_RUNTIME=tsx: loading its module
+ * graph (drizzle, the store's schema…) through the TypeScript loader took the supervisor seconds
+ * before the first service started.
+ */
+async function loadSeed(runtime: ServiceRuntime): Promise<typeof import('./seed.js')> {
+  if (runtime === 'tsx') return import('./seed.js');
+  await ensureServiceBundles();
+  return (await import(pathToFileURL(resolve(ROOT, SEED_BUNDLE)).href)) as typeof import('./seed.js');
+}
+
 async function main(): Promise<void> {
   const abort = new AbortController();
   let system: RunningSystem | null = null;
@@ -388,8 +392,10 @@ async function main(): Promise<void> {
   }
   // Demo data is an explicit step (scripts/seed.ts), idempotent; never in production.
   const seeding = process.env.NODE_ENV !== 'production';
-  if (seeding) {
-    const inserted = await seed(
+  const runtime: ServiceRuntime = process.env.START_RUNTIME === 'tsx' ? 'tsx' : 'bundle';
+  const seeder = seeding ? await loadSeed(runtime) : null;
+  if (seeder) {
+    const inserted = await seeder.seed(
       resolve(process.env.DATA_DIR ?? 'data'),
       loadServiceConfig('store').databaseUrl,
     );
@@ -407,7 +413,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  if (seeding) {
+  if (seeder) {
+    const { replicatedStoreCount, SEEDED_STORE_IDS } = seeder;
     // Ready does not mean the order context has priced the demo menus yet: wait for that fact.
     const deadline = Date.now() + readyTimeoutMs;
     const orderUrl = loadServiceConfig('order').databaseUrl;
@@ -415,7 +422,7 @@ async function main(): Promise<void> {
       (await replicatedStoreCount(system.dataDir, SEEDED_STORE_IDS, orderUrl)) < SEEDED_STORE_IDS.length &&
       Date.now() < deadline
     )
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 100));
   }
   process.stdout.write(banner(system.services.router?.port ?? DEFAULT_PORTS.router));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeOrder, waitForTicket } from '../harness/flows.js';
-import { SUBGRAPH_NAMES, TestSystem, waitFor } from '../harness/TestSystem.js';
+import { SUBGRAPH_NAMES, serviceArgs, TestSystem, waitFor } from '../harness/TestSystem.js';
 
 /**
  * The event plumbing under the saga, with the real processes on the embedded log: a locked log
@@ -81,7 +81,7 @@ describe('event plumbing (embedded log, real processes)', () => {
         DATA_DIR: otherData,
         EVENTLOG_PATH: join(sys.dataDir, 'eventlog.db'),
       };
-      const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/store/src/index.ts'], {
+      const child = spawn(process.execPath, serviceArgs('store'), {
         cwd: ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@ import type { Role } from '../../packages/platform/src/auth/Caller.js';
 import { ServiceProxy } from './ServiceProxy.js';
 import { freePort } from '../../packages/platform/src/testing/freePort.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from '../../scripts/seed.js';
+import { type ServiceRuntime, serviceNodeArgs } from '../../scripts/build.js';
 import {
   createPgTestDatabase,
   type PgTestDatabase,
@@ -20,6 +21,19 @@ export const SUBGRAPH_NAMES = SUBGRAPHS;
 const ALL: ServiceName[] = [...SUBGRAPH_NAMES, 'router'];
 
 const ROOT = new URL('../..', import.meta.url).pathname;
+/**
+ * What the services run: their esbuild bundles, as production does (built before the e2e files by
+ * test/setup/serviceBundlesGlobalSetup.ts), or E2E_RUNTIME=tsx for the TypeScript sources.
+ */
+export const E2E_RUNTIME: ServiceRuntime = process.env.E2E_RUNTIME === 'tsx' ? 'tsx' : 'bundle';
+
+/** Arguments to `node` that start a service process the way the harness does (see {@link E2E_RUNTIME}). */
+export function serviceArgs(name: ServiceName): string[] {
+  return serviceNodeArgs(
+    name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`,
+    E2E_RUNTIME,
+  );
+}
 const JWT_SECRET = 'e2e-jwt-secret';
 const INTERNAL_SECRET = 'e2e-internal-secret';
 
@@ -255,8 +269,7 @@ export class TestSystem {
 
   /** `label`: the name its output is kept and printed under (default the service's). */
   private spawnProcess(name: ServiceName, env: Record<string, string>, label: string = name): ChildProcess {
-    const entry = name === 'router' ? 'router/src/index.ts' : `subgraphs/${name}/src/index.ts`;
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, serviceArgs(name), {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -452,7 +465,7 @@ export class TestSystem {
     env: Record<string, string> = {},
   ): Promise<{ url: string; close: () => Promise<void> }> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', `subgraphs/${name}/src/index.ts`], {
+    const child = spawn(process.execPath, serviceArgs(name), {
       cwd: ROOT,
       env: { ...this.env(name), PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

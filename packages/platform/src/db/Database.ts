@@ -6,10 +6,36 @@ import type { SQL } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { metrics, secondsSince } from '../telemetry/metrics.js';
-import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { logger } from '../logger.js';
+
+/**
+ * The PostgreSQL driver, loaded by {@link Database.open} only for a PostgreSQL store: the embedded
+ * default (SQLite) never pays for loading pg and drizzle's pg dialect at start-up.
+ */
+let postgres: {
+  pg: typeof pg;
+  drizzlePg: typeof import('drizzle-orm/node-postgres').drizzle;
+  migratePg: typeof import('drizzle-orm/node-postgres/migrator').migrate;
+} | null = null;
+
+async function loadPostgres(): Promise<NonNullable<typeof postgres>> {
+  if (!postgres) {
+    const [driver, dialect, migrator] = await Promise.all([
+      import('pg'),
+      import('drizzle-orm/node-postgres'),
+      import('drizzle-orm/node-postgres/migrator'),
+    ]);
+    postgres = { pg: driver.default, drizzlePg: dialect.drizzle, migratePg: migrator.migrate };
+  }
+  return postgres;
+}
+
+function loadedPostgres(): NonNullable<typeof postgres> {
+  if (!postgres) throw new Error('open a PostgreSQL store with Database.open, which loads its driver');
+  return postgres;
+}
 
 /** Which engine a {@link Database} runs on. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -91,6 +117,7 @@ export class Database<S extends Record<string, unknown>> {
     };
     this.url = options.url ?? null;
     if (options.url) {
+      const { pg, drizzlePg } = loadedPostgres();
       // int8 (COUNT(*), BIGSERIAL positions, BIGINT columns) as numbers, as SQLite returns them:
       // every value this project stores is far below 2^53. Process-wide, because drizzle passes
       // pg's global parsers with each query.
@@ -149,6 +176,7 @@ export class Database<S extends Record<string, unknown>> {
   static async open<S extends Record<string, unknown>>(
     options: OpenDatabaseOptions<S>,
   ): Promise<Database<S>> {
+    if (options.url) await loadPostgres();
     const database = new Database(options);
     if (database.dialect === 'postgres') {
       try {
@@ -162,6 +190,7 @@ export class Database<S extends Record<string, unknown>> {
   }
 
   private async migratePostgres(folder: string): Promise<void> {
+    const { drizzlePg, migratePg } = loadedPostgres();
     const client = await this.requirePool().connect();
     try {
       await client.query('SELECT pg_advisory_lock(hashtext($1))', ['baemin:migrate']);
@@ -302,7 +331,7 @@ export class Database<S extends Record<string, unknown>> {
     let stopped = false;
     let client: pg.Client | null = null;
     const connect = async (first: boolean): Promise<void> => {
-      const c = new pg.Client({ connectionString: url });
+      const c = new (loadedPostgres().pg.Client)({ connectionString: url });
       c.on('notification', (msg) => {
         if (msg.channel === channel) onNotify(msg.payload ?? '');
       });
