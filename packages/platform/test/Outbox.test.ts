@@ -125,15 +125,23 @@ describe('Outbox relay', () => {
           "INSERT INTO outbox (event_id, topic, key, type, envelope, created_at, published_at) VALUES ('old', 'things', 'k', 'T', '{}', '2000-01-01T00:00:00Z', '2000-01-01T00:00:00Z')",
         )
         .run();
+      // Counted in JS (a table row would be rolled back with the failing statement).
+      let cleanupAttempts = 0;
+      database.sqlite.function('cleanup_attempted', () => {
+        cleanupAttempts++;
+        return 0;
+      });
       database.sqlite.exec(
-        "CREATE TRIGGER fail_delete BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+        "CREATE TRIGGER fail_delete BEFORE DELETE ON outbox BEGIN SELECT cleanup_attempted(); SELECT RAISE(ABORT, 'disk I/O error'); END",
       );
       const box = new Outbox(database, bus, { producer: 'test', topic: 'things' });
       box.start();
       cleanups.unshift(() => box.stop());
       const e = await add(box, database, 'k', { n: 1 });
       await waitFor(() => bus.read('things').some((r) => r.envelope.id === e.id), 'relay after the cleanup');
-      await new Promise((r) => setTimeout(r, 100)); // let a rejection surface, if there is one
+      await waitFor(() => cleanupAttempts > 0, 'the cleanup to have failed');
+      // Node reports an unhandled rejection once the microtasks after it ran: one macrotask later.
+      await new Promise((r) => setImmediate(r));
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);
