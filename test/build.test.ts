@@ -134,7 +134,8 @@ describe('npm run build: compiled JavaScript for every process', () => {
         .status;
     expect(check(ports.store)).toBe(0);
     expect(check(await freePort())).toBe(1);
-  });
+    // Six processes start one after another, each given up to 60 s above: the test allows for them.
+  }, 180_000);
 
   it('runs the tools through the same entry point', () => {
     const tool = (args: string[]) =>
