@@ -39,6 +39,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.ts'],
+          // The test kit's waitFor default: six real processes on a shared machine need longer than
+          // the in-process unit tests' 10 s (and have a 120 s test timeout to spend it in).
+          env: { TEST_WAIT_TIMEOUT_MS: '30000' },
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

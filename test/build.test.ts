@@ -3,12 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signJwt } from '../packages/platform/src/auth/jwt.js';
 import { SUBGRAPHS } from '../packages/platform/src/config.js';
 import { BUILD_ENTRIES, buildAll } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
 import { seed } from '../scripts/seed.js';
-import { freePort } from '../packages/platform/src/testing/freePort.js';
+import { alice, bearerToken, freePort, waitFor } from '../packages/platform/src/testing/index.js';
 
 /**
  * `npm run build` and what the image runs: the compiled bundles started with plain `node` (no
@@ -19,15 +18,6 @@ import { freePort } from '../packages/platform/src/testing/freePort.js';
 const ROOT = new URL('..', import.meta.url).pathname;
 const JWT_SECRET = 'build-test-jwt-secret-of-at-least-32-bytes';
 const INTERNAL_SECRET = 'build-test-internal-secret-of-at-least-32-bytes';
-
-async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('npm run build: compiled JavaScript for every process', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'baemin-build-'));
@@ -104,13 +94,18 @@ describe('npm run build: compiled JavaScript for every process', () => {
     const router = `http://127.0.0.1:${ports.router}`;
     try {
       for (const s of SUBGRAPHS) {
-        await waitUntil(
-          async () => (await fetch(`http://127.0.0.1:${ports[s]}/ready`)).status === 200,
-          `compiled ${s}`,
-        );
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${ports[s]}/ready`)).status === 200, {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          what: `compiled ${s}`,
+        });
       }
       // The router is ready once its bundle loaded the supergraph and listens.
-      await waitUntil(async () => (await fetch(`${router}/ready`)).status === 200, 'the compiled router');
+      await waitFor(async () => (await fetch(`${router}/ready`)).status === 200, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: 'the compiled router',
+      });
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join('')}`);
     }
@@ -119,7 +114,7 @@ describe('npm run build: compiled JavaScript for every process', () => {
     for (const s of SUBGRAPHS) expect(existsSync(join(dataDir, `${s}.db`)), s).toBe(true);
 
     // Router (supergraph from schema/, found relative to router/dist) -> store (schema.graphql).
-    const token = signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 600);
+    const token = bearerToken(alice, JWT_SECRET, 600);
     const res = await fetch(`${router}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -139,7 +134,8 @@ describe('npm run build: compiled JavaScript for every process', () => {
         .status;
     expect(check(ports.store)).toBe(0);
     expect(check(await freePort())).toBe(1);
-  });
+    // Six processes start one after another, each given up to 60 s above: the test allows for them.
+  }, 180_000);
 
   it('runs the tools through the same entry point', () => {
     const tool = (args: string[]) =>

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AddressInfo, createServer as createNetServer, type Server } from 'node:net';
@@ -14,6 +14,7 @@ import { ALL_TOPICS } from '../packages/platform/src/events/catalog.js';
 import { BUILD_ENTRIES } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
 import { freePort } from '../packages/platform/src/testing/freePort.js';
+import { kustomize } from './harness/kustomize.js';
 
 /**
  * The deployment files (Dockerfile, docker-compose.yml, k8s/) checked against the code they run:
@@ -127,15 +128,7 @@ const requireCjs = createRequire(import.meta.url);
 
 // ---- rendering
 
-const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-if (!HAS_KUBECTL) console.warn('\n*** kubectl is not on PATH: the k8s overlays are NOT checked ***\n');
-
-// Not a silent skip: without kubectl the manifests go unchecked, so the run fails and says why.
-describe.runIf(!HAS_KUBECTL)('kubectl', () => {
-  it('is on PATH (the k8s overlays are rendered with `kubectl kustomize`; install kubectl)', () => {
-    expect.fail('kubectl is not on PATH: the k8s manifests cannot be rendered and checked');
-  });
-});
+// Every k8s check renders through kustomize(): without kubectl each one fails saying so (never skipped).
 
 /**
  * The router's peak RSS in bench/README.md's subscription table (rows whose target is the router),
@@ -199,10 +192,7 @@ const renders = new Map<string, K8sObject[]>();
 function render(overlay: string): K8sObject[] {
   let objects = renders.get(overlay);
   if (!objects) {
-    const yaml = execFileSync('kubectl', ['kustomize', `k8s/overlays/${overlay}`], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const yaml = kustomize(overlay);
     objects = parseAllDocuments(yaml).map((doc) => {
       if (doc.errors.length) throw doc.errors[0];
       return doc.toJS() as K8sObject;
@@ -269,7 +259,7 @@ function portNumber(c: Container, port: string | number | undefined): number | u
 }
 
 for (const overlay of OVERLAYS) {
-  describe.skipIf(!HAS_KUBECTL)(`k8s/overlays/${overlay.name}`, () => {
+  describe(`k8s/overlays/${overlay.name}`, () => {
     const objects = () => render(overlay.name);
     const configMap = () => {
       const maps = ofKind(objects(), 'ConfigMap').filter((m) => m.metadata.name.startsWith('baemin-config'));
@@ -742,7 +732,7 @@ for (const overlay of OVERLAYS) {
   });
 }
 
-describe.skipIf(!HAS_KUBECTL)('Kubernetes schema validation (validateK8s)', () => {
+describe('Kubernetes schema validation (validateK8s)', () => {
   it('can fail: wrong types, missing required fields, unknown kinds or API versions', () => {
     const router = structuredClone(find(render('dev'), 'Deployment', 'router'));
     expect(() => validateK8s(router)).not.toThrow();
@@ -905,7 +895,7 @@ function runNode(
   });
 }
 
-describe.skipIf(!HAS_KUBECTL)('k8s/overlays/dev-observability (components/observability)', () => {
+describe('k8s/overlays/dev-observability (components/observability)', () => {
   const objects = () => render('dev-observability');
   const METRICS_PORT = 9464;
 

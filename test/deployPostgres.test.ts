@@ -1,6 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { kustomize } from './harness/kustomize.js';
 
 /**
  * k8s/overlays/postgres rendered with `kubectl kustomize`: the write-side subgraphs run as
@@ -8,8 +8,6 @@ import { parseAllDocuments } from 'yaml';
  * SQLite service (dashboard) keeps its single-replica form with its volume.
  */
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 const ON_POSTGRES = ['order', 'payment', 'store', 'delivery'] as const;
 
 type K8sObject = {
@@ -20,13 +18,11 @@ type K8sObject = {
   spec?: any;
 };
 
-describe.skipIf(!HAS_KUBECTL)('k8s/overlays/postgres', () => {
+describe('k8s/overlays/postgres', () => {
   const objects = (() => {
     let cached: K8sObject[] | null = null;
     return () => {
-      cached ??= parseAllDocuments(
-        execFileSync('kubectl', ['kustomize', 'k8s/overlays/postgres'], { cwd: ROOT, encoding: 'utf8' }),
-      ).map((d) => d.toJS() as K8sObject);
+      cached ??= parseAllDocuments(kustomize('postgres')).map((d) => d.toJS() as K8sObject);
       return cached;
     };
   })();

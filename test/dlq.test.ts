@@ -23,18 +23,11 @@ import {
   runDlq,
 } from '../scripts/dlq.js';
 import { UsageError } from '../scripts/token.js';
+import { waitFor } from '../packages/platform/src/testing/waitFor.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'dlq-test-'));
 let n = 0;
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const orderEvent = (orderId: string, type = 'OrderCanceled') =>
   createEnvelope('order', { type, correlationId: orderId, payload: { orderId } });
@@ -77,7 +70,9 @@ describe('dlq tool on the embedded log', () => {
       { topic: 'order.events', key: 'order-7', envelope: poison },
       { topic: 'order.events', key: 'order-8', envelope: fine },
     ]);
-    await until(() => bus.read('order.events.dlq').length === 1 && delivered.length === 1, 'dead letter');
+    await waitFor(() => bus.read('order.events.dlq').length === 1 && delivered.length === 1, {
+      what: 'dead letter',
+    });
     const source = bus.read('order.events').find((r) => r.envelope.id === poison.id)!;
 
     // Either name of the topic works.
@@ -114,7 +109,7 @@ describe('dlq tool on the embedded log', () => {
     expect(result.replayed).toEqual([
       { eventId: poison.id, eventType: 'OrderCanceled', topic: 'order.events', key: 'order-7' },
     ]);
-    await until(() => delivered.length === 2, 'replayed delivery');
+    await waitFor(() => delivered.length === 2, { what: 'replayed delivery' });
     expect(delivered[1]).toMatchObject({ topic: 'order.events', key: 'order-7', envelope: poison });
     expect(delivered[1]!.headers['dlq-replayed-from']).toBe('order.events.dlq/0/0');
     // The dead letter stays (append-only log).
@@ -164,7 +159,7 @@ describe('dlq tool on the embedded log', () => {
       'same event already replayed',
       'undecodable message',
     ]);
-    await until(() => received.length === 2, 'replayed records');
+    await waitFor(() => received.length === 2, { what: 'replayed records' });
     expect(received.map((r) => [r.key, r.envelope.id])).toEqual(
       expect.arrayContaining([
         ['order-a', a.id],
@@ -175,7 +170,7 @@ describe('dlq tool on the embedded log', () => {
     // --event-id replays just that event.
     const one = await replayDeadLetters(bus, 'order.events.dlq', { eventId: b.id });
     expect(one.replayed.map((r) => r.eventId)).toEqual([b.id]);
-    await until(() => received.length === 3, 'single replay');
+    await waitFor(() => received.length === 3, { what: 'single replay' });
     expect(received[2]!.envelope).toEqual(b);
   });
 
@@ -197,7 +192,9 @@ describe('dlq tool on the embedded log', () => {
       }),
     );
     await ns.publish([{ topic: 'order.events', key: 'order-ns', envelope: e }]);
-    await until(() => bus.read('staging.order.events.dlq').length === 1, 'namespaced dead letter');
+    await waitFor(() => bus.read('staging.order.events.dlq').length === 1, {
+      what: 'namespaced dead letter',
+    });
     // Nothing outside the namespace.
     expect(bus.read('order.events.dlq')).toEqual([]);
 
@@ -210,7 +207,7 @@ describe('dlq tool on the embedded log', () => {
     });
     fail = false;
     await replayDeadLetters(ns, 'order.events');
-    await until(() => seen.length === 1, 'namespaced replay');
+    await waitFor(() => seen.length === 1, { what: 'namespaced replay' });
     expect(seen[0]).toMatchObject({ topic: 'order.events', key: 'order-ns', envelope: e });
     expect(bus.read('staging.order.events').filter((r) => r.envelope.id === e.id)).toHaveLength(2);
     expect(bus.read('order.events')).toEqual([]);

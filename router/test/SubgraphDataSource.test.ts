@@ -1,4 +1,4 @@
-import { signJwt } from '@baemin/platform';
+import { alice as aliceCaller, bearerToken, bob as bobCaller } from '@baemin/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRouter, start } from '../src/server.js';
 import {
@@ -38,8 +38,8 @@ const newGate = () => {
 
 let slow: TestSubgraph;
 let router: RunningRouter;
-const alice = signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET);
-const bob = signJwt({ sub: 'bob', role: 'customer' }, JWT_SECRET);
+const alice = bearerToken(aliceCaller, JWT_SECRET);
+const bob = bearerToken(bobCaller, JWT_SECRET);
 
 beforeAll(async () => {
   slow = await startTestSubgraph('slow', SDL, {

@@ -10,6 +10,7 @@ import {
   UntrustedCallerError,
   verifyCallerHeaders,
 } from '@baemin/platform';
+import { postGraphQL } from '@baemin/platform/testing';
 import { type DocumentNode, GraphQLError, parse } from 'graphql';
 
 export const JWT_SECRET = 'router-test-jwt-secret';
@@ -160,23 +161,12 @@ export interface GraphQLResult {
   };
 }
 
+/** The kit's client request, with the body kept apart (router tests assert on `body.data`). */
 export async function gql(
   url: string,
   query: string,
-  {
-    token,
-    headers = {},
-    variables,
-  }: { token?: string; headers?: Record<string, string>; variables?: object } = {},
+  options: { token?: string; headers?: Record<string, string>; variables?: object } = {},
 ): Promise<GraphQLResult> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResult['body'] };
+  const { status, headers, ...body } = await postGraphQL(url, query, options);
+  return { status, headers, body: body as GraphQLResult['body'] };
 }

@@ -3,7 +3,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../packages/platform/src/testing/waitFor.js';
+import { alice as aliceCaller, bearerToken, owner1, waitFor } from '@baemin/platform/testing';
 import { type RunningRouter, start } from '../src/server.js';
 import {
   composeTestSupergraph,
@@ -21,8 +21,8 @@ import {
 let orders: TestSubgraph;
 let stores: TestSubgraph;
 let router: RunningRouter;
-const alice = signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET);
-const owner = signJwt({ sub: 'owner-1', role: 'owner' }, JWT_SECRET);
+const alice = bearerToken(aliceCaller, JWT_SECRET);
+const owner = bearerToken(owner1, JWT_SECRET);
 
 beforeAll(async () => {
   orders = await startTestSubgraph('orders', ORDERS_SDL, ordersResolvers);

@@ -16,7 +16,7 @@ import {
   waitForRefund,
 } from '../harness/flows.js';
 import { storeLayouts, TestSystem, waitFor } from '../harness/TestSystem.js';
-import { waitForConsumersCaughtUp } from '../harness/topics.js';
+import { waitForConsumersCaughtUp, waitForSystemSettled } from '../harness/topics.js';
 import { transports } from '../harness/transports.js';
 
 // Every transport with SQLite stores; the PostgreSQL layouts (mixed: order and payment; all) on
@@ -167,7 +167,8 @@ describe.each(variants)('order lifecycle through the router on $name', (transpor
     );
     expect(late.data?.order.cancelable).toBe(false);
     expectCode(await attempt(sys, 'cancelOrder', order.id, 'customer', 'dave'), 'INVALID_TRANSITION');
-    await new Promise((r) => setTimeout(r, 300));
+    // Everything the refused cancel might have set off has been relayed and consumed by now.
+    await waitForSystemSettled(sys);
     expect(await ticketStatus(sys, DEMO.owner, order.id)).toBe('COOKING');
     expect((await paymentStatus(sys, 'dave', order.id))?.status).toBe('CAPTURED');
   });
@@ -221,7 +222,8 @@ describe.each(variants)('order lifecycle through the router on $name', (transpor
         outcomes.cooking++;
         expect(ticket).toBe('COOKING');
         expect(cook.data?.startCooking.status).toBe('COOKING');
-        await new Promise((r) => setTimeout(r, 200));
+        // No refund on its way: the cancel's events, if any, have all been handled.
+        await waitForSystemSettled(sys);
         expect((await paymentStatus(sys, 'erin', order.id))?.status).toBe('CAPTURED');
       }
       await waitForDashboard(sys, 'erin', order.id, (d) => d.status === final, `dashboard ${final}`);

@@ -3,11 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signCallerHeaders } from '../../packages/platform/src/auth/internalIdentity.js';
-import { signJwt } from '../../packages/platform/src/auth/jwt.js';
 import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.js';
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
 import { ServiceProxy } from './ServiceProxy.js';
-import { freePort } from '../../packages/platform/src/testing/freePort.js';
+import {
+  bearerToken,
+  freePort,
+  type GraphQLResponse,
+  postGraphQL,
+  waitFor,
+} from '../../packages/platform/src/testing/index.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from '../../scripts/seed.js';
 import { type ServiceRuntime, serviceNodeArgs } from '../../scripts/build.js';
 import {
@@ -15,7 +20,9 @@ import {
   type PgTestDatabase,
 } from '../../packages/platform/src/testing/pgTestDatabase.js';
 
-export type { ServiceName };
+export type { GraphQLResponse, ServiceName };
+/** The test kit's one waitFor, re-exported for the e2e suites that import the harness. */
+export { waitFor };
 /** The five subgraphs, as the platform lists them. */
 export const SUBGRAPH_NAMES = SUBGRAPHS;
 const ALL: ServiceName[] = [...SUBGRAPH_NAMES, 'router'];
@@ -36,11 +43,6 @@ export function serviceArgs(name: ServiceName): string[] {
 }
 const JWT_SECRET = 'e2e-jwt-secret';
 const INTERNAL_SECRET = 'e2e-internal-secret';
-
-export interface GraphQLResponse<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-}
 
 export interface TestSystemOptions {
   /** Kafka brokers; when set the system runs on Kafka, else on the embedded log. */
@@ -110,28 +112,6 @@ export interface RollOver {
   exitCode: number | null;
   /** What `onSignal` resolved to (false when it threw or was not given). */
   readyFailedBeforeExit: boolean;
-}
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<T> {
-  const start = Date.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v as T;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() - start > timeoutMs) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /**
@@ -517,7 +497,7 @@ export class TestSystem {
 
   /** A client JWT; `ttlSeconds` (default 3600) sets its `exp`. */
   token(role: Exclude<Role, 'service'>, sub: string, ttlSeconds = 3600): string {
-    return signJwt({ sub, role }, JWT_SECRET, ttlSeconds);
+    return bearerToken({ id: sub, role }, JWT_SECRET, ttlSeconds);
   }
 
   /** Sends a signal to a running service (SIGSTOP/SIGCONT freeze and thaw it: a dead peer that keeps its sockets). */
@@ -536,22 +516,13 @@ export class TestSystem {
   }
 
   /** POSTs an operation to the router (or `url`), returning the parsed body and status. */
-  async gql<T = Record<string, unknown>>(
+  gql<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},
     token?: string,
     url = this.routerUrl,
-  ): Promise<GraphQLResponse<T> & { status: number }> {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as GraphQLResponse<T>;
-    return { ...body, status: res.status };
+  ): Promise<GraphQLResponse<T>> {
+    return postGraphQL<T>(url, query, { token, variables });
   }
 
   /** Like gql, but throws on errors and returns data. */

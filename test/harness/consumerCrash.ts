@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { ORDER_OWN_FIELDS, ownerDoes, placeOrder, waitForOrderStatus, waitForTicket } from './flows.js';
 import { type TestSystem, waitFor } from './TestSystem.js';
 import { queryServiceDb, readSystemTopics } from './topics.js';
+import { waitSettled } from '../../packages/platform/src/testing/waitSettled.js';
 
 /**
  * The store is SIGKILLed (FAULT_KILL_AFTER_HANDLE, packages/platform/src/outbox/EventConsumer.ts)
@@ -75,7 +76,8 @@ export async function consumerKilledBetweenHandleAndCommit(sys: TestSystem, cust
       (r) => r.envelope.type === 'TicketCreated' && r.envelope.correlationId === order.id,
     );
   await waitFor(async () => (await ticketCreated()).length > 0, { what: 'TicketCreated published' });
-  await new Promise((r) => setTimeout(r, 1000));
+  // The store has consumed every redelivery and relayed what it wrote: one ticket event is final.
+  await waitSettled(sys.url('store'), { timeoutMs: 30_000 });
   const created = await ticketCreated();
   expect(created).toHaveLength(1);
   expect(created[0]!.envelope.causationId).toBe(placed.envelope.id);

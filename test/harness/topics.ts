@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import { Kafka, logLevel } from 'kafkajs';
 import { EmbeddedEventBus } from '../../packages/platform/src/bus/EmbeddedEventBus.js';
 import type { EventEnvelope } from '../../packages/platform/src/events/EventEnvelope.js';
-import type { TestSystem } from './TestSystem.js';
+import { waitFor } from '../../packages/platform/src/testing/waitFor.js';
+import { waitSettled } from '../../packages/platform/src/testing/waitSettled.js';
+import { SUBGRAPH_NAMES, type TestSystem } from './TestSystem.js';
 
 /** A record exactly as it is stored on the transport, read without the platform's adapter. */
 export interface RawRecord {
@@ -207,15 +209,30 @@ async function consumerLag(sys: TestSystem): Promise<{ where: string; committed:
  * test that says "nothing changed" knows the events it cares about were handled, not still queued.
  */
 export async function waitForConsumersCaughtUp(sys: TestSystem, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    const behind = (await consumerLag(sys)).filter((l) => l.committed < l.end);
-    if (behind.length === 0) return;
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(
-        `consumers still behind: ${behind.map((b) => `${b.where} ${b.committed}/${b.end}`).join(', ')}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let behind: Awaited<ReturnType<typeof consumerLag>> = [];
+  await waitFor(
+    async () => {
+      behind = (await consumerLag(sys)).filter((l) => l.committed < l.end);
+      return behind.length === 0;
+    },
+    { timeoutMs, intervalMs: 100, what: 'every consumer to catch up' },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}: ${behind.map((b) => `${b.where} ${b.committed}/${b.end}`).join(', ')}`);
+  });
+}
+
+/**
+ * Waits until nothing is in flight anywhere: every outbox relayed, then every consumer group caught
+ * up (committed offsets at the end of the log, read from the log itself on either transport), then
+ * the outboxes checked again for what those last records made the consumers write. A test that
+ * asserts "this did not change" or "exactly one" waits on this instead of sleeping.
+ */
+export async function waitForSystemSettled(sys: TestSystem, timeoutMs = 30_000): Promise<void> {
+  const outboxesDrained = () =>
+    Promise.all(
+      SUBGRAPH_NAMES.filter((n) => sys.isRunning(n)).map((n) => waitSettled(sys.url(n), { timeoutMs })),
+    );
+  await outboxesDrained();
+  await waitForConsumersCaughtUp(sys, timeoutMs);
+  await outboxesDrained();
 }

@@ -8,7 +8,7 @@ import { EmbeddedEventBus, GroupInUseError, GroupOwnedElsewhereError } from '../
 import type { ConsumerHandle, ConsumerStatus } from '../src/bus/EventBus.js';
 import { deadLetterCount, UnknownEntityError } from '../src/bus/deliverWithRetry.js';
 import { createEnvelope } from '../src/events/EventEnvelope.js';
-import { waitFor as waitForFact } from '../src/testing/waitFor.js';
+import { waitFor } from '../src/testing/waitFor.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 
@@ -29,9 +29,8 @@ function newBus(path: string, extra: Partial<ConstructorParameters<typeof Embedd
   return bus;
 }
 
-/** The platform's waitFor with this file's positional (probe, what, timeout 20 s) arguments. */
-const waitFor = <T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000) =>
-  waitForFact(probe, { what, timeoutMs });
+/** Longer than the kit's 10 s: these tests restart consumers and wait out leases. */
+const T = 20_000;
 
 const env = (key: string, i: number, type = 'TestEvent') =>
   createEnvelope('test', { type, correlationId: key, payload: { n: i } });
@@ -63,23 +62,29 @@ describe('embedded consumer: failures outside the handler', () => {
       },
     });
     handles.push(handle);
-    await waitFor(() => seen.length === 1, 'the first record in its handler');
+    await waitFor(() => seen.length === 1, { what: 'the first record in its handler', timeoutMs: T });
     // Another process takes the log's write lock for longer than the consumer's busy timeout, so the
     // offset commit (and the lease renewal) fail with SQLITE_BUSY.
     locker.exec('BEGIN EXCLUSIVE');
     release();
-    const failing = await waitFor(async () => {
-      const s = await handle.status();
-      return s.state === 'restarting' && s.restarts >= 2 ? s : null;
-    }, 'the consumer to report its restarts');
+    const failing = await waitFor(
+      async () => {
+        const s = await handle.status();
+        return s.state === 'restarting' && s.restarts >= 2 ? s : null;
+      },
+      { what: 'the consumer to report its restarts', timeoutMs: T },
+    );
     expect(failing.lastError).toMatch(/locked|busy/i);
     locker.exec('COMMIT');
     locker.close();
-    await waitFor(() => seen.includes(2), 'all records after the lock is released');
-    const healthy = await waitFor(async () => {
-      const s = await handle.status();
-      return s.state === 'running' && s.lag === 0 ? s : null;
-    }, 'running with no lag');
+    await waitFor(() => seen.includes(2), { what: 'all records after the lock is released', timeoutMs: T });
+    const healthy = await waitFor(
+      async () => {
+        const s = await handle.status();
+        return s.state === 'running' && s.lag === 0 ? s : null;
+      },
+      { what: 'running with no lag', timeoutMs: T },
+    );
     expect(healthy.lastError).toBeNull();
     // At least once: the record whose commit failed comes again (once per restart), then the rest in order.
     const firstOther = seen.indexOf(1);
@@ -110,17 +115,20 @@ describe('embedded consumer: failures outside the handler', () => {
       handler: async (r) => void seen.push((r.envelope.payload as { n: number }).n),
     });
     handles.push(handle);
-    await waitFor(() => seen.length === 2, 'the records around the poison row');
+    await waitFor(() => seen.length === 2, { what: 'the records around the poison row', timeoutMs: T });
     expect(seen).toEqual([0, 2]);
     const dlq = bus.read('p.dlq');
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.envelope.type).toBe('MalformedMessage');
     expect((dlq[0]!.envelope.payload as { raw: string }).raw).toBe('garbage');
     expect(dlq[0]!.headers['dlq-source-offset']).toBe('1');
-    const status = await waitFor(async () => {
-      const s = await handle.status();
-      return s.lag === 0 ? s : null;
-    }, 'lag 0');
+    const status = await waitFor(
+      async () => {
+        const s = await handle.status();
+        return s.lag === 0 ? s : null;
+      },
+      { what: 'lag 0', timeoutMs: T },
+    );
     expect(status).toMatchObject({ state: 'running', deadLettered: 1, restarts: 0 });
     expect(deadLetterCount('poison')).toBe(before + 1);
   });
@@ -148,7 +156,7 @@ describe('embedded consumer: retry classification', () => {
       },
     });
     handles.push(handle);
-    await waitFor(() => applied.length === 3, 'all three applied', 30_000);
+    await waitFor(() => applied.length === 3, { what: 'all three applied', timeoutMs: 30_000 });
     expect(applied).toEqual([0, 1, 2]);
     expect(attempts).toBeGreaterThan(5);
     expect(bus.read('tr.dlq')).toEqual([]);
@@ -180,7 +188,7 @@ describe('embedded consumer: retry classification', () => {
       },
     });
     handles.push(handle);
-    await waitFor(() => applied.length === 1, 'the record after the unknown one');
+    await waitFor(() => applied.length === 1, { what: 'the record after the unknown one', timeoutMs: T });
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
     expect(tries).toBeGreaterThan(2);
     const dlq = bus.read('ue.dlq');
@@ -212,16 +220,16 @@ describe('embedded consumer: leases', () => {
       },
     });
     handles.push(ha);
-    await waitFor(() => handledBy.size >= 2, 'a to reach the slow record');
+    await waitFor(() => handledBy.size >= 2, { what: 'a to reach the slow record', timeoutMs: T });
     const hb = await b.subscribe({
       group: 'lease',
       topics: ['l'],
       handler: async (r) => note('b', r.envelope.id),
     });
     handles.push(hb);
-    await waitFor(() => handledBy.size === 4, 'all four records', 20_000);
+    await waitFor(() => handledBy.size === 4, { what: 'all four records', timeoutMs: 20_000 });
     slow = false;
-    await waitFor(async () => (await ha.status()).lag === 0, 'lag 0');
+    await waitFor(async () => (await ha.status()).lag === 0, { what: 'lag 0', timeoutMs: T });
     for (const [, who] of handledBy) expect(who).toEqual(['a']);
     expect((await hb.status()).active).toBe(false);
   });
@@ -247,7 +255,7 @@ describe('embedded consumer: leases', () => {
       },
     });
     handles.push(handle);
-    await waitFor(() => seen.length === 1, 'the first record in flight');
+    await waitFor(() => seen.length === 1, { what: 'the first record in flight', timeoutMs: T });
     // Meanwhile (this member was paused, say) another member took the group and committed further.
     raw
       .prepare(
@@ -267,9 +275,9 @@ describe('embedded consumer: leases', () => {
     release();
     // The stale holder's commit of offset 1 is refused; once the other lease expires it takes over
     // from the other member's offset 2: record 1 is not delivered again, the offset never went back.
-    await waitFor(() => seen.includes(2), 'record 2 after the takeover', 20_000);
-    await waitFor(async () => (await handle.status()).lag === 0, 'lag 0');
-    await waitFor(() => offsets.at(-1) === 3, 'offset 3 sampled');
+    await waitFor(() => seen.includes(2), { what: 'record 2 after the takeover', timeoutMs: 20_000 });
+    await waitFor(async () => (await handle.status()).lag === 0, { what: 'lag 0', timeoutMs: T });
+    await waitFor(() => offsets.at(-1) === 3, { what: 'offset 3 sampled', timeoutMs: T });
     clearInterval(sample);
     expect(seen).toEqual([0, 2]);
     expect(offsets.every((o) => o >= 2)).toBe(true);
@@ -297,7 +305,7 @@ describe('embedded consumer: leases', () => {
       handler: async () => void seenAt.push(Date.now() - started),
     });
     handles.push(handle);
-    await waitFor(() => seenAt.length === 1, 'takeover after expiry');
+    await waitFor(() => seenAt.length === 1, { what: 'takeover after expiry', timeoutMs: T });
     expect(seenAt[0]).toBeGreaterThanOrEqual(1200);
     raw.close();
   });
@@ -339,13 +347,13 @@ describe('embedded log: group ownership and resets', () => {
     let seen = 0;
     const group = `g-${randomUUID()}`;
     const handle = await bus.subscribe({ group, topics: ['r'], handler: async () => void seen++ });
-    await waitFor(() => seen === 1, 'one record');
+    await waitFor(() => seen === 1, { what: 'one record', timeoutMs: T });
     await expect(bus.resetGroup(group, ['r'])).rejects.toBeInstanceOf(GroupInUseError);
     expect((await handle.status()).lag).toBe(0);
     await handle.stop();
     await bus.resetGroup(group, ['r']);
     const again = await bus.subscribe({ group, topics: ['r'], handler: async () => void seen++ });
     handles.push(again);
-    await waitFor(() => seen === 2, 'the replay after the reset');
+    await waitFor(() => seen === 2, { what: 'the replay after the reset', timeoutMs: T });
   });
 });

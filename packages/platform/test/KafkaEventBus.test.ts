@@ -13,6 +13,7 @@ import { KafkaEventBus } from '../src/bus/KafkaEventBus.js';
 import { partitionFor } from '../src/bus/partitionFor.js';
 import { createEnvelope, encodeEnvelope, envelopeHeaders } from '../src/events/EventEnvelope.js';
 import { freePort } from '../src/testing/freePort.js';
+import { waitFor } from '../src/testing/waitFor.js';
 
 /**
  * Against a real broker: the one test/setup/kafkaGlobalSetup.ts provides, else KAFKA_BROKERS (e.g.
@@ -25,14 +26,6 @@ const kafkaScript = fileURLToPath(new URL('../../../scripts/kafka.sh', import.me
 
 const uid = () => randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function event(orderId: string, type: string, payload: unknown) {
   return createEnvelope('test', { type, correlationId: orderId, payload });
@@ -92,7 +85,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       },
     });
     try {
-      await waitFor(() => seen.length === 1, 20_000, 'raw message');
+      await waitFor(() => seen.length === 1, { timeoutMs: 20_000, what: 'raw message' });
     } finally {
       await consumer.disconnect();
     }
@@ -110,7 +103,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
     await subscribe(topic, `g-${uid()}`, async (r) => {
       delivered.push(r);
     });
-    await waitFor(() => delivered.length === 1, 20_000, 'bus delivery');
+    await waitFor(() => delivered.length === 1, { timeoutMs: 20_000, what: 'bus delivery' });
     expect(delivered[0]).toMatchObject({
       topic,
       partition: partitionFor('order-1', 3),
@@ -165,15 +158,16 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
 
     const byKey = new Map<string, { seq: number; partition: number }[]>();
     let total = 0;
-    await subscribe(topic, `g-${uid()}`, async (r) => {
+    const handle = await subscribe(topic, `g-${uid()}`, async (r) => {
       if (Math.random() < 0.1) await sleep(1);
       const list = byKey.get(r.key!) ?? [];
       list.push({ seq: (r.envelope.payload as { seq: number }).seq, partition: r.partition });
       byKey.set(r.key!, list);
       total++;
     });
-    await waitFor(() => total >= 500, 30_000, '500 records');
-    await sleep(500);
+    await waitFor(() => total >= 500, { timeoutMs: 30_000, what: '500 records' });
+    // Caught up on every partition: nothing more is coming (a redelivery would show as total > 500).
+    await waitFor(async () => (await handle.status()).lag === 0, { timeoutMs: 30_000, what: 'lag 0' });
     expect(total).toBe(500);
     const partitionsUsed = new Set<number>();
     for (const key of keys) {
@@ -203,7 +197,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
     const h1 = await subscribe(topic, group, async (r) => {
       first.push((r.envelope.payload as { n: number }).n);
     });
-    await waitFor(() => first.length === 10, 20_000, 'first 10');
+    await waitFor(() => first.length === 10, { timeoutMs: 20_000, what: 'first 10' });
     await h1.stop();
 
     await publish(10, 5);
@@ -211,8 +205,9 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
     const h2 = await subscribe(topic, group, async (r) => {
       second.push((r.envelope.payload as { n: number }).n);
     });
-    await waitFor(() => second.length === 5, 20_000, 'next 5');
-    await sleep(1500);
+    await waitFor(() => second.length === 5, { timeoutMs: 20_000, what: 'next 5' });
+    // An old record replayed from a lost commit would precede the new one of its key: lag 0 = all came.
+    await waitFor(async () => (await h2.status()).lag === 0, { timeoutMs: 20_000, what: 'lag 0' });
     expect(second.sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14]);
     await h2.stop();
 
@@ -221,7 +216,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
     await subscribe(topic, group, async (r) => {
       third.push((r.envelope.payload as { n: number }).n);
     });
-    await waitFor(() => third.length === 15, 20_000, 'all 15 after reset');
+    await waitFor(() => third.length === 15, { timeoutMs: 20_000, what: 'all 15 after reset' });
     expect(third.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i));
   }, 60_000);
 
@@ -242,7 +237,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       await sleep(1500);
       done.push(numberOf(r));
     });
-    await waitFor(() => started, 20_000, 'slow handler to start');
+    await waitFor(() => started, { timeoutMs: 20_000, what: 'slow handler to start' });
     await h1.stop();
     expect(done).toEqual([1]);
 
@@ -252,15 +247,15 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       failures++;
       throw new Error('not yet');
     });
-    await waitFor(() => failures === 1, 20_000, 'first failure');
+    await waitFor(() => failures === 1, { timeoutMs: 20_000, what: 'first failure' });
     await h2.stop();
 
     const third: number[] = [];
-    await subscribe(topic, group, async (r) => {
+    const h3 = await subscribe(topic, group, async (r) => {
       third.push(numberOf(r));
     });
-    await waitFor(() => third.length === 1, 20_000, 'record 2 again');
-    await sleep(1500);
+    await waitFor(() => third.length === 1, { timeoutMs: 20_000, what: 'record 2 again' });
+    await waitFor(async () => (await h3.status()).lag === 0, { timeoutMs: 20_000, what: 'lag 0' });
     expect(third).toEqual([2]);
     expect(await bus.readTopic(`${topic}.dlq`, { timeoutMs: 5000 })).toEqual([]);
   }, 60_000);
@@ -279,7 +274,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       if (n === 2 && calls.filter((c) => c === 2).length === 1) throw new Error('transient');
       handled.push(n);
     });
-    await waitFor(() => handled.length === 3, 20_000, 'three handled');
+    await waitFor(() => handled.length === 3, { timeoutMs: 20_000, what: 'three handled' });
     expect(calls).toEqual([1, 2, 2, 3]);
     expect(handled).toEqual([1, 2, 3]);
     expect(await bus.readTopic(`${topic}.dlq`, { timeoutMs: 5000 })).toEqual([]);
@@ -317,15 +312,15 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
         },
       });
       try {
-        await waitFor(() => finished.length >= 1, 60_000, 'the slow handler to finish');
+        await waitFor(() => finished.length >= 1, { timeoutMs: 60_000, what: 'the slow handler to finish' });
         // Committed past the record by this member (a refused commit would leave it at -1).
         const committed = async () =>
           (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions[0]!.offset;
-        const deadline = Date.now() + 30_000;
-        while ((await committed()) !== '1') {
-          if (Date.now() > deadline) throw new Error(`offset not committed: ${await committed()}`);
-          await sleep(100);
-        }
+        await waitFor(async () => (await committed()) === '1', {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+          what: 'the offset committed past the slow record',
+        });
         // Still one member, in the generation it joined: nobody took the partition over.
         const groups = await admin.describeGroups([group]);
         expect(groups.groups[0]!.state).toBe('Stable');
@@ -374,7 +369,7 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
       },
       2,
     );
-    await waitFor(() => handled.length === 2, 20_000, 'later records');
+    await waitFor(() => handled.length === 2, { timeoutMs: 20_000, what: 'later records' });
     expect(handled).toEqual([2, 3]);
     expect(poisonCalls).toBe(2);
 
@@ -442,11 +437,12 @@ describe.skipIf(!brokersEnv)(
     }, 60_000);
 
     it('rejects a publish within seconds while the broker is down, then recovers (producer and consumer)', async () => {
-      bus = new KafkaEventBus({
+      const restarted = new KafkaEventBus({
         brokers: [`127.0.0.1:${env.KAFKA_PORT}`],
         clientId: 'restart-test',
         defaultPartitions: 2,
       });
+      bus = restarted;
       const topic = `bus-restart-${uid()}`;
       await bus.ensureTopics([{ name: topic }]);
       const received: number[] = [];
@@ -458,24 +454,26 @@ describe.skipIf(!brokersEnv)(
         },
       });
       await bus.publish([{ topic, key: 'a', envelope: event('a', 'N', { n: 1 }) }]);
-      await waitFor(() => received.length === 1, 20_000, 'first record');
+      await waitFor(() => received.length === 1, { timeoutMs: 20_000, what: 'first record' });
 
       await script('stop');
       const t0 = Date.now();
       await expect(bus.publish([{ topic, key: 'a', envelope: event('a', 'N', { n: 2 }) }])).rejects.toThrow();
       const rejectedAfter = Date.now() - t0;
       expect(rejectedAfter).toBeLessThan(10_000);
-      await sleep(1100); // past the health cache
-      expect(await bus.isHealthy()).toBe(false);
+      // Once its cache (1 s) has expired, health reports the broker gone.
+      await waitFor(async () => (await restarted.isHealthy()) === false, {
+        timeoutMs: 5000,
+        what: 'unhealthy',
+      });
       // The consumer lost its broker: reported (not active, restarting, with the error) until it rejoined.
-      let down = await handle.status();
-      const reportDeadline = Date.now() + 45_000;
-      while (!(down.state === 'restarting' && !down.active)) {
-        if (Date.now() > reportDeadline)
-          throw new Error(`consumer failure not reported: ${JSON.stringify(down)}`);
-        await sleep(200);
-        down = await handle.status();
-      }
+      const down = await waitFor(
+        async () => {
+          const status = await handle.status();
+          return status.state === 'restarting' && !status.active ? status : null;
+        },
+        { timeoutMs: 45_000, intervalMs: 200, what: 'the consumer failure to be reported' },
+      );
       expect(down.lastError).toBeTruthy();
       expect(down.restarts).toBeGreaterThan(0);
 
@@ -484,11 +482,12 @@ describe.skipIf(!brokersEnv)(
       // As the Outbox relay does: the same record again (it was never acked).
       await bus.publish([{ topic, key: 'a', envelope: event('a', 'N', { n: 2 }) }]);
       const publishedAfter = Date.now() - t1;
-      await waitFor(() => received.length === 2, 30_000, 'record after restart');
+      await waitFor(() => received.length === 2, { timeoutMs: 30_000, what: 'record after restart' });
       const consumedAfter = Date.now() - t1;
       expect(received).toEqual([1, 2]);
-      await sleep(1100);
-      expect(await bus.isHealthy()).toBe(true);
+      await waitFor(() => restarted.isHealthy(), { timeoutMs: 5000, what: 'healthy again' });
+      // The lag is as of the consumer's last fetch: wait for the fetch after record 2's commit.
+      await waitFor(async () => (await handle.status()).lag === 0, { timeoutMs: 10_000, what: 'lag 0' });
       expect(await handle.status()).toMatchObject({
         state: 'running',
         active: true,

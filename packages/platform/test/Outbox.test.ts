@@ -7,7 +7,7 @@ import { EmbeddedEventBus } from '../src/bus/EmbeddedEventBus.js';
 import { Database } from '../src/db/Database.js';
 import { inbox, outbox } from '../src/db/tables.js';
 import { Outbox } from '../src/outbox/Outbox.js';
-import { waitFor as waitForFact } from '../src/testing/waitFor.js';
+import { waitFor } from '../src/testing/waitFor.js';
 import { OUTBOX_INBOX_SQL, writeMigrations } from '../src/testing/writeMigrations.js';
 
 process.env.LOG_LEVEL ??= 'silent';
@@ -37,9 +37,8 @@ async function add(box: Outbox, database: Database<typeof schema>, key: string, 
   return env;
 }
 
-/** The platform's waitFor with this file's positional (probe, what, timeout 20 s) arguments. */
-const waitFor = <T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000) =>
-  waitForFact(probe, { what, timeoutMs });
+/** Longer than the kit's 10 s: these tests restart consumers and wait out leases. */
+const T = 20_000;
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -57,8 +56,11 @@ describe('Outbox relay', () => {
     box.start();
     cleanups.unshift(() => box.stop());
     const published = () => bus.read('things').map((r) => r.envelope.id);
-    await waitFor(async () => (await box.parked()).length === 1, 'the refused record parked');
-    await waitFor(() => published().includes(c1.id), 'the other keys published');
+    await waitFor(async () => (await box.parked()).length === 1, {
+      what: 'the refused record parked',
+      timeoutMs: T,
+    });
+    await waitFor(() => published().includes(c1.id), { what: 'the other keys published', timeoutMs: T });
     expect(published()).toEqual([a1.id, c1.id].filter((id) => published().includes(id)));
     expect(published()).not.toContain(huge.id);
     expect(published()).not.toContain(b2.id);
@@ -67,7 +69,7 @@ describe('Outbox relay', () => {
     expect(await box.status()).toMatchObject({ parked: 1, pending: 2 });
     // Later writes keep flowing (other keys) while the parked row sits aside.
     const c2 = await add(box, database, 'c', { n: 2 });
-    await waitFor(() => published().includes(c2.id), 'a later record of another key');
+    await waitFor(() => published().includes(c2.id), { what: 'a later record of another key', timeoutMs: T });
     expect(published()).not.toContain(b2.id);
 
     // After the fix (a log that takes the record), releasing it publishes key b in order.
@@ -78,7 +80,7 @@ describe('Outbox relay', () => {
     fixed.start();
     cleanups.unshift(() => fixed.stop());
     expect(await fixed.release()).toBe(1);
-    await waitFor(() => published().includes(b2.id), 'key b after release');
+    await waitFor(() => published().includes(b2.id), { what: 'key b after release', timeoutMs: T });
     const ids = published();
     expect(ids.indexOf(huge.id)).toBeLessThan(ids.indexOf(b2.id));
     expect(await fixed.status()).toMatchObject({ parked: 0, pending: 0 });
@@ -110,7 +112,10 @@ describe('Outbox relay', () => {
     expect(i).toBeGreaterThan(60);
     locker.exec('COMMIT');
     locker.close();
-    await waitFor(() => bus.read('things', 0, 10_000).length === i, 'every row once the bus is back');
+    await waitFor(() => bus.read('things', 0, 10_000).length === i, {
+      what: 'every row once the bus is back',
+      timeoutMs: T,
+    });
   });
 
   it('survives a failing cleanup without an unhandled rejection', async () => {
@@ -125,15 +130,26 @@ describe('Outbox relay', () => {
           "INSERT INTO outbox (event_id, topic, key, type, envelope, created_at, published_at) VALUES ('old', 'things', 'k', 'T', '{}', '2000-01-01T00:00:00Z', '2000-01-01T00:00:00Z')",
         )
         .run();
+      // Counted in JS (a table row would be rolled back with the failing statement).
+      let cleanupAttempts = 0;
+      database.sqlite.function('cleanup_attempted', () => {
+        cleanupAttempts++;
+        return 0;
+      });
       database.sqlite.exec(
-        "CREATE TRIGGER fail_delete BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+        "CREATE TRIGGER fail_delete BEFORE DELETE ON outbox BEGIN SELECT cleanup_attempted(); SELECT RAISE(ABORT, 'disk I/O error'); END",
       );
       const box = new Outbox(database, bus, { producer: 'test', topic: 'things' });
       box.start();
       cleanups.unshift(() => box.stop());
       const e = await add(box, database, 'k', { n: 1 });
-      await waitFor(() => bus.read('things').some((r) => r.envelope.id === e.id), 'relay after the cleanup');
-      await new Promise((r) => setTimeout(r, 100)); // let a rejection surface, if there is one
+      await waitFor(() => bus.read('things').some((r) => r.envelope.id === e.id), {
+        what: 'relay after the cleanup',
+        timeoutMs: T,
+      });
+      await waitFor(() => cleanupAttempts > 0, { what: 'the cleanup to have failed', timeoutMs: T });
+      // Node reports an unhandled rejection once the microtasks after it ran: one macrotask later.
+      await new Promise((r) => setImmediate(r));
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);

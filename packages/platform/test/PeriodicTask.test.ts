@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { PeriodicTask } from '../src/PeriodicTask.js';
 import { waitFor } from '../src/testing/index.js';
 
+/** The task's period. Absence ("nothing more ran") has no fact to wait on: it is checked over three periods. */
+const PERIOD_MS = 10;
+const threePeriods = () => new Promise((r) => setTimeout(r, 3 * PERIOD_MS));
+
 describe('PeriodicTask', () => {
   it('keeps running rounds after one fails, and stop() waits for every round in progress', async () => {
     const rounds: string[] = [];
     let release: () => void = () => undefined;
-    const task = new PeriodicTask('test job', 10, async () => {
+    const task = new PeriodicTask('test job', PERIOD_MS, async () => {
       const n = rounds.length + 1;
       rounds.push(`start ${n}`);
       if (n === 1) throw new Error('first round fails');
@@ -18,14 +22,14 @@ describe('PeriodicTask', () => {
     const stopped = task.stop();
     let done = false;
     void stopped.then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 30));
+    await threePeriods();
     expect(done).toBe(false);
     release();
     await stopped;
     // Later rounds ran meanwhile (a slow round does not hold the next); none starts after stop().
     expect(rounds).toContain('end 2');
     const atStop = [...rounds];
-    await new Promise((r) => setTimeout(r, 30));
+    await threePeriods();
     expect(rounds).toEqual(atStop);
   });
 });

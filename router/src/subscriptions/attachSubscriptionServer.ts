@@ -21,7 +21,9 @@ import { checkOperationLimits, type OperationLimits } from '../operationLimits.j
 import { type RateLimiter, rateLimitedError, rateLimitKey } from '../RateLimiter.js';
 import type { RouterContext } from '../routerContext.js';
 import type { SubscriptionLimits } from './loadSubscriptionLimits.js';
-import { type OutboundQueue, type SubscriptionEngine, SubscriptionErrorCode } from './SubscriptionEngine.js';
+import type { SubscriptionEngine } from './SubscriptionEngine.js';
+import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+import type { OutboundQueue } from './WatcherGroup.js';
 
 /** Close codes of the router's WebSocket (a public contract, like the error codes). */
 const CloseCode = {

@@ -1,12 +1,25 @@
 import { join } from 'node:path';
-import { type Caller, type EmbeddedEventBus, OrderEvents, Topics } from '@baemin/platform';
+import { type Caller, type EmbeddedEventBus, metrics, OrderEvents, Topics } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardChange } from '../src/DashboardChanges.js';
 import * as schema from '../src/db/schema.js';
 import { type RunningDashboard, start } from '../src/server.js';
 import { OrderScript } from './events.js';
-import { gql, publish, republish, sleep, tempDir, waitFor } from './helpers.js';
+import {
+  alice,
+  bob,
+  gql,
+  owner1,
+  owner2,
+  publish,
+  republish,
+  rider1,
+  rider2,
+  tempDir,
+  waitFor,
+  waitSettled,
+} from '@baemin/platform/testing';
 
 // An event for an order with no row yet is retried this long before the DLQ (default 60 s).
 process.env.EVENT_UNKNOWN_ENTITY_RETRY_MS = '1000';
@@ -21,13 +34,6 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const alice: Caller = { id: 'alice', role: 'customer' };
-const bob: Caller = { id: 'bob', role: 'customer' };
-const owner1: Caller = { id: 'owner-1', role: 'owner' };
-const owner2: Caller = { id: 'owner-2', role: 'owner' };
-const rider1: Caller = { id: 'rider-1', role: 'rider' };
-const rider2: Caller = { id: 'rider-2', role: 'rider' };
-
 const row = async (orderId: string) =>
   (await s.database.reader.select().from(schema.dashboards).where(eq(schema.dashboards.orderId, orderId)))[0];
 const history = async (orderId: string) =>
@@ -40,6 +46,11 @@ const waitRow = (orderId: string, predicate: (r: schema.DashboardRow) => boolean
     },
     { what: `${orderId} ${what}` },
   );
+/** Failed attempts of `type` events whose order the dashboard does not know yet (the retry metric). */
+const unknownEntityFailures = async (type: string) =>
+  (await metrics.eventHandlerFailures.get()).values.find(
+    (v) => v.labels.group === 'dashboard' && v.labels.type === type && v.labels.failure === 'unknown-entity',
+  )?.value ?? 0;
 const code = (res: { errors?: { extensions?: { code?: string } }[] }) => res.errors?.[0]?.extensions?.code;
 
 const ALL_FIELDS = `orderId customerId storeId storeName items { menuItemId name quantity unitPrice } total status
@@ -171,7 +182,8 @@ describe('projection', () => {
     await o.payment('PaymentCaptured', 0);
     await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
     await waitRow(o.orderId, (x) => x.version === 2);
-    await sleep(100);
+    // The capture travels on the payment topic: the order event's row says nothing about it.
+    await waitSettled(s.url);
     expect((await row(o.orderId))?.paymentStatus).toBe('REFUNDED');
   });
 
@@ -236,8 +248,12 @@ describe('projection', () => {
 
   it('a status event before OrderPlaced is retried, never applied on its own, and finally dead-lettered', async () => {
     const o = new OrderScript(s.bus);
+    const failedBefore = await unknownEntityFailures('OrderAccepted');
     await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
-    await sleep(150);
+    // Two failed attempts: the event was handled, refused and is being retried, not pending.
+    await waitFor(async () => (await unknownEntityFailures('OrderAccepted')) >= failedBefore + 2, {
+      what: 'OrderAccepted to be retried',
+    });
     expect(await row(o.orderId)).toBeUndefined();
     await o.placed(0);
     // The retries hold the partition for EVENT_UNKNOWN_ENTITY_RETRY_MS (1 s here); then the DLQ.
@@ -270,7 +286,7 @@ describe('DashboardChanges', () => {
       seen.push(c);
     }, o.orderId);
     await o.payment('PaymentCaptured', 0); // no row yet: nothing to show
-    await sleep(100);
+    await waitSettled(s.url);
     await o.placed(0);
     const accepted = await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
     await waitFor(() => seen.length === 2);
@@ -279,7 +295,12 @@ describe('DashboardChanges', () => {
     await o.payment('PaymentRefunded', 2);
     await o.pickedUp('rider-1', 3);
     await waitFor(() => seen.length === 4, { what: 'changes' });
-    await sleep(200);
+    // A marker order placed after everything above was consumed: once its change is out, every
+    // earlier change is too (changes are published in commit order, on either store engine).
+    await waitSettled(s.url);
+    const marker = new OrderScript(s.bus);
+    await marker.placed(0);
+    await waitFor(() => all.includes(marker.orderId), { what: 'the marker change' });
     stop();
     stopAll();
     await Promise.all(reads);

@@ -11,7 +11,7 @@ import {
   type PaymentEvents,
   Topics,
 } from '@baemin/platform';
-import { publish } from './helpers.js';
+import { publish } from '@baemin/platform/testing';
 
 /** Builds and publishes the events of one order, as the order, payment and delivery contexts would. */
 export class OrderScript {

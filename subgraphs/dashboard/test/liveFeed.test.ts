@@ -8,7 +8,7 @@ import type { DashboardRow } from '../src/db/schema.js';
 import { dashboardChanges } from '../src/db/schema.js';
 import { type RunningDashboard, start } from '../src/server.js';
 import { OrderScript } from './events.js';
-import { gql, tempDir, waitFor } from './helpers.js';
+import { gql, rider2, tempDir, waitFor } from '@baemin/platform/testing';
 
 const tmp = tempDir('dashboard-live-');
 let s: RunningDashboard;
@@ -21,7 +21,6 @@ afterAll(async () => {
 });
 
 const service: Caller = { id: 'router', role: 'service' };
-const rider2: Caller = { id: 'rider-2', role: 'rider' };
 
 /** Everything a stream emits until it has been quiet (it never ends by itself). */
 async function drain(it: AsyncIterableIterator<DashboardRow>, until: (rows: DashboardRow[]) => boolean) {

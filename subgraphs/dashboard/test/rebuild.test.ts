@@ -13,7 +13,7 @@ import * as schema from '../src/db/schema.js';
 import { rebuildDashboard, resetConsumerGroup } from '../src/rebuild.js';
 import { type RunningDashboard, start } from '../src/server.js';
 import { OrderScript } from './events.js';
-import { tempDir, waitFor } from './helpers.js';
+import { tempDir, waitFor } from '@baemin/platform/testing';
 
 const tmp = tempDir('dashboard-rebuild-');
 const overrides = { port: 0, dataDir: tmp.dir, eventLogPath: join(tmp.dir, 'eventlog.db') };

@@ -12,7 +12,21 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../src/db/schema.js';
 import { start } from '../src/server.js';
-import { eventsOf, gql, publish, republish, sleep, tempDir, waitFor } from './helpers.js';
+import {
+  alice,
+  bob,
+  eventsOf,
+  gql,
+  owner1,
+  owner2,
+  publish,
+  republish,
+  rider1,
+  rider2,
+  tempDir,
+  waitFor,
+  waitSettled,
+} from '@baemin/platform/testing';
 
 const tmp = tempDir('delivery-test-');
 let s: RunningSubgraph<typeof schema>;
@@ -24,13 +38,6 @@ afterAll(async () => {
   await s?.close();
   tmp.cleanup();
 });
-
-const alice: Caller = { id: 'alice', role: 'customer' };
-const bob: Caller = { id: 'bob', role: 'customer' };
-const owner1: Caller = { id: 'owner-1', role: 'owner' };
-const owner2: Caller = { id: 'owner-2', role: 'owner' };
-const rider1: Caller = { id: 'rider-1', role: 'rider' };
-const rider2: Caller = { id: 'rider-2', role: 'rider' };
 
 const FIELDS = 'id orderId status riderId createdAt pickedUpAt deliveredAt order { id } store { id }';
 const PICK_UP = `mutation($id: ID!) { pickUp(orderId: $id) { ${FIELDS} } }`;
@@ -100,7 +107,8 @@ describe('TicketReady consumer', () => {
       }),
     );
     await waitFor(() => eventsOf(s.bus, Topics.delivery, orderId).length > 0);
-    await sleep(300);
+    // Both ticket events consumed and whatever they wrote relayed: only then is "one" final.
+    await waitSettled(s.url);
     expect(
       (await s.database.reader.select().from(schema.deliveries)).filter((d) => d.orderId === orderId),
     ).toHaveLength(1);
@@ -234,7 +242,7 @@ describe('delivery lifecycle', () => {
     expect(again.errors?.[0]?.extensions?.currentStatus).toBe('DELIVERED');
     const deliveredAt = (await rowOf(orderId))?.deliveredAt;
     expect(deliveredAt).toEqual(expect.any(String));
-    await sleep(100);
+    await waitSettled(s.url);
     expect(eventsOf(s.bus, Topics.delivery, orderId).map((e) => e.type)).toEqual([
       'DeliveryCreated',
       'DeliveryPickedUp',

@@ -1,7 +1,7 @@
 import { Topics } from '@baemin/platform';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './helpers.js';
+import { waitFor } from '@baemin/platform/testing';
 import { type Harness, startHarness } from './orderHarness.js';
 
 // The log's write lock is held longer than this below, so the consumer's writes fail with SQLITE_BUSY.
@@ -53,8 +53,7 @@ describe('consumer health of a running subgraph (embedded log)', () => {
           const r = await get('/ready');
           return r.body.consumers[0]?.state === 'restarting' ? r : undefined;
         },
-        15_000,
-        '/ready to report the consumer',
+        { timeoutMs: 15_000, what: '/ready to report the consumer' },
       );
       // A consumer restarting delays projections only: the context still serves, so it stays ready.
       expect(down.code).toBe(200);
@@ -71,8 +70,7 @@ describe('consumer health of a running subgraph (embedded log)', () => {
         const r = await get('/ready');
         return r.code === 200 && r.body.consumers[0]?.state === 'running' ? r : undefined;
       },
-      15_000,
-      'the consumer running again',
+      { timeoutMs: 15_000, what: 'the consumer running again' },
     );
     expect(back.body.consumers[0]).toMatchObject({ state: 'running', lastError: null });
     expect(back.body.consumers[0]!.restarts).toBeGreaterThan(0);
@@ -95,8 +93,7 @@ describe('consumer health of a running subgraph (embedded log)', () => {
         const r = await get('/health');
         return r.body.consumers[0]!.deadLettered > before && r.body.consumers[0]!.lag === 0 ? r : undefined;
       },
-      15_000,
-      'the poison record dead-lettered',
+      { timeoutMs: 15_000, what: 'the poison record dead-lettered' },
     );
     expect(health.body.consumers[0]).toMatchObject({ state: 'running', lastError: null });
     expect(health.body.deadLettered).toBeGreaterThan(0);

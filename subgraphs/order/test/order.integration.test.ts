@@ -16,15 +16,24 @@ import { catalogMenuItems, catalogStores, orderItems, orders, sagaNudges } from 
 import { PAYMENT_REFUNDED_REASON } from '../src/orderStateMachine.js';
 import { SAGA_TIMEOUT_REASON } from '../src/SagaTimeouts.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
-import { codeOf, eventsOn, gql, publish, readyStatus, SECRET, tempDir, waitFor } from './helpers.js';
+import {
+  alice,
+  bob,
+  codeOf,
+  eventsOn,
+  gql,
+  owner1,
+  owner2,
+  readyStatus,
+  republish,
+  rider1,
+  rider2,
+  SECRET,
+  tempDir,
+  waitFor,
+  waitSettled,
+} from '@baemin/platform/testing';
 import { deliveryEvent, type Harness, startHarness, ticketEvent } from './orderHarness.js';
-
-const alice: Caller = { id: 'alice', role: 'customer' };
-const bob: Caller = { id: 'bob', role: 'customer' };
-const owner1: Caller = { id: 'owner-1', role: 'owner' };
-const owner2: Caller = { id: 'owner-2', role: 'owner' };
-const rider1: Caller = { id: 'rider-1', role: 'rider' };
-const rider2: Caller = { id: 'rider-2', role: 'rider' };
 
 const ORDER = `id customerId status version total cancelable statusReason placedAt updatedAt
   store { id } items { menuItem { id } name quantity unitPrice lineTotal }`;
@@ -77,17 +86,19 @@ describe('catalogue replica and readiness', () => {
     const fresh = await startHarness({}, false);
     try {
       // No stores is a legitimate state (stores come from owners; demo data only from `npm run seed`).
-      await waitFor(async () => (await readyStatus(fresh.order.url)) === 200, 4000, 'ready');
+      await waitFor(async () => (await readyStatus(fresh.order.url)) === 200, {
+        timeoutMs: 4000,
+        what: 'ready',
+      });
       const [none] = await fresh.order.database.reader.select().from(catalogStores);
       expect(none).toBeUndefined();
-      await publish(fresh.bus, Topics.store, snapshotEnvelope(SNAPSHOTS[0]!));
+      await republish(fresh.bus, Topics.store, snapshotEnvelope(SNAPSHOTS[0]!));
       await waitFor(
         async () =>
           (await fresh.order.database.reader.select().from(catalogStores)).some(
             (s) => s.id === SNAPSHOTS[0]!.storeId,
           ),
-        4000,
-        'replicated store',
+        { timeoutMs: 4000, what: 'replicated store' },
       );
     } finally {
       await fresh.close();
@@ -104,15 +115,16 @@ describe('catalogue replica and readiness', () => {
         { menuItemId: 'menu-3-7', name: 'Yukhoe Bibimbap', price: 15000, available: true },
       ],
     };
-    await publish(h.bus, Topics.store, snapshotEnvelope(v2));
-    await publish(h.bus, Topics.store, snapshotEnvelope({ ...SNAPSHOTS[1]!, version: 1, name: 'stale' }));
-    await publish(h.bus, Topics.store, snapshotEnvelope({ ...v2, name: 'same version, ignored' }));
+    await republish(h.bus, Topics.store, snapshotEnvelope(v2));
+    await republish(h.bus, Topics.store, snapshotEnvelope({ ...SNAPSHOTS[1]!, version: 1, name: 'stale' }));
+    await republish(h.bus, Topics.store, snapshotEnvelope({ ...v2, name: 'same version, ignored' }));
     const db = h.order.database.reader;
     await waitFor(async () => {
       const [s] = await db.select().from(catalogStores).where(eq(catalogStores.id, 'store-3'));
       return s?.version === 2;
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // The stale and same-version copies come after v2 on the same partition: consumed too.
+    await waitSettled(h.order.url);
     const [s] = await db.select().from(catalogStores).where(eq(catalogStores.id, 'store-3'));
     expect(s).toMatchObject({ name: 'Jongno Bibimbap 2', version: 2 });
     const menu = await db.select().from(catalogMenuItems).where(eq(catalogMenuItems.storeId, 'store-3'));
@@ -284,11 +296,10 @@ describe('placeOrder', () => {
         minimumOrder: 30_000,
         deliveryFee: 3_000,
       };
-      await publish(timed.bus, Topics.store, snapshotEnvelope(snapshot));
+      await republish(timed.bus, Topics.store, snapshotEnvelope(snapshot));
       await waitFor(
         async () => (await timed.order.database.reader.select().from(catalogStores)).length === 1,
-        4000,
-        'replicated store',
+        { timeoutMs: 4000, what: 'replicated store' },
       );
       const order = (quantity: number) =>
         gql(
@@ -343,12 +354,12 @@ describe('queries and visibility', () => {
       [StoreEvents.TicketCookingStarted, 'COOKING'],
       [StoreEvents.TicketReady, 'READY'],
     ] as const) {
-      await publish(h.bus, Topics.store, ticketEvent(type, o, status));
+      await republish(h.bus, Topics.store, ticketEvent(type, o, status));
     }
     await waitFor(async () => (await statusOf(o.id)).status === 'READY');
     expect((await see(rider1)).data?.order).toMatchObject({ status: 'READY' });
     expect((await see(rider2)).data?.order).toMatchObject({ status: 'READY' });
-    await publish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryPickedUp, o, 'rider-1'));
+    await republish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryPickedUp, o, 'rider-1'));
     await waitFor(async () => (await statusOf(o.id)).status === 'PICKED_UP');
     expect((await see(rider1)).data?.order).toMatchObject({ status: 'PICKED_UP' });
     expect(codeOf(await see(rider2))).toBe('FORBIDDEN');
@@ -400,16 +411,16 @@ describe('queries and visibility', () => {
 describe('status progression from store and delivery events', () => {
   it('follows the happy path and fills in skipped steps in order', async () => {
     const o = await placed(alice);
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCookingStarted, o, 'COOKING'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCookingStarted, o, 'COOKING'));
     await waitFor(async () => (await statusOf(o.id)).status === 'COOKING');
     // delivery completes before the store's TicketReady and the pick-up arrive
-    await publish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryCompleted, o, 'rider-2'));
+    await republish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryCompleted, o, 'rider-2'));
     await waitFor(async () => (await statusOf(o.id)).status === 'DELIVERED');
     // the late ones are stale
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketReady, o, 'READY'));
-    await publish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryPickedUp, o, 'rider-2'));
-    await new Promise((r) => setTimeout(r, 300));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketReady, o, 'READY'));
+    await republish(h.bus, Topics.delivery, deliveryEvent(DeliveryEvents.DeliveryPickedUp, o, 'rider-2'));
+    await waitSettled(h.order.url);
     const events = eventsOn(h.bus, Topics.order, o.id);
     expect(
       events.map((e) => [e.type, e.payload.status, e.payload.previousStatus, e.payload.version]),
@@ -432,7 +443,7 @@ describe('status progression from store and delivery events', () => {
 
   it('rejects with the store’s reason', async () => {
     const o = await placed(alice);
-    await publish(
+    await republish(
       h.bus,
       Topics.store,
       ticketEvent(StoreEvents.TicketRejected, o, 'REJECTED', 'Out of chicken'),
@@ -455,18 +466,17 @@ describe('status progression from store and delivery events', () => {
   it('retries an event for an unknown order for a while, then dead-letters it visibly (never drops it)', async () => {
     const ghost = { id: 'ghost-order', storeId: 'store-1', ownerId: 'owner-1', customerId: 'alice' };
     const ghostEvent = ticketEvent(StoreEvents.TicketAccepted, ghost, 'ACCEPTED');
-    await publish(h.bus, Topics.store, ghostEvent);
+    await republish(h.bus, Topics.store, ghostEvent);
     const o = await placed(alice);
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
     // EVENT_UNKNOWN_ENTITY_RETRY_MS is 1 s in this file.
-    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED', 15_000);
+    await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED', { timeoutMs: 15_000 });
     const letters = await waitFor(
       () => {
         const found = h.bus.read(`${Topics.store}.dlq`).filter((r) => r.envelope.id === ghostEvent.id);
         return found.length ? found : undefined;
       },
-      15_000,
-      'the ghost event dead-lettered',
+      { timeoutMs: 15_000, what: 'the ghost event dead-lettered' },
     );
     expect(letters[0]!.headers['dlq-group']).toBe('order');
     expect(letters[0]!.headers['dlq-error']).toMatch(/unknown order ghost-order/);
@@ -489,7 +499,7 @@ describe('replicas', () => {
       ).rejects.toThrow(/belongs to another database/);
       // The first replica still works.
       const o = await placed(alice);
-      await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+      await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
       await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
     } finally {
       other.cleanup();
@@ -518,7 +528,7 @@ describe('cancelOrder', () => {
     const again = await gql(h.order.url, CANCEL, { id: o.id }, alice);
     expect(codeOf(again)).toBe('INVALID_TRANSITION');
     expect(again.errors![0]!.extensions!.currentStatus).toBe('CANCEL_PENDING');
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCanceled, o, 'CANCELED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCanceled, o, 'CANCELED'));
     await waitFor(async () => (await statusOf(o.id)).status === 'CANCELED');
     await waitFor(() => orderTypes(o.id).includes('OrderCanceled'));
     expect(eventsOn(h.bus, Topics.order, o.id).at(-1)!.payload).toMatchObject({
@@ -529,10 +539,10 @@ describe('cancelOrder', () => {
 
   it('returns to the course when the store refuses', async () => {
     const o = await placed(alice);
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
     await waitFor(async () => (await statusOf(o.id)).status === 'ACCEPTED');
     await gql(h.order.url, CANCEL, { id: o.id }, alice);
-    await publish(
+    await republish(
       h.bus,
       Topics.store,
       ticketEvent(StoreEvents.TicketCancelRefused, o, 'ACCEPTED', 'Sorry, no'),
@@ -546,13 +556,18 @@ describe('cancelOrder', () => {
   it('cooking wins the race: COOKING ends CANCEL_PENDING and the late refusal is ignored', async () => {
     const o = await placed(alice);
     await gql(h.order.url, CANCEL, { id: o.id }, alice);
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, o, 'ACCEPTED'));
     await waitFor(async () => (await statusOf(o.id)).progress === 'ACCEPTED');
     expect((await statusOf(o.id)).status).toBe('CANCEL_PENDING');
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCookingStarted, o, 'COOKING'));
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCancelRefused, o, 'COOKING', 'cooking'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketCookingStarted, o, 'COOKING'));
+    await republish(
+      h.bus,
+      Topics.store,
+      ticketEvent(StoreEvents.TicketCancelRefused, o, 'COOKING', 'cooking'),
+    );
     await waitFor(async () => (await statusOf(o.id)).status === 'COOKING');
-    await new Promise((r) => setTimeout(r, 300));
+    // The refusal after the cooking event is consumed, and what both wrote is relayed.
+    await waitSettled(h.order.url);
     // The acceptance recorded silently while pending is announced before cooking (issue 16, item 8).
     expect(await statusOf(o.id)).toMatchObject({ status: 'COOKING', version: 4, announcedProgress: null });
     expect(orderTypes(o.id)).toEqual([
@@ -568,9 +583,9 @@ describe('cancelOrder', () => {
     const live = await placed(alice);
     const voided = await placed(alice);
     const ended = await placed(alice);
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketRejected, ended, 'REJECTED', 'busy'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketRejected, ended, 'REJECTED', 'busy'));
     await waitFor(async () => (await statusOf(ended.id)).status === 'REJECTED');
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, live, 'ACCEPTED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, live, 'ACCEPTED'));
     await waitFor(async () => (await statusOf(live.id)).status === 'ACCEPTED');
     const paymentEvent = (type: string, o: { id: string; customerId: string }) =>
       createEnvelope('payment', {
@@ -585,10 +600,10 @@ describe('cancelOrder', () => {
           at: new Date().toISOString(),
         },
       });
-    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, live));
-    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentVoided, voided));
-    await publish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, ended));
-    await publish(
+    await republish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, live));
+    await republish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentVoided, voided));
+    await republish(h.bus, Topics.payment, paymentEvent(PaymentEvents.PaymentRefunded, ended));
+    await republish(
       h.bus,
       Topics.payment,
       paymentEvent(PaymentEvents.PaymentRefunded, { id: 'never-placed', customerId: 'x' }),
@@ -631,7 +646,7 @@ describe('saga timeouts', () => {
   it('report, re-publish once per period, then compensate once; safe to run again and again', async () => {
     const stuck = await placed(alice);
     const answered = await placed(alice);
-    await publish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, answered, 'ACCEPTED'));
+    await republish(h.bus, Topics.store, ticketEvent(StoreEvents.TicketAccepted, answered, 'ACCEPTED'));
     await waitFor(async () => (await statusOf(answered.id)).status === 'ACCEPTED');
     const t = h.order.sagaTimeouts;
     const minute = 60_000;

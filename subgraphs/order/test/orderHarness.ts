@@ -11,7 +11,7 @@ import {
 import { catalogStores, type OrderRow } from '../src/db/schema.js';
 import { type OrderStartOptions, start } from '../src/server.js';
 import { SNAPSHOTS, snapshotEnvelope } from './fixtures.js';
-import { EmbeddedEventBus, publish, readyStatus, SECRET, tempDir, waitFor } from './helpers.js';
+import { EmbeddedEventBus, republish, readyStatus, SECRET, tempDir, waitFor } from '@baemin/platform/testing';
 import { PaymentStub } from './paymentStub.js';
 
 /** One order subgraph on a temp dir, a payment stub, and a handle on the same embedded event log. */
@@ -43,14 +43,16 @@ export async function startHarness(
   });
   const bus = new EmbeddedEventBus({ path: eventLogPath });
   if (seedCatalog) {
-    for (const s of SNAPSHOTS) await publish(bus, Topics.store, snapshotEnvelope(s));
-    await waitFor(async () => (await readyStatus(order.url)) === 200, 5000, 'order /ready');
+    for (const s of SNAPSHOTS) await republish(bus, Topics.store, snapshotEnvelope(s));
+    await waitFor(async () => (await readyStatus(order.url)) === 200, {
+      timeoutMs: 5000,
+      what: 'order /ready',
+    });
     await waitFor(
       async () =>
         (await order.database.reader.select({ id: catalogStores.id }).from(catalogStores)).length >=
         SNAPSHOTS.length,
-      5000,
-      'the replicated catalogue',
+      { timeoutMs: 5000, what: 'the replicated catalogue' },
     );
   }
   return {

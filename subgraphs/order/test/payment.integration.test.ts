@@ -1,11 +1,9 @@
-import type { Caller } from '@baemin/platform';
 import { afterEach, describe, expect, it } from 'vitest';
 import { orders } from '../src/db/schema.js';
 import type { BreakerStatus } from '../src/PaymentClient.js';
-import { codeOf, gql } from './helpers.js';
+import { alice, codeOf, gql, waitFor } from '@baemin/platform/testing';
 import { type Harness, startHarness } from './orderHarness.js';
 
-const alice: Caller = { id: 'alice', role: 'customer' };
 const PLACE = `mutation { placeOrder(input: { storeId: "store-1", items: [{ menuItemId: "menu-1-1", quantity: 1 }] }) { id status } }`;
 
 let h: Harness | null = null;
@@ -86,8 +84,8 @@ describe('circuit breaker', () => {
     expect(await orderCount()).toBe(0);
 
     h.stub.mode = 'capture';
-    await new Promise((r) => setTimeout(r, 1600));
-    expect((await breaker()).state).toBe('halfOpen');
+    // After resetTimeoutMs the breaker lets one trial through.
+    await waitFor(async () => (await breaker()).state === 'halfOpen', { what: 'the breaker to half-open' });
     const ok = await place();
     expect(ok.errors).toBeUndefined();
     expect(ok.data?.placeOrder.status).toBe('PLACED');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments } from '../src/db/schema.js';
 import { loadPaymentSettings } from '../src/paymentSettings.js';
 import { type RunningPayment, start } from '../src/server.js';
-import { post, service, sleep, tempDir, waitFor } from './helpers.js';
+import { post, service, tempDir, waitFor } from '@baemin/platform/testing';
 
 const tmp = tempDir('payment-fault-');
 let s: RunningPayment;
@@ -104,7 +104,8 @@ describe('fault injection', () => {
     await expect(
       post(s.url, '/internal/payments/capture', o, service, { signal: AbortSignal.timeout(100) }),
     ).rejects.toThrow();
-    await sleep(500);
+    // The capture has left its injected wait: from here it either captured or gave up.
+    await waitFor(() => s.faults.waiting === 0, { what: 'the abandoned capture to leave its delay' });
     expect(await stored(o.orderId)).toEqual([]);
   });
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments } from '../src/db/schema.js';
 import { ORPHAN_REFUND_REASON } from '../src/OrphanSweeper.js';
 import { type RunningPayment, start } from '../src/server.js';
-import { eventsOf, post, publish, SECRET, tempDir, waitFor } from './helpers.js';
+import { eventsOf, post, publish, SECRET, tempDir, waitFor } from '@baemin/platform/testing';
 
 /**
  * The order context's `POST /internal/orders/abandon`, played by a tiny server: the whole-system test

@@ -13,7 +13,17 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments } from '../src/db/schema.js';
 import { type RunningPayment, start } from '../src/server.js';
-import { eventsOf, gql, post, publish, republish, service, tempDir, waitFor } from './helpers.js';
+import {
+  eventsOf,
+  gql,
+  post,
+  publish,
+  republish,
+  service,
+  tempDir,
+  waitFor,
+  waitSettled,
+} from '@baemin/platform/testing';
 
 // A refund for an order without a payment is retried this long before the DLQ (default 60 s).
 process.env.EVENT_UNKNOWN_ENTITY_RETRY_MS = '1000';
@@ -102,7 +112,7 @@ describe('POST /internal/payments/capture', () => {
     expect(second.body).toEqual(first.body);
     expect(await rowsOf(order.orderId)).toHaveLength(1);
     await waitFor(() => eventsOf(s.bus, Topics.payment, order.orderId).length > 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitSettled(s.url);
     expect(eventsOf(s.bus, Topics.payment, order.orderId)).toHaveLength(1);
   });
 
@@ -127,7 +137,8 @@ describe('POST /internal/payments/capture', () => {
     // The limit itself is allowed.
     const atLimit = await capture(newOrder(1_000_000));
     expect(atLimit.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 100));
+    // The capture at the limit is relayed: a declined one would have been too, before it.
+    await waitSettled(s.url);
     expect(eventsOf(s.bus, Topics.payment, order.orderId)).toEqual([]);
   });
 
@@ -212,7 +223,7 @@ describe('POST /internal/payments/refund', () => {
     const again = await post(s.url, '/internal/payments/refund', { orderId: order.orderId, reason: 'again' });
     expect(again.body).toEqual(first.body);
     await waitFor(() => eventsOf(s.bus, Topics.payment, order.orderId).length === 2);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitSettled(s.url);
     expect(eventsOf(s.bus, Topics.payment, order.orderId).map((e) => e.type)).toEqual([
       'PaymentCaptured',
       'PaymentRefunded',
@@ -253,7 +264,7 @@ describe('refund saga step (order.events consumer)', () => {
     );
     await waitFor(async () => (await rowsOf(order.orderId))[0]?.status === 'REFUNDED', { what: 'refund' });
     await waitFor(() => eventsOf(s.bus, Topics.payment, order.orderId).length >= 2);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitSettled(s.url);
     const events = eventsOf(s.bus, Topics.payment, order.orderId);
     expect(events.map((e) => e.type)).toEqual(['PaymentCaptured', 'PaymentRefunded']);
     expect(events[1]!.causationId).toBe(envelope.id);
@@ -312,7 +323,7 @@ describe('refund saga step (order.events consumer)', () => {
       order.orderId,
       statusPayload(order, 'ACCEPTED', 2),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await waitSettled(s.url);
     expect((await rowsOf(order.orderId))[0]!.status).toBe('CAPTURED');
   });
 });

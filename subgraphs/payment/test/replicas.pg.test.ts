@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../src/db/schema.js';
 import { payments } from '../src/db/schema.js';
 import { PaymentService } from '../src/PaymentService.js';
-import { createPgTestDatabase, type PgTestDatabase, tempDir, waitFor } from './helpers.js';
+import { createPgTestDatabase, type PgTestDatabase, tempDir, waitFor } from '@baemin/platform/testing';
 
 /**
  * Three payment replicas on one PostgreSQL database (the scale-out deployment, docs/scale-out.md):

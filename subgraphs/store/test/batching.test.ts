@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { menuItems, stores } from '../src/db/schema.js';
 import { start } from '../src/server.js';
-import { gql, SECRET, tempDir } from './helpers.js';
+import { gql, SECRET, tempDir } from '@baemin/platform/testing';
 
 /**
  * N+1 check on the real store subgraph and its SQLite file: the statements the read connection

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  type Caller,
   OrderEvents,
   type OrderPlacedPayload,
   type OrderStatusPayload,
@@ -14,20 +13,20 @@ import { stores, tickets } from '../src/db/schema.js';
 import { SEED_STORES, seedStores } from '../src/seed.js';
 import { start } from '../src/server.js';
 import {
+  alice,
   codeOf,
   createEnvelope,
   EmbeddedEventBus,
   eventsOn,
   gql,
-  publish,
+  owner1,
+  owner2,
+  republish,
   SECRET,
   tempDir,
   waitFor,
-} from './helpers.js';
-
-const owner1: Caller = { id: 'owner-1', role: 'owner' };
-const owner2: Caller = { id: 'owner-2', role: 'owner' };
-const alice: Caller = { id: 'alice', role: 'customer' };
+  waitSettled,
+} from '@baemin/platform/testing';
 
 let tmp: ReturnType<typeof tempDir>;
 let store: Awaited<ReturnType<typeof start>>;
@@ -100,8 +99,11 @@ const ticketEvents = (orderId: string) => eventsOn(bus, Topics.store, orderId).m
 
 async function placeTicket(storeIdx = 0) {
   const env = orderPlaced(storeIdx);
-  await publish(bus, Topics.order, env);
-  await waitFor(() => ticketEvents(env.payload.orderId).includes('TicketCreated'), 4000, 'TicketCreated');
+  await republish(bus, Topics.order, env);
+  await waitFor(() => ticketEvents(env.payload.orderId).includes('TicketCreated'), {
+    timeoutMs: 4000,
+    what: 'TicketCreated',
+  });
   return env;
 }
 
@@ -137,7 +139,7 @@ describe('seeding', () => {
   });
 
   it('publishes one StoreUpserted snapshot per seeded store', async () => {
-    await waitFor(() => storeUpserts().length >= SEED_STORES.length, 4000, 'snapshots');
+    await waitFor(() => storeUpserts().length >= SEED_STORES.length, { timeoutMs: 4000, what: 'snapshots' });
     for (const seed of SEED_STORES) {
       const events = storeUpserts(seed.id);
       expect(events).toHaveLength(1);
@@ -164,7 +166,7 @@ describe('seeding', () => {
   });
 
   it('is idempotent: seeding again inserts and publishes nothing', async () => {
-    await waitFor(() => storeUpserts().length >= SEED_STORES.length, 4000, 'snapshots');
+    await waitFor(() => storeUpserts().length >= SEED_STORES.length, { timeoutMs: 4000, what: 'snapshots' });
     const before = storeUpserts().length;
     expect(await seedStores(store.database, store.outbox!)).toEqual([]);
     const [pending] = store.database.sqlite
@@ -182,11 +184,15 @@ describe('seeding', () => {
       owner2,
     );
     expect(changed.data?.setStoreOpen).toEqual({ id: 'store-4', open: false });
-    await waitFor(() => storeUpserts('store-4').length === 2, 4000, 'store-4 v2 snapshot');
+    await waitFor(() => storeUpserts('store-4').length === 2, {
+      timeoutMs: 4000,
+      what: 'store-4 v2 snapshot',
+    });
     const before = storeUpserts().length;
     await store.close();
     store = await boot();
-    await new Promise((r) => setTimeout(r, 200));
+    // Whatever the start wrote to the outbox is relayed by now.
+    await waitSettled(store.url);
     expect(storeUpserts().length).toBe(before);
     const [row] = await store.database.reader.select().from(stores).where(eq(stores.id, 'store-4'));
     expect(row).toMatchObject({ open: false, version: 2 });
@@ -307,12 +313,12 @@ describe('owner store management', () => {
 describe('tickets from order events', () => {
   it('creates one ticket and one TicketCreated for a duplicated OrderPlaced', async () => {
     const env = orderPlaced(0);
-    await publish(bus, Topics.order, env);
-    await publish(bus, Topics.order, env);
+    await republish(bus, Topics.order, env);
+    await republish(bus, Topics.order, env);
     // a redelivery with a new event id is also harmless (idempotent on the order id)
-    await publish(bus, Topics.order, { ...env, id: randomUUID() });
+    await republish(bus, Topics.order, { ...env, id: randomUUID() });
     await waitFor(() => ticketEvents(env.payload.orderId).includes('TicketCreated'));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitSettled(store.url);
     expect(ticketEvents(env.payload.orderId)).toEqual(['TicketCreated']);
     const rows = await store.database.reader
       .select()
@@ -333,7 +339,7 @@ describe('tickets from order events', () => {
 
   it('cancels an awaiting ticket on OrderCancelRequested', async () => {
     const env = await placeTicket(0);
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, env, 'CANCEL_PENDING'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, env, 'CANCEL_PENDING'));
     await waitFor(() => ticketEvents(env.payload.orderId).includes('TicketCanceled'));
     const r = await gql(
       store.url,
@@ -352,14 +358,14 @@ describe('tickets from order events', () => {
       { id: a.payload.orderId },
       owner1,
     );
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, a, 'CANCEL_PENDING'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, a, 'CANCEL_PENDING'));
     await waitFor(() => ticketEvents(a.payload.orderId).includes('TicketCanceled'));
 
     const c = await placeTicket(0);
     const id = c.payload.orderId;
     await gql(store.url, 'mutation($id: ID!) { acceptOrder(orderId: $id) { status } }', { id }, owner1);
     await gql(store.url, 'mutation($id: ID!) { startCooking(orderId: $id) { status } }', { id }, owner1);
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, c, 'CANCEL_PENDING'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, c, 'CANCEL_PENDING'));
     await waitFor(() => ticketEvents(id).includes('TicketCancelRefused'));
     expect(ticketEvents(id)).toEqual([
       'TicketCreated',
@@ -382,11 +388,11 @@ describe('tickets from order events', () => {
   it('records a canceled tombstone when the cancel arrives before any ticket', async () => {
     const env = orderPlaced(2);
     const id = env.payload.orderId;
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, env, 'CANCEL_PENDING'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCancelRequested, env, 'CANCEL_PENDING'));
     await waitFor(() => ticketEvents(id).includes('TicketCanceled'));
     // the late OrderPlaced then creates nothing
-    await publish(bus, Topics.order, env);
-    await new Promise((r) => setTimeout(r, 300));
+    await republish(bus, Topics.order, env);
+    await waitSettled(store.url);
     expect(ticketEvents(id)).toEqual(['TicketCanceled']);
     const [row] = await store.database.reader.select().from(tickets).where(eq(tickets.orderId, id));
     expect(row).toMatchObject({ status: 'CANCELED', ownerId: 'owner-2' });
@@ -397,14 +403,14 @@ describe('tickets from order events', () => {
     const id = cooking.payload.orderId;
     await gql(store.url, 'mutation($id: ID!) { acceptOrder(orderId: $id) { status } }', { id }, owner1);
     await gql(store.url, 'mutation($id: ID!) { startCooking(orderId: $id) { status } }', { id }, owner1);
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, cooking, 'CANCELED'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, cooking, 'CANCELED'));
     await waitFor(() => ticketEvents(id).includes('TicketCanceled'));
     const [row] = await store.database.reader.select().from(tickets).where(eq(tickets.orderId, id));
     expect(row!.status).toBe('CANCELED');
 
     // Never ticketed: a tombstone, so a late OrderPlaced opens nothing.
     const unseen = orderPlaced(0);
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, unseen, 'CANCELED'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, unseen, 'CANCELED'));
     await waitFor(async () => {
       const [t] = await store.database.reader
         .select()
@@ -412,14 +418,14 @@ describe('tickets from order events', () => {
         .where(eq(tickets.orderId, unseen.payload.orderId));
       return t?.status === 'CANCELED';
     });
-    await publish(bus, Topics.order, unseen);
+    await republish(bus, Topics.order, unseen);
     // A ready one is left (it has a delivery): only logged.
     const ready = await placeTicket(0);
     const rid = ready.payload.orderId;
     for (const m of ['acceptOrder', 'startCooking', 'markReady'])
       await gql(store.url, `mutation($id: ID!) { ${m}(orderId: $id) { status } }`, { id: rid }, owner1);
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, ready, 'CANCELED'));
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, ready, 'PICKED_UP'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderCanceled, ready, 'CANCELED'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, ready, 'PICKED_UP'));
     await waitFor(() => ticketEvents(rid).includes('TicketPickedUp'));
     expect(ticketEvents(unseen.payload.orderId)).toEqual([]);
     expect(ticketEvents(rid)).not.toContain('TicketCanceled');
@@ -428,14 +434,14 @@ describe('tickets from order events', () => {
   it('moves a READY ticket to PICKED_UP on OrderPickedUp and ignores it otherwise', async () => {
     const env = await placeTicket(1);
     const id = env.payload.orderId;
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, env, 'PICKED_UP'));
-    await new Promise((r) => setTimeout(r, 200));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, env, 'PICKED_UP'));
+    await waitSettled(store.url);
     expect(ticketEvents(id)).toEqual(['TicketCreated']);
     for (const m of ['acceptOrder', 'startCooking', 'markReady']) {
       const r = await gql(store.url, `mutation($id: ID!) { ${m}(orderId: $id) { status } }`, { id }, owner1);
       expect(r.errors).toBeUndefined();
     }
-    await publish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, env, 'PICKED_UP'));
+    await republish(bus, Topics.order, orderEvent(OrderEvents.OrderPickedUp, env, 'PICKED_UP'));
     await waitFor(() => ticketEvents(id).includes('TicketPickedUp'));
     const r = await gql(store.url, `query($id: ID!) { ticket(orderId: $id) { status } }`, { id }, owner1);
     expect(r.data?.ticket).toEqual({ status: 'PICKED_UP' });
@@ -512,7 +518,7 @@ describe('owner ticket mutations', () => {
       owner1,
     );
     expect(codeOf(reject)).toBe('INVALID_TRANSITION');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitSettled(store.url);
     expect(ticketEvents(id)).toEqual(['TicketCreated', 'TicketAccepted']);
     const [row] = await store.database.reader.select().from(tickets).where(eq(tickets.orderId, id));
     expect(row!.status).toBe('ACCEPTED');

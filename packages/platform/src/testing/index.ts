@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Caller } from '../auth/Caller.js';
 import { DEV_INTERNAL_SECRET, signCallerHeaders } from '../auth/internalIdentity.js';
+import { service } from './callers.js';
 import { EmbeddedEventBus } from '../bus/EmbeddedEventBus.js';
 import type { EventBus } from '../bus/EventBus.js';
 import { createEnvelope, type EventEnvelope } from '../events/EventEnvelope.js';
@@ -20,12 +21,14 @@ export type Loose = any;
 
 /** The internal secret subgraphs under test run with (their default), used to sign test requests. */
 export const SECRET = DEV_INTERNAL_SECRET;
-/** A service identity (what the order context uses towards payment). */
-export const service: Caller = { id: 'order', role: 'service' };
 
 export { createEnvelope, EmbeddedEventBus };
+export * from './callers.js';
 export { freePort } from './freePort.js';
 export * from './pgTestDatabase.js';
+export { DEFAULT_WAIT_TIMEOUT_MS, type WaitForOptions, waitFor } from './waitFor.js';
+export { waitSettled } from './waitSettled.js';
+export { OUTBOX_INBOX_SQL, writeMigrations } from './writeMigrations.js';
 import { createPgTestDatabaseSync, testStoreEngine } from './pgTestDatabase.js';
 
 /**
@@ -48,10 +51,6 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
     },
   };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export { waitFor, waitUntil } from './waitFor.js';
 
 export interface GqlResult<T = Record<string, Loose>> {
   status: number;

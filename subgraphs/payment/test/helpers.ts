@@ -1,1 +1,0 @@
-export * from '@baemin/platform/testing';
