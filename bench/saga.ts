@@ -11,6 +11,7 @@
  * `KAFKA_PORT=39211 bash scripts/kafka.sh start`). The whole system and the load share this
  * machine: compare rates and transports of one run.
  */
+import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type Client, createClient } from 'graphql-ws';
@@ -23,6 +24,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     customers: { type: 'string', default: '20' },
     kafka: { type: 'string' },
+    // Writes a V8 CPU profile of every service process into this folder when the system stops.
+    'cpu-prof': { type: 'string' },
   },
 });
 const RATES = args.rates.split(',').map(Number);
@@ -31,7 +34,17 @@ const CUSTOMERS = Number(args.customers);
 
 const sys = await TestSystem.start({
   ...(args.kafka ? { kafkaBrokers: args.kafka } : {}),
-  env: { LOG_LEVEL: 'error', ROUTER_RATE_LIMIT_PER_SECOND: '1000000', ROUTER_RATE_LIMIT_BURST: '1000000' },
+  env: {
+    LOG_LEVEL: 'error',
+    ROUTER_RATE_LIMIT_PER_SECOND: '1000000',
+    ROUTER_RATE_LIMIT_BURST: '1000000',
+    ...(args['cpu-prof']
+      ? {
+          NODE_OPTIONS: `--import=${new URL('./cpuProfile.mjs', import.meta.url).pathname}`,
+          CPU_PROF_DIR: mkdirSync(args['cpu-prof'], { recursive: true }) ?? args['cpu-prof'],
+        }
+      : {}),
+  },
 });
 // Interrupted: stop the six services rather than leave them running.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
