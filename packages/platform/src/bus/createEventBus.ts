@@ -30,5 +30,7 @@ export async function createEventBus(
     leaseMs: envInt(env, 'EVENTLOG_LEASE_MS', 5000),
     busyTimeoutMs: envInt(env, 'EVENTLOG_BUSY_TIMEOUT_MS', 10_000),
     synchronous: synchronousFromEnv(env),
+    // EVENTLOG_BATCH_COMMITS=0: one offset commit per record (the behaviour before, for benchmarks).
+    batchCommits: env.EVENTLOG_BATCH_COMMITS !== '0',
   });
 }
