@@ -6,6 +6,9 @@ import type { ConsumerStatus, DeliveredRecord, EventBus, SubscribeOptions } from
 
 const RESTART_DELAY_MS = 5000;
 
+/** Longest a handled record waits for its offset commit while its batch goes on. */
+const COMMIT_AFTER_MS = 50;
+
 /** One `subscribe()`: a kafkajs consumer in the group, replaced if kafkajs gives up on it. */
 export class KafkaSubscription {
   private consumer: Consumer | null = null;
@@ -25,6 +28,8 @@ export class KafkaSubscription {
     private readonly kafka: Kafka,
     private readonly options: SubscribeOptions,
     private readonly config: ConsumerConfig,
+    /** false: one offset commit per record (EVENTLOG_BATCH_COMMITS=0, for comparison). */
+    private readonly batchCommits = true,
   ) {}
 
   start(concurrency: number): Promise<void> {
@@ -138,25 +143,44 @@ export class KafkaSubscription {
     const first = batch.messages[0];
     if (first) this.lag.set(lagKey, high - BigInt(first.offset));
     const gone = () => this.stopping || !isRunning() || isStale();
-    for (const message of batch.messages) {
-      if (gone()) return;
-      // Heartbeats while a record waits between retries keep the session (a failed heartbeat means a
-      // rebalance: isStale() then aborts the record, which the new owner redelivers).
-      const onWait = () => heartbeat().catch(() => undefined);
-      const outcome = await this.whileHeartbeating(
-        heartbeat,
-        this.handle(topic, partition, message, { isStopping: gone, onWait }),
-      );
-      if (outcome === 'aborted') return;
-      // Only now is the record done. A failed commit throws into kafkajs, which fetches the record
-      // again: at least once.
-      const next = BigInt(message.offset) + 1n;
-      const offset = next.toString();
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-      resolveOffset(message.offset);
+    // Handled records whose offset is not committed yet: committed together at the end of the
+    // batch, when the batch ends early, or once the oldest waited COMMIT_AFTER_MS (one round trip
+    // to the group coordinator per batch rather than per record). A failed commit throws into
+    // kafkajs, which fetches the records again: at least once.
+    let pending = null as { offset: string; next: bigint; since: number } | null;
+    const commitPending = async () => {
+      if (!pending) return;
+      const { offset, next } = pending;
+      pending = null;
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }],
+      });
+      resolveOffset(offset);
       this.lag.set(lagKey, high > next ? high - next : 0n);
       await heartbeat();
+    };
+    try {
+      for (const message of batch.messages) {
+        if (gone()) break;
+        // Heartbeats while a record waits between retries keep the session (a failed heartbeat means a
+        // rebalance: isStale() then aborts the record, which the new owner redelivers).
+        const onWait = () => heartbeat().catch(() => undefined);
+        const outcome = await this.whileHeartbeating(
+          heartbeat,
+          this.handle(topic, partition, message, { isStopping: gone, onWait }),
+        );
+        if (outcome === 'aborted') break;
+        // Only now is the record done.
+        const next = BigInt(message.offset) + 1n;
+        pending = { offset: message.offset, next, since: pending?.since ?? Date.now() };
+        if (!this.batchCommits || Date.now() - pending.since >= COMMIT_AFTER_MS) await commitPending();
+      }
+    } catch (err) {
+      // What was handled before the failure is done: commit it (best effort) before kafkajs retries.
+      await commitPending().catch(() => undefined);
+      throw err;
     }
+    await commitPending();
   }
 
   /**
