@@ -11,6 +11,9 @@
  * `KAFKA_PORT=39211 bash scripts/kafka.sh start`). The whole system and the load share this
  * machine: compare rates and transports of one run.
  */
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type Client, createClient } from 'graphql-ws';
@@ -23,26 +26,39 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     customers: { type: 'string', default: '20' },
     kafka: { type: 'string' },
+    // Writes a V8 CPU profile of every service process into this folder when the system stops.
+    'cpu-prof': { type: 'string' },
+    /**
+     * Comma-separated: `after` (the defaults) and/or `before` (this work's optimisations switched
+     * off: SQLITE_GROUP_COMMIT=0, EVENTLOG_BATCH_COMMITS=0), each on a fresh system, one after the
+     * other in this run.
+     */
+    variants: { type: 'string', default: 'after' },
   },
 });
 const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const CUSTOMERS = Number(args.customers);
 
-const sys = await TestSystem.start({
-  ...(args.kafka ? { kafkaBrokers: args.kafka } : {}),
-  env: { LOG_LEVEL: 'error', ROUTER_RATE_LIMIT_PER_SECOND: '1000000', ROUTER_RATE_LIMIT_BURST: '1000000' },
-});
+const VARIANT_ENV: Record<string, Record<string, string>> = {
+  after: {},
+  before: { SQLITE_GROUP_COMMIT: '0', EVENTLOG_BATCH_COMMITS: '0' },
+};
+const VARIANTS = args.variants.split(',');
+for (const v of VARIANTS) if (!VARIANT_ENV[v]) throw new Error(`unknown variant ${v}`);
+
+let sys: TestSystem | undefined;
+let wsUrl = '';
 // Interrupted: stop the six services rather than leave them running.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.on(signal, () => void sys.close().finally(() => process.exit(130)));
-const wsUrl = sys.routerUrl.replace(/^http/, 'ws');
+  process.on(signal, () => void (sys?.close() ?? Promise.resolve()).finally(() => process.exit(130)));
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
 async function run(rate: number, runIndex: number) {
   const placedAt = new Map<string, number>();
+  const placeMs: number[] = [];
   const seenAt = new Map<string, number>();
   const clients: Client[] = [];
   const customers = Array.from({ length: CUSTOMERS }, (_, i) => `saga-${runIndex}-${rate}-${i}`);
@@ -51,7 +67,7 @@ async function run(rate: number, runIndex: number) {
       url: wsUrl,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${sys.token('customer', customer)}` },
+      connectionParams: { authorization: `Bearer ${sys!.token('customer', customer)}` },
     });
     clients.push(client);
     await new Promise<void>((resolve, reject) => {
@@ -84,16 +100,19 @@ async function run(rate: number, runIndex: number) {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const customer = customers[i % customers.length]!;
+    const sent = performance.now();
     inFlight.push(
-      sys
+      sys!
         .gql<{ placeOrder: { id: string } }>(
           'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
           { input: { storeId: 'store-1', items: [{ menuItemId: 'menu-1-1', quantity: 1 }] } },
-          sys.token('customer', customer),
+          sys!.token('customer', customer),
         )
         .then((res) => {
           const id = res.data?.placeOrder?.id;
-          if (id) placedAt.set(id, performance.now());
+          const now = performance.now();
+          placeMs.push(now - sent);
+          if (id) placedAt.set(id, now);
           else failures.push(JSON.stringify(res.errors?.[0]?.extensions?.code ?? res.errors ?? 'no id'));
         })
         .catch((err) => {
@@ -112,6 +131,7 @@ async function run(rate: number, runIndex: number) {
   lat.sort((a, b) => a - b);
   const lastSeen = Math.max(...[...seenAt.values()], start);
   for (const c of clients) await c.dispose();
+  placeMs.sort((a, b) => a - b);
   return {
     rate,
     placed: placedAt.size,
@@ -122,23 +142,56 @@ async function run(rate: number, runIndex: number) {
     placeSeconds: (placedDone - start) / 1000,
     p50: percentile(lat, 50),
     p99: percentile(lat, 99),
+    placeP50: percentile(placeMs, 50),
+    placeP99: percentile(placeMs, 99),
+    load: loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
   };
 }
 
-const rows = [];
-for (const [i, rate] of RATES.entries()) {
-  const r = await run(rate, i);
-  rows.push(r);
-  console.log(JSON.stringify(r));
-}
-console.log(
-  `\n${sys.kind} event log, ${SECONDS} s per rate, ${CUSTOMERS} customers each with one myOrdersChanged subscription\n`,
-);
-console.log('| offered orders/s | placed | failed | propagated | propagated orders/s | p50 ms | p99 ms |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows)
-  console.log(
-    `| ${r.rate} | ${r.placed} | ${r.failed} | ${r.propagated} | ${r.propagatedPerSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} |`,
+const tables: string[] = [];
+for (const variant of VARIANTS) {
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  if (args['cpu-prof']) mkdirSync(join(args['cpu-prof'], variant), { recursive: true });
+  sys = await TestSystem.start({
+    ...(args.kafka ? { kafkaBrokers: args.kafka } : {}),
+    env: {
+      LOG_LEVEL: 'error',
+      ROUTER_RATE_LIMIT_PER_SECOND: '1000000',
+      ROUTER_RATE_LIMIT_BURST: '1000000',
+      ...VARIANT_ENV[variant],
+      ...(args['cpu-prof']
+        ? {
+            NODE_OPTIONS: `--import=${new URL('./cpuProfile.mjs', import.meta.url).pathname}`,
+            CPU_PROF_DIR: join(args['cpu-prof'], variant),
+          }
+        : {}),
+    },
+  });
+  wsUrl = sys.routerUrl.replace(/^http/, 'ws');
+  const rows = [];
+  for (const [i, rate] of RATES.entries()) {
+    const r = await run(rate, i);
+    rows.push(r);
+    console.log(JSON.stringify({ variant, ...r }));
+  }
+  await sys.close();
+  const kind = sys.kind;
+  sys = undefined;
+  tables.push(
+    [
+      `\n${kind} event log, ${variant}, ${SECONDS} s per rate, ${CUSTOMERS} customers each with one myOrdersChanged subscription; load average at start ${loadBefore}\n`,
+      '| offered orders/s | placed | failed | propagated | propagated orders/s | placeOrder p50 / p99 ms | to subscriber p50 ms | p99 ms | load avg 1/5/15 min at end |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...rows.map(
+        (r) =>
+          `| ${r.rate} | ${r.placed} | ${r.failed} | ${r.propagated} | ${r.propagatedPerSecond.toFixed(0)} | ${r.placeP50.toFixed(0)} / ${r.placeP99.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.load} |`,
+      ),
+    ].join('\n'),
   );
-await sys.close();
+}
+console.log(tables.join('\n'));
 process.exit(0);

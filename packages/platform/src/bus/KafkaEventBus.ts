@@ -1,30 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Admin,
-  type Consumer,
-  type ConsumerConfig,
-  type EachBatchPayload,
-  type IHeaders,
-  Kafka,
-  type KafkaMessage,
-  type logCreator,
-  logLevel,
-  Partitioners,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, type ConsumerConfig, Kafka, type logCreator, logLevel } from 'kafkajs';
 import { envInt } from '../config.js';
-import { decodeEnvelope, encodeEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
 import {
-  type DeliveryHooks,
-  deadLetter,
-  deliverWithRetry,
-  headersFor,
-  malformedEnvelope,
-} from './deliverWithRetry.js';
-import {
   type ConsumerHandle,
-  type ConsumerStatus,
   type DeliveredRecord,
   dlqTopic,
   type EventBus,
@@ -32,6 +11,8 @@ import {
   type SubscribeOptions,
   type TopicSpec,
 } from './EventBus.js';
+import { KafkaProducer } from './KafkaProducer.js';
+import { KafkaSubscription, toRecordOrMalformed } from './KafkaSubscription.js';
 
 export interface KafkaEventBusOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -56,6 +37,11 @@ export interface KafkaEventBusOptions {
   /** kafkajs log level: nothing | error | warn | info | debug. Default KAFKA_LOG_LEVEL or warn. */
   logLevel?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Commit a partition's offsets once per fetched batch (or every 50 ms within a long one) rather
+   * than once per record. Default true.
+   */
+  batchCommits?: boolean;
 }
 
 export interface ReadTopicOptions {
@@ -107,7 +93,7 @@ export class KafkaEventBus implements EventBus {
   private readonly consumerConfig: Omit<ConsumerConfig, 'groupId'>;
   private readonly concurrency: number;
   private readonly subscriptions = new Set<KafkaSubscription>();
-  private producerPromise: Promise<Producer> | null = null;
+  private readonly producer: KafkaProducer;
   private adminPromise: Promise<Admin> | null = null;
   private health: { at: number; ok: Promise<boolean> } | null = null;
   private closed = false;
@@ -126,6 +112,7 @@ export class KafkaEventBus implements EventBus {
       logLevel: LOG_LEVELS[level] ?? logLevel.WARN,
       logCreator: kafkaLogCreator,
     });
+    this.producer = new KafkaProducer(this.kafka);
     this.defaultPartitions = options.defaultPartitions ?? 6;
     this.replicationFactor = options.replicationFactor ?? 1;
     const sessionTimeout = options.sessionTimeoutMs ?? envInt(env, 'KAFKA_SESSION_TIMEOUT_MS', 10_000);
@@ -183,40 +170,19 @@ export class KafkaEventBus implements EventBus {
 
   async publish(records: OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new Error('event bus closed');
-    if (records.length === 0) return;
-    // Consecutive records of one topic share an entry; kafkajs merges entries of the same topic in
-    // order, so the whole call is one request per broker and per-partition order is the input order.
-    const topicMessages: { topic: string; messages: { key: string; value: string; headers: IHeaders }[] }[] =
-      [];
-    for (const r of records) {
-      const message = {
-        key: r.key,
-        value: encodeEnvelope(r.envelope),
-        headers: headersFor(r.envelope, r.extraHeaders),
-      };
-      const last = topicMessages[topicMessages.length - 1];
-      if (last?.topic === r.topic) last.messages.push(message);
-      else topicMessages.push({ topic: r.topic, messages: [message] });
-    }
-    const pending = this.producer();
-    try {
-      const producer = await pending;
-      await producer.sendBatch({ topicMessages, acks: -1 });
-    } catch (err) {
-      // A fresh producer (new connection, new producer id and sequence numbers) for the next try:
-      // the simplest state to trust after a broker went away mid-request.
-      this.discardProducer(pending);
-      throw err;
-    }
+    await this.producer.send(records);
   }
 
   async subscribe(options: SubscribeOptions): Promise<ConsumerHandle> {
     if (this.closed) throw new Error('event bus closed');
     await this.ensureTopics(options.topics.map((name) => ({ name })));
-    const subscription = new KafkaSubscription(this, this.kafka, options, {
-      groupId: options.group,
-      ...this.consumerConfig,
-    });
+    const subscription = new KafkaSubscription(
+      this,
+      this.kafka,
+      options,
+      { groupId: options.group, ...this.consumerConfig },
+      this.options.batchCommits ?? true,
+    );
     this.subscriptions.add(subscription);
     try {
       await subscription.start(this.concurrency);
@@ -336,38 +302,9 @@ export class KafkaEventBus implements EventBus {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
-    const producer = this.producerPromise;
     const admin = this.adminPromise;
-    this.producerPromise = null;
     this.adminPromise = null;
-    await Promise.all([
-      producer?.then((p) => p.disconnect()).catch(() => {}),
-      admin?.then((a) => a.disconnect()).catch(() => {}),
-    ]);
-  }
-
-  /** One shared idempotent producer, connected on first use and replaced after any failure. */
-  private producer(): Promise<Producer> {
-    if (!this.producerPromise) {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        // With one request in flight a retried batch can never overtake the next one.
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { initialRetryTime: 200, maxRetryTime: 1000, retries: 2 },
-      });
-      const pending = producer.connect().then(() => producer);
-      pending.catch(() => this.discardProducer(pending));
-      this.producerPromise = pending;
-    }
-    return this.producerPromise;
-  }
-
-  private discardProducer(pending: Promise<Producer>) {
-    if (this.producerPromise !== pending) return;
-    this.producerPromise = null;
-    pending.then((p) => p.disconnect()).catch(() => {});
+    await Promise.all([this.producer.close(), admin?.then((a) => a.disconnect()).catch(() => {})]);
   }
 
   private admin(): Promise<Admin> {
@@ -386,274 +323,6 @@ export class KafkaEventBus implements EventBus {
     this.adminPromise = null;
     pending.then((a) => a.disconnect()).catch(() => {});
   }
-}
-
-const RESTART_DELAY_MS = 5000;
-
-/** One `subscribe()`: a kafkajs consumer in the group, replaced if kafkajs gives up on it. */
-class KafkaSubscription {
-  private consumer: Consumer | null = null;
-  private stopping = false;
-  private restartTimer: NodeJS.Timeout | null = null;
-  private starting: Promise<void> | null = null;
-  private state: ConsumerStatus['state'] = 'running';
-  private joined = false;
-  private restarts = 0;
-  private deadLettered = 0;
-  private lastError: string | null = null;
-  /** Per partition: high watermark of the last fetch minus our next offset. */
-  private readonly lag = new Map<string, bigint>();
-
-  constructor(
-    private readonly bus: KafkaEventBus,
-    private readonly kafka: Kafka,
-    private readonly options: SubscribeOptions,
-    private readonly config: ConsumerConfig,
-  ) {}
-
-  start(concurrency: number): Promise<void> {
-    this.starting = this.connectAndRun(concurrency).finally(() => {
-      this.starting = null;
-    });
-    return this.starting;
-  }
-
-  private async connectAndRun(concurrency: number): Promise<void> {
-    const consumer = this.kafka.consumer(this.config);
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (this.consumer !== consumer) return;
-      this.joined = true;
-      this.state = 'running';
-      this.lastError = null;
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (this.stopping || this.consumer !== consumer) return;
-      // Reported either way (health): until the group is joined again the consumer does no work.
-      this.joined = false;
-      this.state = 'restarting';
-      this.restarts++;
-      this.lastError = payload.error.message;
-      logger.error('ALERT kafka consumer crashed', {
-        alert: 'consumer-restarting',
-        group: this.options.group,
-        error: payload.error.message,
-        restartedByClient: payload.restart,
-      });
-      // Retriable crashes (broker gone, coordinator moved) are restarted by kafkajs itself; anything
-      // else leaves the consumer stopped, so start a fresh one after a pause.
-      if (payload.restart) return;
-      this.scheduleRestart(concurrency);
-    });
-    await consumer.connect();
-    // A new group starts at the beginning so nothing published before its first start is missed.
-    await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: concurrency,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
-    });
-  }
-
-  private scheduleRestart(concurrency: number) {
-    if (this.stopping || this.restartTimer) return;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      if (this.stopping) return;
-      logger.warn('restarting kafka consumer', { group: this.options.group });
-      this.start(concurrency).catch((err) => {
-        logger.error('kafka consumer restart failed', {
-          group: this.options.group,
-          error: (err as Error).message,
-        });
-        this.consumer?.disconnect().catch(() => {});
-        this.scheduleRestart(concurrency);
-      });
-    }, RESTART_DELAY_MS);
-  }
-
-  status(): ConsumerStatus {
-    let lag: bigint | null = null;
-    for (const n of this.lag.values()) lag = (lag ?? 0n) + n;
-    return {
-      group: this.options.group,
-      topics: this.options.topics,
-      state: this.stopping ? 'stopped' : this.state,
-      active: this.joined && !this.stopping,
-      lag: lag === null ? null : Number(lag),
-      restarts: this.restarts,
-      deadLettered: this.deadLettered,
-      lastError: this.lastError,
-    };
-  }
-
-  /** Disconnects after the in-flight record; a record aborted by stopping stays uncommitted. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.joined = false;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    // kafkajs ignores a disconnect that arrives while run() is still joining the group.
-    await this.starting?.catch(() => {});
-    await this.consumer?.disconnect().catch((err) => {
-      logger.warn('kafka consumer disconnect failed', {
-        group: this.options.group,
-        error: (err as Error).message,
-      });
-    });
-  }
-
-  /**
-   * One partition's batch, strictly in offset order. eachBatch rather than eachMessage because
-   * kafkajs' `consumer.commitOffsets` silently does nothing once stop() has begun, which would lose
-   * the commit of the record stop() waits for; the batch's own commit function always commits.
-   */
-  private async handleBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    commitOffsetsIfNecessary,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    const { topic, partition } = batch;
-    const lagKey = `${topic}/${partition}`;
-    const high = BigInt(batch.highWatermark);
-    const first = batch.messages[0];
-    if (first) this.lag.set(lagKey, high - BigInt(first.offset));
-    const gone = () => this.stopping || !isRunning() || isStale();
-    for (const message of batch.messages) {
-      if (gone()) return;
-      // Heartbeats while a record waits between retries keep the session (a failed heartbeat means a
-      // rebalance: isStale() then aborts the record, which the new owner redelivers).
-      const onWait = () => heartbeat().catch(() => undefined);
-      const outcome = await this.whileHeartbeating(
-        heartbeat,
-        this.handle(topic, partition, message, { isStopping: gone, onWait }),
-      );
-      if (outcome === 'aborted') return;
-      // Only now is the record done. A failed commit throws into kafkajs, which fetches the record
-      // again: at least once.
-      const next = BigInt(message.offset) + 1n;
-      const offset = next.toString();
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-      resolveOffset(message.offset);
-      this.lag.set(lagKey, high > next ? high - next : 0n);
-      await heartbeat();
-    }
-  }
-
-  /**
-   * kafkajs heartbeats only between batches and when asked to: one record handled for longer than
-   * the session timeout (a slow downstream, retry backoff) would get this member evicted, its
-   * partitions reassigned and the record handled again elsewhere. So heartbeat on an interval while
-   * `work` runs. A failed heartbeat (a rebalance is under way) is left to kafkajs: the batch's
-   * commit then fails and the record is redelivered, as before.
-   */
-  private async whileHeartbeating<T>(heartbeat: () => Promise<void>, work: Promise<T>): Promise<T> {
-    let beating = false;
-    const timer = setInterval(() => {
-      if (beating) return;
-      beating = true;
-      heartbeat()
-        .catch((err: unknown) =>
-          logger.warn('kafka heartbeat during a long handler failed', {
-            group: this.options.group,
-            error: (err as Error).message,
-          }),
-        )
-        .finally(() => {
-          beating = false;
-        });
-    }, this.config.heartbeatInterval ?? 1000);
-    try {
-      return await work;
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  private async handle(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    hooks: DeliveryHooks,
-  ): Promise<'done' | 'aborted'> {
-    const { group } = this.options;
-    let record: DeliveredRecord;
-    try {
-      record = toRecord(topic, partition, message);
-    } catch (err) {
-      const key = message.key?.toString('utf8') ?? null;
-      const raw = message.value?.toString('utf8') ?? '';
-      const producer = headerValue(message.headers?.producer) ?? 'unknown';
-      await deadLetter(
-        this.bus,
-        group,
-        { topic, partition, offset: message.offset, key, envelope: malformedEnvelope(raw, key, producer) },
-        err,
-      );
-      this.deadLettered++;
-      return 'done';
-    }
-    const outcome = await deliverWithRetry(
-      this.bus,
-      group,
-      record,
-      this.options.handler,
-      {
-        maxAttempts: this.options.maxAttempts,
-        unknownEntityRetryMs: this.options.unknownEntityRetryMs,
-        maxDelayMs: this.options.maxRetryDelayMs,
-      },
-      hooks,
-    );
-    if (outcome === 'dead-lettered') this.deadLettered++;
-    return outcome === 'aborted' ? 'aborted' : 'done';
-  }
-}
-
-/** Decodes a Kafka message; throws MalformedEventError when the value is not an envelope. */
-function toRecord(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key?.toString('utf8') ?? null,
-    headers: headersOf(message),
-    envelope: decodeEnvelope(message.value),
-  };
-}
-
-/** For tools: an undecodable message is shown wrapped, as the consumers would dead-letter it. */
-function toRecordOrMalformed(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
-  try {
-    return toRecord(topic, partition, message);
-  } catch {
-    const key = message.key?.toString('utf8') ?? null;
-    return {
-      topic,
-      partition,
-      offset: message.offset,
-      key,
-      headers: headersOf(message),
-      envelope: malformedEnvelope(message.value?.toString('utf8') ?? '', key),
-    };
-  }
-}
-
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const text = headerValue(value);
-    if (text !== undefined) headers[name] = text;
-  }
-  return headers;
-}
-
-function headerValue(value: IHeaders[string]): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
 }
 
 /** Polls the topics' metadata until every partition has a leader (default at most 15 s). */

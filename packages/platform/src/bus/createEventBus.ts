@@ -20,6 +20,8 @@ export async function createEventBus(
       clientId: `baemin-${config.name}`,
       defaultPartitions: envInt(env, 'KAFKA_PARTITIONS', 6),
       replicationFactor: envInt(env, 'KAFKA_REPLICATION_FACTOR', 1),
+      // EVENTLOG_BATCH_COMMITS=0: one offset commit per record (the behaviour before, for benchmarks).
+      batchCommits: env.EVENTLOG_BATCH_COMMITS !== '0',
     });
     // KAFKA_NAMESPACE: prefix for topics and groups, for clusters shared between deployments.
     return env.KAFKA_NAMESPACE ? new NamespacedEventBus(kafka, env.KAFKA_NAMESPACE) : kafka;
@@ -30,5 +32,7 @@ export async function createEventBus(
     leaseMs: envInt(env, 'EVENTLOG_LEASE_MS', 5000),
     busyTimeoutMs: envInt(env, 'EVENTLOG_BUSY_TIMEOUT_MS', 10_000),
     synchronous: synchronousFromEnv(env),
+    // EVENTLOG_BATCH_COMMITS=0: one offset commit per record (the behaviour before, for benchmarks).
+    batchCommits: env.EVENTLOG_BATCH_COMMITS !== '0',
   });
 }

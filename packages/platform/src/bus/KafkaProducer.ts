@@ -1,0 +1,72 @@
+import { type IHeaders, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { encodeEnvelope } from '../events/EventEnvelope.js';
+import { headersFor } from './deliverWithRetry.js';
+import type { OutgoingRecord } from './EventBus.js';
+
+/**
+ * The Kafka side of {@link EventBus.publish}: one shared idempotent producer, connected on first use
+ * and replaced after any failure.
+ */
+export class KafkaProducer {
+  private producerPromise: Promise<Producer> | null = null;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  /** Sends `records` in order, acknowledged by every in-sync replica (acks -1). */
+  async send(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    // Consecutive records of one topic share an entry; kafkajs merges entries of the same topic in
+    // order, so the whole call is one request per broker and per-partition order is the input order.
+    const topicMessages: { topic: string; messages: { key: string; value: string; headers: IHeaders }[] }[] =
+      [];
+    for (const r of records) {
+      const message = {
+        key: r.key,
+        value: encodeEnvelope(r.envelope),
+        headers: headersFor(r.envelope, r.extraHeaders),
+      };
+      const last = topicMessages[topicMessages.length - 1];
+      if (last?.topic === r.topic) last.messages.push(message);
+      else topicMessages.push({ topic: r.topic, messages: [message] });
+    }
+    const pending = this.producer();
+    try {
+      const producer = await pending;
+      await producer.sendBatch({ topicMessages, acks: -1 });
+    } catch (err) {
+      // A fresh producer (new connection, new producer id and sequence numbers) for the next try:
+      // the simplest state to trust after a broker went away mid-request.
+      this.discard(pending);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producerPromise;
+    this.producerPromise = null;
+    await producer?.then((p) => p.disconnect()).catch(() => {});
+  }
+
+  private producer(): Promise<Producer> {
+    if (!this.producerPromise) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        // With one request in flight a retried batch can never overtake the next one.
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { initialRetryTime: 200, maxRetryTime: 1000, retries: 2 },
+      });
+      const pending = producer.connect().then(() => producer);
+      pending.catch(() => this.discard(pending));
+      this.producerPromise = pending;
+    }
+    return this.producerPromise;
+  }
+
+  private discard(pending: Promise<Producer>) {
+    if (this.producerPromise !== pending) return;
+    this.producerPromise = null;
+    pending.then((p) => p.disconnect()).catch(() => {});
+  }
+}

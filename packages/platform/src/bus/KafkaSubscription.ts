@@ -1,0 +1,301 @@
+import type { Consumer, ConsumerConfig, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { decodeEnvelope } from '../events/EventEnvelope.js';
+import { logger } from '../logger.js';
+import { type DeliveryHooks, deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
+import type { ConsumerStatus, DeliveredRecord, EventBus, SubscribeOptions } from './EventBus.js';
+
+const RESTART_DELAY_MS = 5000;
+
+/** Longest a handled record waits for its offset commit while its batch goes on. */
+const COMMIT_AFTER_MS = 50;
+
+/** One `subscribe()`: a kafkajs consumer in the group, replaced if kafkajs gives up on it. */
+export class KafkaSubscription {
+  private consumer: Consumer | null = null;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private starting: Promise<void> | null = null;
+  private state: ConsumerStatus['state'] = 'running';
+  private joined = false;
+  private restarts = 0;
+  private deadLettered = 0;
+  private lastError: string | null = null;
+  /** Per partition: high watermark of the last fetch minus our next offset. */
+  private readonly lag = new Map<string, bigint>();
+
+  constructor(
+    private readonly bus: Pick<EventBus, 'publish'>,
+    private readonly kafka: Kafka,
+    private readonly options: SubscribeOptions,
+    private readonly config: ConsumerConfig,
+    /** false: one offset commit per record (EVENTLOG_BATCH_COMMITS=0, for comparison). */
+    private readonly batchCommits = true,
+  ) {}
+
+  start(concurrency: number): Promise<void> {
+    this.starting = this.connectAndRun(concurrency).finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async connectAndRun(concurrency: number): Promise<void> {
+    const consumer = this.kafka.consumer(this.config);
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.consumer !== consumer) return;
+      this.joined = true;
+      this.state = 'running';
+      this.lastError = null;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.stopping || this.consumer !== consumer) return;
+      // Reported either way (health): until the group is joined again the consumer does no work.
+      this.joined = false;
+      this.state = 'restarting';
+      this.restarts++;
+      this.lastError = payload.error.message;
+      logger.error('ALERT kafka consumer crashed', {
+        alert: 'consumer-restarting',
+        group: this.options.group,
+        error: payload.error.message,
+        restartedByClient: payload.restart,
+      });
+      // Retriable crashes (broker gone, coordinator moved) are restarted by kafkajs itself; anything
+      // else leaves the consumer stopped, so start a fresh one after a pause.
+      if (payload.restart) return;
+      this.scheduleRestart(concurrency);
+    });
+    await consumer.connect();
+    // A new group starts at the beginning so nothing published before its first start is missed.
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: concurrency,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  private scheduleRestart(concurrency: number) {
+    if (this.stopping || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      logger.warn('restarting kafka consumer', { group: this.options.group });
+      this.start(concurrency).catch((err) => {
+        logger.error('kafka consumer restart failed', {
+          group: this.options.group,
+          error: (err as Error).message,
+        });
+        this.consumer?.disconnect().catch(() => {});
+        this.scheduleRestart(concurrency);
+      });
+    }, RESTART_DELAY_MS);
+  }
+
+  status(): ConsumerStatus {
+    let lag: bigint | null = null;
+    for (const n of this.lag.values()) lag = (lag ?? 0n) + n;
+    return {
+      group: this.options.group,
+      topics: this.options.topics,
+      state: this.stopping ? 'stopped' : this.state,
+      active: this.joined && !this.stopping,
+      lag: lag === null ? null : Number(lag),
+      restarts: this.restarts,
+      deadLettered: this.deadLettered,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Disconnects after the in-flight record; a record aborted by stopping stays uncommitted. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.joined = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    // kafkajs ignores a disconnect that arrives while run() is still joining the group.
+    await this.starting?.catch(() => {});
+    await this.consumer?.disconnect().catch((err) => {
+      logger.warn('kafka consumer disconnect failed', {
+        group: this.options.group,
+        error: (err as Error).message,
+      });
+    });
+  }
+
+  /**
+   * One partition's batch, strictly in offset order. eachBatch rather than eachMessage because
+   * kafkajs' `consumer.commitOffsets` silently does nothing once stop() has begun, which would lose
+   * the commit of the record stop() waits for; the batch's own commit function always commits.
+   */
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const lagKey = `${topic}/${partition}`;
+    const high = BigInt(batch.highWatermark);
+    const first = batch.messages[0];
+    if (first) this.lag.set(lagKey, high - BigInt(first.offset));
+    const gone = () => this.stopping || !isRunning() || isStale();
+    // Handled records whose offset is not committed yet: committed together at the end of the
+    // batch, when the batch ends early, or once the oldest waited COMMIT_AFTER_MS (one round trip
+    // to the group coordinator per batch rather than per record). A failed commit throws into
+    // kafkajs, which fetches the records again: at least once.
+    let pending = null as { offset: string; next: bigint; since: number } | null;
+    const commitPending = async () => {
+      if (!pending) return;
+      const { offset, next } = pending;
+      pending = null;
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }],
+      });
+      resolveOffset(offset);
+      this.lag.set(lagKey, high > next ? high - next : 0n);
+      await heartbeat();
+    };
+    try {
+      for (const message of batch.messages) {
+        if (gone()) break;
+        // Heartbeats while a record waits between retries keep the session (a failed heartbeat means a
+        // rebalance: isStale() then aborts the record, which the new owner redelivers).
+        const onWait = () => heartbeat().catch(() => undefined);
+        const outcome = await this.whileHeartbeating(
+          heartbeat,
+          this.handle(topic, partition, message, { isStopping: gone, onWait }),
+        );
+        if (outcome === 'aborted') break;
+        // Only now is the record done.
+        const next = BigInt(message.offset) + 1n;
+        pending = { offset: message.offset, next, since: pending?.since ?? Date.now() };
+        if (!this.batchCommits || Date.now() - pending.since >= COMMIT_AFTER_MS) await commitPending();
+      }
+    } catch (err) {
+      // What was handled before the failure is done: commit it (best effort) before kafkajs retries.
+      await commitPending().catch(() => undefined);
+      throw err;
+    }
+    await commitPending();
+  }
+
+  /**
+   * kafkajs heartbeats only between batches and when asked to: one record handled for longer than
+   * the session timeout (a slow downstream, retry backoff) would get this member evicted, its
+   * partitions reassigned and the record handled again elsewhere. So heartbeat on an interval while
+   * `work` runs. A failed heartbeat (a rebalance is under way) is left to kafkajs: the batch's
+   * commit then fails and the record is redelivered, as before.
+   */
+  private async whileHeartbeating<T>(heartbeat: () => Promise<void>, work: Promise<T>): Promise<T> {
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      heartbeat()
+        .catch((err: unknown) =>
+          logger.warn('kafka heartbeat during a long handler failed', {
+            group: this.options.group,
+            error: (err as Error).message,
+          }),
+        )
+        .finally(() => {
+          beating = false;
+        });
+    }, this.config.heartbeatInterval ?? 1000);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    hooks: DeliveryHooks,
+  ): Promise<'done' | 'aborted'> {
+    const { group } = this.options;
+    let record: DeliveredRecord;
+    try {
+      record = toRecord(topic, partition, message);
+    } catch (err) {
+      const key = message.key?.toString('utf8') ?? null;
+      const raw = message.value?.toString('utf8') ?? '';
+      const producer = headerValue(message.headers?.producer) ?? 'unknown';
+      await deadLetter(
+        this.bus,
+        group,
+        { topic, partition, offset: message.offset, key, envelope: malformedEnvelope(raw, key, producer) },
+        err,
+      );
+      this.deadLettered++;
+      return 'done';
+    }
+    const outcome = await deliverWithRetry(
+      this.bus,
+      group,
+      record,
+      this.options.handler,
+      {
+        maxAttempts: this.options.maxAttempts,
+        unknownEntityRetryMs: this.options.unknownEntityRetryMs,
+        maxDelayMs: this.options.maxRetryDelayMs,
+      },
+      hooks,
+    );
+    if (outcome === 'dead-lettered') this.deadLettered++;
+    return outcome === 'aborted' ? 'aborted' : 'done';
+  }
+}
+
+/** Decodes a Kafka message; throws MalformedEventError when the value is not an envelope. */
+function toRecord(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? null,
+    headers: headersOf(message),
+    envelope: decodeEnvelope(message.value),
+  };
+}
+
+/** For tools: an undecodable message is shown wrapped, as the consumers would dead-letter it. */
+export function toRecordOrMalformed(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): DeliveredRecord {
+  try {
+    return toRecord(topic, partition, message);
+  } catch {
+    const key = message.key?.toString('utf8') ?? null;
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key,
+      headers: headersOf(message),
+      envelope: malformedEnvelope(message.value?.toString('utf8') ?? '', key),
+    };
+  }
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const text = headerValue(value);
+    if (text !== undefined) headers[name] = text;
+  }
+  return headers;
+}
+
+function headerValue(value: IHeaders[string]): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
