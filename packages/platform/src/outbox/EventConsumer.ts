@@ -1,6 +1,5 @@
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { ConsumerHandle, DeliveredRecord, EventBus } from '../bus/EventBus.js';
-import type { Database } from '../db/Database.js';
+import type { Database, Tx } from '../db/Database.js';
 import { inbox } from '../db/tables.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
@@ -15,7 +14,7 @@ import type { Outbox } from './Outbox.js';
  * commits together with the inbox row, or not at all.
  */
 export type EventHandler<S extends Record<string, unknown>> = (
-  tx: BetterSQLite3Database<S>,
+  tx: Tx<S>,
   // biome-ignore lint/suspicious/noExplicitAny: each handler narrows the payload to its event's type
   envelope: EventEnvelope<any>,
   record: DeliveredRecord,

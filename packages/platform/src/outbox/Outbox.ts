@@ -1,6 +1,5 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { Database } from '../db/Database.js';
+import type { Database, Tx } from '../db/Database.js';
 import type { EventBus } from '../bus/EventBus.js';
 import { createEnvelope, type EventEnvelope, type NewEvent } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
@@ -10,7 +9,7 @@ import { publishTraced } from '../telemetry/traceBus.js';
 import { continueSaga, traceIdOf, traceparentOf, tracingEnabled } from '../telemetry/tracing.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any drizzle SQLite handle whose schema includes the outbox
-type AnyDb = BetterSQLite3Database<any>;
+type AnyDb = Tx<any>;
 // biome-ignore lint/suspicious/noExplicitAny: any service database whose schema includes the outbox
 type AnyDatabase = Database<any>;
 
