@@ -32,6 +32,8 @@ export function dashboardResolvers(store: DashboardStore): Resolvers {
       __resolveReference: (ref, { caller }) => visible(ref.orderId, caller),
       order: (row) => ({ __typename: 'Order', id: row.orderId }),
       items: (row) => JSON.parse(row.items) as OrderLine[],
+      // The row was authorized as a whole (query, entity or live event): its history goes with it.
+      history: (row) => store.history(row.orderId),
       paymentStatus: (row, _args, { caller }) =>
         canSeePaymentStatus(caller, row) ? (row.paymentStatus ?? null) : null,
       // A replayed snapshot is authorized by the order's current facts, not the snapshot's.

@@ -58,14 +58,14 @@ const ALL_FIELDS = `orderId customerId storeId storeName items { menuItemId name
   cancelRequestedAt canceledAt refundedAt updatedAt order { id }`;
 
 describe('projection', () => {
-  it('builds the row and its status history from a full event sequence', async () => {
+  it('builds the row and its status history (the GraphQL timeline) from a full event sequence', async () => {
     const o = new OrderScript(s.bus);
     await o.fullLifecycle('rider-1');
     // Payment facts come from another topic, consumed on their own: wait for both.
     await waitRow(o.orderId, (r) => r.version === 6 && r.paymentStatus === 'CAPTURED', 'delivered');
     const res = await gql<{ dashboard: Record<string, unknown> }>(
       s.url,
-      `query($id: ID!) { dashboard(orderId: $id) { ${ALL_FIELDS} } }`,
+      `query($id: ID!) { dashboard(orderId: $id) { ${ALL_FIELDS} history { version status at } } }`,
       { id: o.orderId },
       alice,
     );
@@ -97,6 +97,14 @@ describe('projection', () => {
       refundedAt: null,
       updatedAt: o.at(5),
       order: { id: o.orderId },
+      history: [
+        { version: 1, status: 'PLACED', at: o.at(0) },
+        { version: 2, status: 'ACCEPTED', at: o.at(1) },
+        { version: 3, status: 'COOKING', at: o.at(2) },
+        { version: 4, status: 'READY', at: o.at(3) },
+        { version: 5, status: 'PICKED_UP', at: o.at(4) },
+        { version: 6, status: 'DELIVERED', at: o.at(5) },
+      ],
     });
     expect(await history(o.orderId)).toEqual([
       [1, 'PLACED', o.at(0)],

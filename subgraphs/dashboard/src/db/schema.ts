@@ -51,7 +51,7 @@ export const dashboards = sqliteTable(
 
 /**
  * Append-only status history per order (one row per write-side version), read by
- * `DashboardStore.history`. Kept for good, unlike the change feed (`dashboard_changes`, pruned after
+ * `DashboardStore.history` and served as `Dashboard.history` (the customer's status timeline). Kept for good, unlike the change feed (`dashboard_changes`, pruned after
  * DASHBOARD_CHANGES_RETENTION_DAYS, one row per change of any kind), so it is not derivable from it.
  * Live watchers that fell behind replay the change feed, not this.
  */

@@ -45,6 +45,11 @@ export type Dashboard = {
   customerId: Scalars['ID']['output'];
   /** When it was delivered. */
   deliveredAt?: Maybe<Scalars['String']['output']>;
+  /**
+   * The order's status timeline, oldest first: one step per status event the dashboard applied
+   * (kept for good, also after the change feed is pruned).
+   */
+  history: Array<DashboardStatusStep>;
   /** What was ordered. */
   items: Array<DashboardItem>;
   /** The order itself, for fields the dashboard does not keep (resolved by the owning contexts). */
@@ -134,6 +139,17 @@ export type DashboardStatus =
   | 'READY'
   /** The store rejected it; refunded. */
   | 'REJECTED';
+
+/** One step of an order's status timeline. */
+export type DashboardStatusStep = {
+  __typename?: 'DashboardStatusStep';
+  /** When (ISO-8601). */
+  at: Scalars['String']['output'];
+  /** The status the order reached. */
+  status: DashboardStatus;
+  /** Per-order sequence number of the status event (1 = placed); matches `Dashboard.version`. */
+  version: Scalars['Int']['output'];
+};
 
 /** An order, extended by the dashboard context with its live view. */
 export type Order = {
@@ -310,6 +326,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DashboardItem: ResolverTypeWrapper<DashboardItem>;
   DashboardStatus: DashboardStatus;
+  DashboardStatusStep: ResolverTypeWrapper<DashboardStatusStep>;
   Order: ResolverTypeWrapper<Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversTypes['Dashboard']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -324,6 +341,7 @@ export type ResolversParentTypes = ResolversObject<{
   DashboardAccess: DashboardAccess;
   Boolean: Scalars['Boolean']['output'];
   DashboardItem: DashboardItem;
+  DashboardStatusStep: DashboardStatusStep;
   Order: Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversParentTypes['Dashboard']> } | FederationReferenceTypes['Order'];
   Query: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
@@ -339,6 +357,7 @@ export type DashboardResolvers<ContextType = Context, ParentType extends Resolve
   cookingAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['DashboardStatusStep']>, ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['DashboardItem']>, ParentType, ContextType>;
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
   orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -374,6 +393,12 @@ export type DashboardItemResolvers<ContextType = Context, ParentType extends Res
   unitPrice?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type DashboardStatusStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DashboardStatusStep'] = ResolversParentTypes['DashboardStatusStep']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['DashboardStatus'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   dashboard?: Resolver<Maybe<ResolversTypes['Dashboard']>, ParentType, ContextType>;
@@ -396,6 +421,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Dashboard?: DashboardResolvers<ContextType>;
   DashboardAccess?: DashboardAccessResolvers<ContextType>;
   DashboardItem?: DashboardItemResolvers<ContextType>;
+  DashboardStatusStep?: DashboardStatusStepResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
