@@ -14,7 +14,7 @@ import {
   waitFor,
 } from '../../packages/platform/src/testing/index.js';
 import { replicatedStoreCount, SEEDED_STORE_IDS, seed } from '../../scripts/seed.js';
-import { type ServiceRuntime, serviceNodeArgs } from '../../scripts/build.js';
+import { ensureServiceBundles, type ServiceRuntime, serviceNodeArgs } from '../../scripts/build.js';
 import {
   createPgTestDatabase,
   type PgTestDatabase,
@@ -146,6 +146,9 @@ export class TestSystem {
   }
 
   static async start(options: TestSystemOptions = {}): Promise<TestSystem> {
+    // vitest's globalSetup has built them; scripts using the harness on their own (bench/saga.ts,
+    // bench/replicas.ts) must not start bundles older than the sources. A cheap mtime check when fresh.
+    if (E2E_RUNTIME === 'bundle') await ensureServiceBundles();
     const system = new TestSystem(options);
     for (const name of ALL) system.ports[name] = await freePort();
     try {

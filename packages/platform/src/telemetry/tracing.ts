@@ -42,9 +42,9 @@ export async function startTracing(service: string, env: NodeJS.ProcessEnv = pro
   if (!endpoint || env.OTEL_SDK_DISABLED === 'true') return false;
   const [{ BatchSpanProcessor, NodeTracerProvider }, { OTLPTraceExporter }, { resourceFromAttributes }] =
     await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
+      import('@opentelemetry/sdk-trace-node').then(commonJsExports),
+      import('@opentelemetry/exporter-trace-otlp-http').then(commonJsExports),
+      import('@opentelemetry/resources').then(commonJsExports),
     ]);
   if (provider) return true;
   provider = new NodeTracerProvider({
@@ -55,6 +55,16 @@ export async function startTracing(service: string, env: NodeJS.ProcessEnv = pro
   provider.register();
   enabled = true;
   return true;
+}
+
+/**
+ * The exports of a CommonJS package loaded with `import()`. Node (and tsx) expose its named
+ * exports; in the esbuild bundles (code splitting) the chunk's only export is `default`, the
+ * module's `exports` object, so `import('@opentelemetry/resources')` had no `resourceFromAttributes`.
+ */
+function commonJsExports<M extends object>(mod: M): M {
+  const fallback = (mod as { default?: unknown }).default;
+  return Object.keys(mod).length === 1 && fallback && typeof fallback === 'object' ? (fallback as M) : mod;
 }
 
 /** Exports the spans still buffered and stops tracing (shutdown). */
