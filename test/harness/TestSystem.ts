@@ -390,10 +390,19 @@ export class TestSystem {
     name: ServiceName,
     timeoutMs = Number(process.env.E2E_READY_TIMEOUT_MS) || 60_000,
   ): Promise<void> {
+    // A process that dies while starting fails the wait at once: waitFor treats a throwing probe
+    // as "not yet", and a crash at start-up must not cost the whole readiness timeout.
+    const child = this.procs.get(name);
+    let onExit: ((code: number | null) => void) | undefined;
+    const exited = new Promise<never>((_, reject) => {
+      if (!child) return reject(new Error(`${name} is not running`));
+      onExit = (code) => reject(new Error(`${name} exited (code ${code}) before it was ready`));
+      child.once('exit', onExit);
+    });
+    exited.catch(() => undefined);
     try {
-      await waitFor(
+      const ready = waitFor(
         async () => {
-          if (!this.procs.has(name)) throw new Error(`${name} exited`);
           // The process itself (a proxied service's proxy would make fetch retry while it is down).
           const port = this.backendPorts.get(name) ?? this.ports[name];
           const res = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) });
@@ -401,12 +410,17 @@ export class TestSystem {
         },
         { timeoutMs, intervalMs: 100, what: `${name} to be ready` },
       );
+      // After an exit the poll runs on to its timeout; its rejection is then nobody's news.
+      ready.catch(() => undefined);
+      await Promise.race([exited, ready]);
     } catch (err) {
       const child = this.procs.get(name);
       const state = child ? `still running (pid ${child.pid})` : 'not running';
       throw new Error(
         `${(err as Error).message}; the process is ${state}\n--- ${name} output ---\n${this.logs(name)}`,
       );
+    } finally {
+      if (child && onExit) child.off('exit', onExit);
     }
   }
 
