@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '../config.js';
 import { envInt } from '../config.js';
-import { synchronousFromEnv } from '../db/Database.js';
+import { redoableSynchronousFromEnv, synchronousFromEnv } from '../db/Database.js';
 import { EmbeddedEventBus } from './EmbeddedEventBus.js';
 import type { EventBus } from './EventBus.js';
 import { NamespacedEventBus } from './NamespacedEventBus.js';
@@ -32,6 +32,7 @@ export async function createEventBus(
     leaseMs: envInt(env, 'EVENTLOG_LEASE_MS', 5000),
     busyTimeoutMs: envInt(env, 'EVENTLOG_BUSY_TIMEOUT_MS', 10_000),
     synchronous: synchronousFromEnv(env),
+    consumerSynchronous: redoableSynchronousFromEnv(env),
     // EVENTLOG_BATCH_COMMITS=0: one offset commit per record (the behaviour before, for benchmarks).
     batchCommits: env.EVENTLOG_BATCH_COMMITS !== '0',
   });

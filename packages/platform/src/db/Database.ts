@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { cacheStatements } from './cacheStatements.js';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -67,6 +68,13 @@ export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
    */
   synchronous?: 'FULL' | 'NORMAL';
   /**
+   * `synchronous` for writes made with `exclusive(fn, { redoable: true })`: bookkeeping whose loss
+   * at-least-once delivery repairs (an outbox row marked published is relayed again and
+   * deduplicated by its consumers). Default SQLITE_REDOABLE_SYNC or NORMAL; never more durable
+   * than `synchronous` asks. See {@link redoableSynchronousFromEnv}.
+   */
+  redoableSynchronous?: 'FULL' | 'NORMAL';
+  /**
    * SQLite: transactions waiting at the same time share one COMMIT (see {@link Database}). Default
    * on unless env SQLITE_GROUP_COMMIT=0.
    */
@@ -121,6 +129,10 @@ export class Database<S extends Record<string, unknown>> {
   private readonly groupCommit: boolean;
   private readonly groupWaiting: GroupMember<S>[] = [];
   private groupScheduled = false;
+  /** The `synchronous` pragma of the write connection (SQLite). */
+  private readonly synchronous: 'FULL' | 'NORMAL' = 'FULL';
+  /** The `synchronous` pragma of redoable writes (see {@link exclusive}). */
+  private readonly redoableSynchronous: 'FULL' | 'NORMAL' = 'FULL';
   /** exclusive() calls queued and not started: a running group then stops taking members. */
   private exclusiveWaiting = 0;
 
@@ -164,10 +176,15 @@ export class Database<S extends Record<string, unknown>> {
     this.dialect = 'sqlite';
     this.pool = null;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    const sqlite = new BetterSqlite3(options.path, { timeout: 10_000 });
+    const sqlite = cacheStatements(new BetterSqlite3(options.path, { timeout: 10_000 }));
     this.sqliteHandle = sqlite;
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`synchronous = ${options.synchronous ?? synchronousFromEnv()}`);
+    this.synchronous = options.synchronous ?? synchronousFromEnv();
+    this.redoableSynchronous =
+      this.synchronous === 'NORMAL'
+        ? 'NORMAL'
+        : (options.redoableSynchronous ?? redoableSynchronousFromEnv());
+    sqlite.pragma(`synchronous = ${this.synchronous}`);
     sqlite.pragma('foreign_keys = ON');
     this.db = drizzle(sqlite, { schema: options.schema });
     migrate(this.db, { migrationsFolder: options.migrationsFolder });
@@ -185,7 +202,9 @@ export class Database<S extends Record<string, unknown>> {
     if (options.path === ':memory:') {
       this.readerSqlite = sqlite;
     } else {
-      this.readerSqlite = new BetterSqlite3(options.path, { timeout: 10_000, readonly: true });
+      this.readerSqlite = cacheStatements(
+        new BetterSqlite3(options.path, { timeout: 10_000, readonly: true }),
+      );
     }
     this.reader = drizzle(this.readerSqlite, { schema: options.schema, logger: readLogger });
   }
@@ -376,10 +395,30 @@ export class Database<S extends Record<string, unknown>> {
   /**
    * Runs `fn` on the write connection with no transaction open in this process (SQLite: no BEGIN,
    * queued behind the transactions). PostgreSQL: on the pool, each statement its own transaction.
+   *
+   * `redoable: true` (SQLite) commits `fn`'s statements without their own WAL fsync
+   * (`redoableSynchronous`, default NORMAL): for bookkeeping that at-least-once delivery redoes
+   * when an OS crash loses it, such as marking outbox rows published (they are relayed again and
+   * their consumers drop the copies). Its WAL frames become durable with the next durable commit
+   * of this file; a process crash never loses them. Saves one fsync per relayed batch, with the
+   * event loop blocked meanwhile. Default false.
    */
-  exclusive<T>(fn: (db: BetterSQLite3Database<S>) => Promise<T> | T): Promise<T> {
+  exclusive<T>(
+    fn: (db: BetterSQLite3Database<S>) => Promise<T> | T,
+    { redoable = false }: { redoable?: boolean } = {},
+  ): Promise<T> {
     if (this.dialect === 'postgres') return timed('exclusive', async () => fn(this.db));
-    return this.enqueue('exclusive', async () => fn(this.db));
+    if (!redoable || this.redoableSynchronous === this.synchronous)
+      return this.enqueue('exclusive', async () => fn(this.db));
+    return this.enqueue('exclusive', async () => {
+      // Safe to switch per write: exclusive() runs alone on the connection, outside any transaction.
+      this.sqlite.pragma(`synchronous = ${this.redoableSynchronous}`);
+      try {
+        return await fn(this.db);
+      } finally {
+        this.sqlite.pragma(`synchronous = ${this.synchronous}`);
+      }
+    });
   }
 
   /** Rows of a raw statement (portable SQL only), run as {@link exclusive} does. */
@@ -558,6 +597,19 @@ export function synchronousFromEnv(env: NodeJS.ProcessEnv = process.env): 'FULL'
   const raw = (env.SQLITE_SYNCHRONOUS ?? 'FULL').toUpperCase();
   if (raw !== 'FULL' && raw !== 'NORMAL')
     throw new Error(`SQLITE_SYNCHRONOUS must be FULL or NORMAL, got "${raw}"`);
+  return raw;
+}
+
+/**
+ * SQLITE_REDOABLE_SYNC: `synchronous` for redoable bookkeeping writes (outbox rows marked
+ * published, the event log's consumer offsets and leases), whose loss on an OS crash at-least-once
+ * delivery repairs by redelivering to idempotent consumers. Default NORMAL; FULL fsyncs them too
+ * (the behaviour before, for benchmarks).
+ */
+export function redoableSynchronousFromEnv(env: NodeJS.ProcessEnv = process.env): 'FULL' | 'NORMAL' {
+  const raw = (env.SQLITE_REDOABLE_SYNC ?? 'NORMAL').toUpperCase();
+  if (raw !== 'FULL' && raw !== 'NORMAL')
+    throw new Error(`SQLITE_REDOABLE_SYNC must be FULL or NORMAL, got "${raw}"`);
   return raw;
 }
 

@@ -457,19 +457,23 @@ export class Outbox {
 
   private async markPublished(rows: Row[]) {
     const now = new Date().toISOString();
-    await this.database.exclusive((db) =>
-      db
-        .update(outbox)
-        .set({ publishedAt: now, lastError: null })
-        .where(
-          and(
-            inArray(
-              outbox.position,
-              rows.map((r) => r.position),
+    // Redoable: an OS crash that loses this mark relays the rows again, and their consumers drop
+    // the copies (inbox by event id). The published records themselves are durable on the bus.
+    await this.database.exclusive(
+      (db) =>
+        db
+          .update(outbox)
+          .set({ publishedAt: now, lastError: null })
+          .where(
+            and(
+              inArray(
+                outbox.position,
+                rows.map((r) => r.position),
+              ),
+              isNull(outbox.publishedAt),
             ),
-            isNull(outbox.publishedAt),
           ),
-        ),
+      { redoable: true },
     );
     const nowMs = Date.parse(now);
     for (const r of rows) {
