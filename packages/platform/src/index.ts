@@ -12,6 +12,7 @@ export * from './bus/partitionFor.js';
 export * from './config.js';
 export * from './db/Database.js';
 export * from './db/loaders.js';
+export * from './db/preparedIn.js';
 export * from './db/tables.js';
 export * from './errors.js';
 export * from './events/EventEnvelope.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from '../src/db/Database.js';
 import { inbox, outbox } from '../src/db/tables.js';
@@ -26,7 +27,7 @@ function open(options: { synchronous?: 'FULL' | 'NORMAL'; redoableSynchronous?: 
   });
 }
 
-const synchronousOf = (database: Database<Record<string, unknown>>) =>
+const synchronousOf = (database: { sqlite: BetterSqlite3.Database }) =>
   database.sqlite.pragma('synchronous', { simple: true });
 
 describe('Database.exclusive({ redoable })', () => {

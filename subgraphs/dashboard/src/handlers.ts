@@ -2,6 +2,7 @@ import {
   type DeliveryPayload,
   DeliveryEvents,
   executeIn,
+  preparedIn,
   isPostgresHandle,
   type EventEnvelope,
   type EventHandler,
@@ -135,11 +136,17 @@ export const CHANGE_FEED_CHANNEL = 'dashboard_changes';
  * transaction as the change itself.
  */
 async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardRow | undefined> {
-  const [row] = await tx
-    .update(dashboards)
-    .set({ sequence: sql`${dashboards.sequence} + 1` })
-    .where(eq(dashboards.orderId, orderId))
-    .returning();
+  const [row] = await preparedIn<DashboardRow[]>(
+    tx,
+    'dashboard:bump',
+    (p) =>
+      tx
+        .update(dashboards)
+        .set({ sequence: sql`${dashboards.sequence} + 1` })
+        .where(eq(dashboards.orderId, p('orderId')))
+        .returning(),
+    { orderId },
+  );
   if (!row) return undefined;
   // The snapshot leaves out its own position: readers take changeId from the feed's `position`.
   const { changeId: _position, ...snapshot } = row;
@@ -147,20 +154,87 @@ async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardR
   // Replicas share the feed on PostgreSQL: positions are taken one transaction at a time, so they
   // grow in commit order and a follower reading "after my last position" never skips one.
   if (onPostgres) await executeIn(tx, sql`SELECT pg_advisory_xact_lock(hashtext(${CHANGE_FEED_CHANNEL}))`);
-  const [change] = await tx
-    .insert(dashboardChanges)
-    .values({
+  const [change] = await preparedIn<{ position: number }[]>(
+    tx,
+    'dashboard:change',
+    (p) =>
+      tx
+        .insert(dashboardChanges)
+        .values({
+          orderId: p('orderId'),
+          sequence: p('sequence'),
+          snapshot: p('snapshot'),
+          changedAt: p('changedAt'),
+        })
+        .returning({ position: dashboardChanges.position }),
+    {
       orderId,
       sequence: row.sequence,
       snapshot: JSON.stringify(snapshot),
       changedAt: new Date().toISOString(),
-    })
-    .returning({ position: dashboardChanges.position });
-  await tx.update(dashboards).set({ changeId: change!.position }).where(eq(dashboards.orderId, orderId));
+    },
+  );
+  await preparedIn(
+    tx,
+    'dashboard:changeId',
+    (p) =>
+      tx
+        .update(dashboards)
+        .set({ changeId: p('changeId') })
+        .where(eq(dashboards.orderId, p('orderId'))),
+    { changeId: change!.position, orderId },
+  );
   // Delivered to every replica's listener at commit (ChangeFeedFollower), never for a rollback.
   if (onPostgres)
     await executeIn(tx, sql`SELECT pg_notify(${CHANGE_FEED_CHANNEL}, ${String(change!.position)})`);
   return { ...row, changeId: change!.position };
+}
+
+/** One step of the order's status timeline (Dashboard.history); a copy changes nothing. */
+async function recordEvent(tx: Tx<Schema>, p: OrderStatusPayload): Promise<void> {
+  await preparedIn(
+    tx,
+    'dashboard:event',
+    (param) =>
+      tx
+        .insert(dashboardEvents)
+        .values({
+          orderId: param('orderId'),
+          version: param('version'),
+          status: param('status'),
+          at: param('at'),
+        })
+        .onConflictDoNothing(),
+    { orderId: p.orderId, version: p.version, status: p.status, at: p.at },
+  );
+}
+
+/** The order's dashboard row (the hot read of every status and payment event). */
+function dashboardRowOf(tx: Tx<Schema>, orderId: string): Promise<DashboardRow[]> {
+  return preparedIn(
+    tx,
+    'dashboard:row',
+    (p) =>
+      tx
+        .select()
+        .from(dashboards)
+        .where(eq(dashboards.orderId, p('orderId'))),
+    { orderId },
+  );
+}
+
+/** The payment fact kept for an order (it may come before OrderPlaced). */
+function paymentFactOf(tx: Tx<Schema>, orderId: string): Promise<(typeof dashboardPayments.$inferSelect)[]> {
+  return preparedIn(
+    tx,
+    'dashboard:paymentFact',
+    (p) =>
+      tx
+        .select()
+        .from(dashboardPayments)
+        .where(eq(dashboardPayments.orderId, p('orderId'))),
+    { orderId },
+  );
 }
 
 function checkStatusPayload(p: OrderStatusPayload, type: string): void {
@@ -178,22 +252,57 @@ function checkStatusPayload(p: OrderStatusPayload, type: string): void {
 async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boolean> {
   checkStatusPayload(p, OrderEvents.OrderPlaced);
   // A copy of OrderPlaced (new event id) changes nothing, however it looks.
-  const [existing] = await tx
-    .select({ v: dashboards.version })
-    .from(dashboards)
-    .where(eq(dashboards.orderId, p.orderId));
+  const [existing] = await preparedIn<unknown[]>(
+    tx,
+    'dashboard:exists',
+    (param) =>
+      tx
+        .select({ v: dashboards.version })
+        .from(dashboards)
+        .where(eq(dashboards.orderId, param('orderId'))),
+    { orderId: p.orderId },
+  );
   if (existing) return false;
-  const [payment] = await tx.select().from(dashboardPayments).where(eq(dashboardPayments.orderId, p.orderId));
-  const [delivery] = await tx
-    .select()
-    .from(dashboardDeliveries)
-    .where(eq(dashboardDeliveries.orderId, p.orderId));
+  const [payment] = await paymentFactOf(tx, p.orderId);
+  const [delivery] = await preparedIn<(typeof dashboardDeliveries.$inferSelect)[]>(
+    tx,
+    'dashboard:delivery',
+    (param) =>
+      tx
+        .select()
+        .from(dashboardDeliveries)
+        .where(eq(dashboardDeliveries.orderId, param('orderId'))),
+    { orderId: p.orderId },
+  );
   let updatedAt = p.at;
   if (payment) updatedAt = later(updatedAt, payment.updatedAt);
   if (delivery) updatedAt = later(updatedAt, delivery.updatedAt);
-  const inserted = await tx
-    .insert(dashboards)
-    .values({
+  const inserted = await preparedIn<unknown[]>(
+    tx,
+    'dashboard:insert',
+    (param) =>
+      tx
+        .insert(dashboards)
+        .values({
+          orderId: param('orderId'),
+          customerId: param('customerId'),
+          storeId: param('storeId'),
+          ownerId: param('ownerId'),
+          storeName: param('storeName'),
+          items: param('items'),
+          total: param('total'),
+          status: param('status'),
+          paymentStatus: param('paymentStatus'),
+          riderId: param('riderId'),
+          statusReason: param('statusReason'),
+          version: param('version'),
+          placedAt: param('placedAt'),
+          refundedAt: param('refundedAt'),
+          updatedAt: param('updatedAt'),
+        })
+        .onConflictDoNothing()
+        .returning({ orderId: dashboards.orderId }),
+    {
       orderId: p.orderId,
       customerId: p.customerId,
       storeId: p.storeId,
@@ -209,14 +318,10 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
       placedAt: p.at,
       refundedAt: payment?.refundedAt ?? null,
       updatedAt,
-    })
-    .onConflictDoNothing()
-    .returning({ orderId: dashboards.orderId });
+    },
+  );
   if (inserted.length === 0) return false;
-  await tx
-    .insert(dashboardEvents)
-    .values({ orderId: p.orderId, version: p.version, status: p.status, at: p.at })
-    .onConflictDoNothing();
+  await recordEvent(tx, p);
   return true;
 }
 
@@ -229,7 +334,7 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
 async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPayload>): Promise<boolean> {
   const p = envelope.payload;
   checkStatusPayload(p, envelope.type);
-  const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
+  const [row] = await dashboardRowOf(tx, p.orderId);
   if (!row) {
     throw new UnknownEntityError(
       `no dashboard row for order ${p.orderId} yet (${envelope.type} v${p.version} before OrderPlaced)`,
@@ -251,10 +356,7 @@ async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPa
   if (p.reason) set.statusReason = p.reason;
   if (p.riderId) set.riderId = p.riderId;
   await tx.update(dashboards).set(set).where(eq(dashboards.orderId, p.orderId));
-  await tx
-    .insert(dashboardEvents)
-    .values({ orderId: p.orderId, version: p.version, status: p.status, at: p.at })
-    .onConflictDoNothing();
+  await recordEvent(tx, p);
   return true;
 }
 
@@ -263,7 +365,7 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
   if (typeof p?.orderId !== 'string' || (p.status !== 'CAPTURED' && p.status !== 'REFUNDED')) {
     throw new PermanentEventError('malformed payment payload');
   }
-  const [known] = await tx.select().from(dashboardPayments).where(eq(dashboardPayments.orderId, p.orderId));
+  const [known] = await paymentFactOf(tx, p.orderId);
   if (known?.status === 'REFUNDED') return false;
   if (known?.status === p.status) return false;
   const fact = {
@@ -285,12 +387,27 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
         updatedAt: fact.updatedAt,
       },
     });
-  const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
+  const [row] = await dashboardRowOf(tx, p.orderId);
   if (!row) return false;
-  await tx
-    .update(dashboards)
-    .set({ paymentStatus: fact.status, refundedAt: fact.refundedAt, updatedAt: later(row.updatedAt, p.at) })
-    .where(eq(dashboards.orderId, p.orderId));
+  await preparedIn(
+    tx,
+    'dashboard:payment',
+    (param) =>
+      tx
+        .update(dashboards)
+        .set({
+          paymentStatus: param('paymentStatus'),
+          refundedAt: param('refundedAt'),
+          updatedAt: param('updatedAt'),
+        })
+        .where(eq(dashboards.orderId, param('orderId'))),
+    {
+      paymentStatus: fact.status,
+      refundedAt: fact.refundedAt,
+      updatedAt: later(row.updatedAt, p.at),
+      orderId: p.orderId,
+    },
+  );
   return true;
 }
 

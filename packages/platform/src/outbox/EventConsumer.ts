@@ -1,5 +1,6 @@
 import type { ConsumerHandle, DeliveredRecord, EventBus } from '../bus/EventBus.js';
 import type { Database, Tx } from '../db/Database.js';
+import { preparedIn } from '../db/preparedIn.js';
 import { inbox } from '../db/tables.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
@@ -75,16 +76,27 @@ export async function startEventConsumer<S extends Record<string, unknown>>(
         () =>
           consumeTraced(group, record, () =>
             database.transaction(async (tx) => {
-              const inserted = await tx
-                .insert(inbox)
-                .values({
+              const inserted = await preparedIn<unknown[]>(
+                tx,
+                'inbox:insert',
+                (p) =>
+                  tx
+                    .insert(inbox)
+                    .values({
+                      consumer: p('consumer'),
+                      eventId: p('eventId'),
+                      eventType: p('eventType'),
+                      handledAt: p('handledAt'),
+                    })
+                    .onConflictDoNothing()
+                    .returning({ id: inbox.eventId }),
+                {
                   consumer: group,
                   eventId: envelope.id,
                   eventType: envelope.type,
                   handledAt: new Date().toISOString(),
-                })
-                .onConflictDoNothing()
-                .returning({ id: inbox.eventId });
+                },
+              );
               if (inserted.length === 0) {
                 logger.debug('duplicate event ignored', { group, eventId: envelope.id, type: envelope.type });
                 return false;

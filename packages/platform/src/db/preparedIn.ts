@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import { isPostgresHandle } from './Database.js';
+
+/** Stands for a value of the query: a placeholder on SQLite, the value itself on PostgreSQL. */
+// biome-ignore lint/suspicious/noExplicitAny: a placeholder fits any column drizzle builds for
+export type Param = (name: string) => any;
+
+/** What this needs of a drizzle query builder: it can be prepared, and awaited. */
+interface PreparableQuery {
+  prepare(): { execute(values: Record<string, unknown>): PromiseLike<unknown> };
+}
+
+const byConnection = new WeakMap<object, Map<string, ReturnType<PreparableQuery['prepare']>>>();
+
+/**
+ * Runs a hot query of a transaction handle, built once per SQLite connection and only filled with
+ * new values afterwards: drizzle builds the SQL text of a query again on every call (40–60 µs
+ * each, about a tenth of the saga's CPU across the services), and the inbox, outbox and
+ * projection queries run for every event. `build` must make the same query for every call under
+ * one `name` (values only through `param`); the result is what awaiting the builder gives.
+ *
+ * On SQLite every transaction of a store runs on its one write connection (the handle is the same
+ * object each time), so the prepared query is kept per handle. On PostgreSQL each transaction
+ * has its own handle: the query is built with the values and run as usual.
+ */
+export async function preparedIn<R>(
+  tx: object,
+  name: string,
+  build: (param: Param) => PreparableQuery,
+  values: Record<string, unknown>,
+): Promise<R> {
+  if (isPostgresHandle(tx)) return (await (build((key) => values[key]) as unknown as PromiseLike<R>)) as R;
+  let queries = byConnection.get(tx);
+  if (!queries) {
+    queries = new Map();
+    byConnection.set(tx, queries);
+  }
+  let prepared = queries.get(name);
+  if (!prepared) {
+    prepared = build((key) => sql.placeholder(key)).prepare();
+    queries.set(name, prepared);
+  }
+  return (await prepared.execute(values)) as R;
+}
