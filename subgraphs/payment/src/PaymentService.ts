@@ -3,6 +3,7 @@ import {
   type Database,
   isRefusal,
   type Outbox,
+  preparedIn,
   type PaymentCaptureRequest,
   type PaymentPayload,
   type Tx,
@@ -59,7 +60,25 @@ export class PaymentService {
         refundReason: null,
         confirmedAt: null,
       };
-      await tx.insert(payments).values(row);
+      await preparedIn(
+        tx,
+        'payment:insert',
+        (p) =>
+          tx.insert(payments).values({
+            id: p('id'),
+            orderId: p('orderId'),
+            customerId: p('customerId'),
+            storeId: p('storeId'),
+            ownerId: p('ownerId'),
+            amount: p('amount'),
+            status: p('status'),
+            capturedAt: p('capturedAt'),
+            refundedAt: p('refundedAt'),
+            refundReason: p('refundReason'),
+            confirmedAt: p('confirmedAt'),
+          }),
+        row,
+      );
       for (const e of outcome.events)
         await this.outbox.add<PaymentPayload>(tx, {
           type: e.type,
@@ -95,7 +114,17 @@ export class PaymentService {
 }
 
 async function findByOrder(db: Tx<Schema>, orderId: string): Promise<PaymentRow | undefined> {
-  const [row] = await db.select().from(payments).where(eq(payments.orderId, orderId)).limit(1);
+  const [row] = await preparedIn<PaymentRow[]>(
+    db,
+    'payment:byOrder',
+    (p) =>
+      db
+        .select()
+        .from(payments)
+        .where(eq(payments.orderId, p('orderId')))
+        .limit(1),
+    { orderId },
+  );
   return row;
 }
 

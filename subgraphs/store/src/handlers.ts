@@ -7,6 +7,7 @@ import {
   type OrderPlacedPayload,
   type OrderStatusPayload,
   type Outbox,
+  preparedIn,
   type Tx,
   UnknownEntityError,
 } from '@baemin/platform';
@@ -50,7 +51,18 @@ export function eventHandlers({ outbox }: StoreHandlerDeps): EventHandlers<Schem
     await writeTicketTransition(tx, outbox, ticket, created, transition, envelope.id);
   };
   const find = async (tx: Tx<Schema>, orderId: string): Promise<TicketRow | null> =>
-    (await tx.select().from(tickets).where(eq(tickets.orderId, orderId)))[0] ?? null;
+    (
+      await preparedIn<TicketRow[]>(
+        tx,
+        'store:ticket',
+        (p) =>
+          tx
+            .select()
+            .from(tickets)
+            .where(eq(tickets.orderId, p('orderId'))),
+        { orderId },
+      )
+    )[0] ?? null;
 
   return {
     [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderPlacedPayload>) => {

@@ -1,4 +1,4 @@
-import { type Outbox, StoreEvents, type Tx } from '@baemin/platform';
+import { type Outbox, preparedIn, StoreEvents, type Tx } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
 import { type TicketRow, tickets } from './db/schema.js';
@@ -31,10 +31,25 @@ export async function writeTicketTransition(
   const { status, reason } = transition.state;
   let row: TicketRow | null | undefined = current;
   if (!current) {
-    [row] = await tx
-      .insert(tickets)
-      .values({ ...created, status, reason, createdAt: now, updatedAt: now })
-      .returning();
+    [row] = await preparedIn<TicketRow[]>(
+      tx,
+      'store:ticket:insert',
+      (p) =>
+        tx
+          .insert(tickets)
+          .values({
+            orderId: p('orderId'),
+            storeId: p('storeId'),
+            ownerId: p('ownerId'),
+            customerId: p('customerId'),
+            status: p('status'),
+            reason: p('reason'),
+            createdAt: p('createdAt'),
+            updatedAt: p('updatedAt'),
+          })
+          .returning(),
+      { ...created, status, reason, createdAt: now, updatedAt: now },
+    );
   } else if (transition.state !== current) {
     // Only what the machine changed is written: a ticket it returned as given keeps its updatedAt.
     [row] = await tx

@@ -9,6 +9,7 @@ import {
   type Outbox,
   PaymentCapture,
   PaymentEvents,
+  preparedIn,
   StoreEvents,
   type Tx,
 } from '@baemin/platform';
@@ -209,15 +210,44 @@ async function writeOrder(
   // The fence (docs/saga.md, "Orphan captures"): if payment's sweeper gave up on this id
   // while we were paused between capture and here, its capture is (being) refunded and
   // the order must never exist. Same write transaction as the insert, so no interleaving.
-  const [abandoned] = await tx
-    .select({ orderId: abandonedOrders.orderId })
-    .from(abandonedOrders)
-    .where(eq(abandonedOrders.orderId, orderId));
+  const [abandoned] = await preparedIn<unknown[]>(
+    tx,
+    'order:abandoned',
+    (p) =>
+      tx
+        .select({ orderId: abandonedOrders.orderId })
+        .from(abandonedOrders)
+        .where(eq(abandonedOrders.orderId, p('orderId'))),
+    { orderId },
+  );
   if (abandoned) throw new OrderAbandonedError(orderId);
   const now = new Date().toISOString();
-  const [row] = await tx
-    .insert(orders)
-    .values({
+  const [row] = await preparedIn<OrderRow[]>(
+    tx,
+    'order:insert',
+    (p) =>
+      tx
+        .insert(orders)
+        .values({
+          id: p('id'),
+          customerId: p('customerId'),
+          storeId: p('storeId'),
+          ownerId: p('ownerId'),
+          storeName: p('storeName'),
+          total: p('total'),
+          deliveryFee: p('deliveryFee'),
+          status: p('status'),
+          progress: p('progress'),
+          statusReason: p('statusReason'),
+          riderId: p('riderId'),
+          version: p('version'),
+          idempotencyKey: p('idempotencyKey'),
+          paymentId: p('paymentId'),
+          placedAt: p('placedAt'),
+          updatedAt: p('updatedAt'),
+        })
+        .returning(),
+    {
       id: orderId,
       customerId,
       storeId: store.id,
@@ -234,8 +264,8 @@ async function writeOrder(
       paymentId,
       placedAt: now,
       updatedAt: now,
-    })
-    .returning();
+    },
+  );
   await tx.insert(orderItems).values(lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
   await outbox.add(tx, {
     type: OrderEvents.OrderPlaced,
