@@ -161,7 +161,8 @@ export class KafkaEventBus implements EventBus {
       })),
     });
     // Also when another process (services start in parallel) created them first: a subscribe or
-    // send before the broker knows the topic fails with UNKNOWN_TOPIC_OR_PARTITION.
+    // send before the broker serves the topic fails. A topic already listed is not waited for (it
+    // may be that fresh too, rarely): the producer's retries cover that window (KafkaProducer).
     await waitForLeaders(
       admin,
       missing.map((t) => t.topic),
@@ -325,25 +326,52 @@ export class KafkaEventBus implements EventBus {
   }
 }
 
-/** Polls the topics' metadata until every partition has a leader (default at most 15 s). */
+/**
+ * Waits until every partition of `topics` has a leader that serves it: polled with a backoff from
+ * 25 ms up to 500 ms, failing after `timeoutMs` (default 15 s) with the topics still waiting.
+ *
+ * A leader in the metadata is not enough. A KRaft broker publishes a new topic to its metadata cache
+ * before its replica manager has created the partitions (BrokerMetadataPublisher: setImage, then
+ * applyDelta); in between it names itself leader yet answers Produce with NOT_LEADER_OR_FOLLOWER.
+ * ListOffsets is answered by that same replica manager, so once it succeeds for every partition
+ * (fetchTopicOffsets asks each partition's leader), a produce does too.
+ */
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let waiting = [...new Set(topics)];
   let lastError: unknown = null;
-  for (;;) {
+  for (let delay = 25; ; delay = Math.min(500, delay * 2)) {
     try {
-      const meta = await admin.fetchTopicMetadata({ topics });
-      const ready = meta.topics.filter(
-        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      const meta = await admin.fetchTopicMetadata({ topics: waiting });
+      const led = new Set(
+        meta.topics
+          .filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+          .map((t) => t.name),
       );
-      if (ready.length === topics.length) return;
+      const served = await Promise.all(
+        waiting.map(async (topic) => {
+          if (!led.has(topic)) return false;
+          try {
+            await admin.fetchTopicOffsets(topic);
+            return true;
+          } catch (err) {
+            lastError = err; // NOT_LEADER_OR_FOLLOWER until the replica manager has the partitions
+            return false;
+          }
+        }),
+      );
+      waiting = waiting.filter((_, i) => !served[i]);
+      if (waiting.length === 0) return;
     } catch (err) {
       lastError = err; // UNKNOWN_TOPIC_OR_PARTITION until the broker has the new topic's metadata
     }
-    if (Date.now() > deadline) {
-      const reason = lastError ? `: ${(lastError as Error).message}` : '';
-      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms${reason}`);
+    if (Date.now() + delay > deadline) {
+      const reason = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+      throw new Error(
+        `Kafka topics ${waiting.join(', ')} still have partitions without a serving leader after ${timeoutMs} ms${reason}`,
+      );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 

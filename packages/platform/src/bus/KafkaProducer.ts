@@ -6,6 +6,15 @@ import type { OutgoingRecord } from './EventBus.js';
 /**
  * The Kafka side of {@link EventBus.publish}: one shared idempotent producer, connected on first use
  * and replaced after any failure.
+ *
+ * Retries: kafkajs retries a send that failed with a retriable error (NOT_LEADER_OR_FOLLOWER,
+ * LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION: refreshing metadata first) up to 5 times, waiting
+ * 200 ms doubling up to 1 s: about 3.4 s in all (2.6 s under NODE_ENV=test, where kafkajs grows the
+ * wait by 1.5 instead of 2). That covers a topic another process has just created, whose leader a
+ * KRaft broker names in its metadata some milliseconds (on a loaded machine, hundreds) before it
+ * serves it; topics this bus creates are waited for in ensureTopics. A dead broker still fails a
+ * send within seconds (about 2 s, as with fewer retries): the reconnect in the first retry uses up
+ * the client's own retries (3, set in KafkaEventBus), and kafkajs retries that failure no further.
  */
 export class KafkaProducer {
   private producerPromise: Promise<Producer> | null = null;
@@ -55,7 +64,7 @@ export class KafkaProducer {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { initialRetryTime: 200, maxRetryTime: 1000, retries: 2 },
+        retry: { initialRetryTime: 200, maxRetryTime: 1000, retries: 5 },
       });
       const pending = producer.connect().then(() => producer);
       pending.catch(() => this.discard(pending));
