@@ -13,6 +13,7 @@ import {
 } from './EventBus.js';
 import { KafkaProducer } from './KafkaProducer.js';
 import { KafkaSubscription, toRecordOrMalformed } from './KafkaSubscription.js';
+import { LazyConnection } from './LazyConnection.js';
 
 export interface KafkaEventBusOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -94,7 +95,7 @@ export class KafkaEventBus implements EventBus {
   private readonly concurrency: number;
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly producer: KafkaProducer;
-  private adminPromise: Promise<Admin> | null = null;
+  private readonly adminConnection: LazyConnection<Admin>;
   private health: { at: number; ok: Promise<boolean> } | null = null;
   private closed = false;
 
@@ -113,6 +114,14 @@ export class KafkaEventBus implements EventBus {
       logCreator: kafkaLogCreator,
     });
     this.producer = new KafkaProducer(this.kafka);
+    this.adminConnection = new LazyConnection(
+      async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        return admin;
+      },
+      (admin) => admin.disconnect(),
+    );
     this.defaultPartitions = options.defaultPartitions ?? 6;
     this.replicationFactor = options.replicationFactor ?? 1;
     const sessionTimeout = options.sessionTimeoutMs ?? envInt(env, 'KAFKA_SESSION_TIMEOUT_MS', 10_000);
@@ -212,7 +221,7 @@ export class KafkaEventBus implements EventBus {
     ).then(
       () => true,
       () => {
-        this.discardAdmin(pending);
+        void this.adminConnection.discard(pending);
         return false;
       },
     );
@@ -303,26 +312,12 @@ export class KafkaEventBus implements EventBus {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
-    const admin = this.adminPromise;
-    this.adminPromise = null;
-    await Promise.all([this.producer.close(), admin?.then((a) => a.disconnect()).catch(() => {})]);
+    await Promise.all([this.producer.close(), this.adminConnection.close()]);
   }
 
   private admin(): Promise<Admin> {
     if (this.closed) return Promise.reject(new Error('event bus closed'));
-    if (!this.adminPromise) {
-      const admin = this.kafka.admin();
-      const pending = admin.connect().then(() => admin);
-      pending.catch(() => this.discardAdmin(pending));
-      this.adminPromise = pending;
-    }
-    return this.adminPromise;
-  }
-
-  private discardAdmin(pending: Promise<Admin>) {
-    if (this.adminPromise !== pending) return;
-    this.adminPromise = null;
-    pending.then((a) => a.disconnect()).catch(() => {});
+    return this.adminConnection.use();
   }
 }
 
