@@ -145,6 +145,33 @@ describe.skipIf(!brokersEnv)('KafkaEventBus (real broker)', () => {
     expect(await bus.isHealthy()).toBe(true);
   }, 40_000);
 
+  it('ensureTopics resolves only once every partition of the new topics takes records', async () => {
+    // A KRaft broker names a new partition's leader in its metadata a few ms before that leader
+    // serves it, and answers a produce in between with NOT_LEADER_OR_FOLLOWER (the cause of a
+    // flaky produce right after ensureTopics). A producer that never retries sees that window:
+    // without the wait, most of these rounds fail on an idle machine.
+    const producer = raw.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await producer.connect();
+    const failures: string[] = [];
+    try {
+      for (let round = 0; round < 20; round++) {
+        const topic = `bus-fresh-${uid()}`;
+        await bus.ensureTopics([{ name: topic, partitions: 6 }]);
+        const messages = Array.from({ length: 6 }, (_, partition) => ({ partition, value: 'x' }));
+        await producer
+          .send({ topic, acks: -1, messages })
+          .catch((err: Error) => failures.push(`round ${round}: ${err.message}`));
+        // The dead-letter topic is created by the same call and must take records as well.
+        await producer
+          .send({ topic: `${topic}.dlq`, acks: -1, messages })
+          .catch((err: Error) => failures.push(`round ${round} (dlq): ${err.message}`));
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
+
   it('keeps per-key order across 3 partitions (500 records, 20 keys)', async () => {
     const topic = `bus-order-${uid()}`;
     await bus.ensureTopics([{ name: topic, partitions: 3 }]);

@@ -4,7 +4,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { decodeEnvelope, encodeEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
-import { deadLetter, deliverWithRetry, headersFor, malformedEnvelope } from './deliverWithRetry.js';
+import {
+  deadLetter,
+  deliverWithRetry,
+  headersFor,
+  malformedEnvelope,
+  retryPolicyOf,
+} from './deliverWithRetry.js';
 import {
   type ConsumerHandle,
   type ConsumerStatus,
@@ -699,11 +705,7 @@ class EmbeddedConsumer {
               group,
               record,
               this.options.handler,
-              {
-                maxAttempts: this.options.maxAttempts,
-                unknownEntityRetryMs: this.options.unknownEntityRetryMs,
-                maxDelayMs: this.options.maxRetryDelayMs,
-              },
+              retryPolicyOf(this.options),
               { isStopping: stillHolding },
             );
             if (outcome === 'aborted') {

@@ -13,6 +13,7 @@ import {
 } from './EventBus.js';
 import { KafkaProducer } from './KafkaProducer.js';
 import { KafkaSubscription, toRecordOrMalformed } from './KafkaSubscription.js';
+import { LazyConnection } from './LazyConnection.js';
 
 export interface KafkaEventBusOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -94,7 +95,7 @@ export class KafkaEventBus implements EventBus {
   private readonly concurrency: number;
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly producer: KafkaProducer;
-  private adminPromise: Promise<Admin> | null = null;
+  private readonly adminConnection: LazyConnection<Admin>;
   private health: { at: number; ok: Promise<boolean> } | null = null;
   private closed = false;
 
@@ -113,6 +114,14 @@ export class KafkaEventBus implements EventBus {
       logCreator: kafkaLogCreator,
     });
     this.producer = new KafkaProducer(this.kafka);
+    this.adminConnection = new LazyConnection(
+      async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        return admin;
+      },
+      (admin) => admin.disconnect(),
+    );
     this.defaultPartitions = options.defaultPartitions ?? 6;
     this.replicationFactor = options.replicationFactor ?? 1;
     const sessionTimeout = options.sessionTimeoutMs ?? envInt(env, 'KAFKA_SESSION_TIMEOUT_MS', 10_000);
@@ -161,7 +170,8 @@ export class KafkaEventBus implements EventBus {
       })),
     });
     // Also when another process (services start in parallel) created them first: a subscribe or
-    // send before the broker knows the topic fails with UNKNOWN_TOPIC_OR_PARTITION.
+    // send before the broker serves the topic fails. A topic already listed is not waited for (it
+    // may be that fresh too, rarely): the producer's retries cover that window (KafkaProducer).
     await waitForLeaders(
       admin,
       missing.map((t) => t.topic),
@@ -211,7 +221,7 @@ export class KafkaEventBus implements EventBus {
     ).then(
       () => true,
       () => {
-        this.discardAdmin(pending);
+        void this.adminConnection.discard(pending);
         return false;
       },
     );
@@ -302,48 +312,61 @@ export class KafkaEventBus implements EventBus {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
-    const admin = this.adminPromise;
-    this.adminPromise = null;
-    await Promise.all([this.producer.close(), admin?.then((a) => a.disconnect()).catch(() => {})]);
+    await Promise.all([this.producer.close(), this.adminConnection.close()]);
   }
 
   private admin(): Promise<Admin> {
     if (this.closed) return Promise.reject(new Error('event bus closed'));
-    if (!this.adminPromise) {
-      const admin = this.kafka.admin();
-      const pending = admin.connect().then(() => admin);
-      pending.catch(() => this.discardAdmin(pending));
-      this.adminPromise = pending;
-    }
-    return this.adminPromise;
-  }
-
-  private discardAdmin(pending: Promise<Admin>) {
-    if (this.adminPromise !== pending) return;
-    this.adminPromise = null;
-    pending.then((a) => a.disconnect()).catch(() => {});
+    return this.adminConnection.use();
   }
 }
 
-/** Polls the topics' metadata until every partition has a leader (default at most 15 s). */
+/**
+ * Waits until every partition of `topics` has a leader that serves it: polled with a backoff from
+ * 25 ms up to 500 ms, failing after `timeoutMs` (default 15 s) with the topics still waiting.
+ *
+ * A leader in the metadata is not enough. A KRaft broker publishes a new topic to its metadata cache
+ * before its replica manager has created the partitions (BrokerMetadataPublisher: setImage, then
+ * applyDelta); in between it names itself leader yet answers Produce with NOT_LEADER_OR_FOLLOWER.
+ * ListOffsets is answered by that same replica manager, so once it succeeds for every partition
+ * (fetchTopicOffsets asks each partition's leader), a produce does too.
+ */
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let waiting = [...new Set(topics)];
   let lastError: unknown = null;
-  for (;;) {
+  for (let delay = 25; ; delay = Math.min(500, delay * 2)) {
     try {
-      const meta = await admin.fetchTopicMetadata({ topics });
-      const ready = meta.topics.filter(
-        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      const meta = await admin.fetchTopicMetadata({ topics: waiting });
+      const led = new Set(
+        meta.topics
+          .filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+          .map((t) => t.name),
       );
-      if (ready.length === topics.length) return;
+      const served = await Promise.all(
+        waiting.map(async (topic) => {
+          if (!led.has(topic)) return false;
+          try {
+            await admin.fetchTopicOffsets(topic);
+            return true;
+          } catch (err) {
+            lastError = err; // NOT_LEADER_OR_FOLLOWER until the replica manager has the partitions
+            return false;
+          }
+        }),
+      );
+      waiting = waiting.filter((_, i) => !served[i]);
+      if (waiting.length === 0) return;
     } catch (err) {
       lastError = err; // UNKNOWN_TOPIC_OR_PARTITION until the broker has the new topic's metadata
     }
-    if (Date.now() > deadline) {
-      const reason = lastError ? `: ${(lastError as Error).message}` : '';
-      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms${reason}`);
+    if (Date.now() + delay > deadline) {
+      const reason = lastError ? ` (last error: ${(lastError as Error).message})` : '';
+      throw new Error(
+        `Kafka topics ${waiting.join(', ')} still have partitions without a serving leader after ${timeoutMs} ms${reason}`,
+      );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 

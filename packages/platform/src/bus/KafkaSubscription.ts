@@ -1,7 +1,13 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { decodeEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
-import { type DeliveryHooks, deadLetter, deliverWithRetry, malformedEnvelope } from './deliverWithRetry.js';
+import {
+  type DeliveryHooks,
+  deadLetter,
+  deliverWithRetry,
+  malformedEnvelope,
+  retryPolicyOf,
+} from './deliverWithRetry.js';
 import type { ConsumerStatus, DeliveredRecord, EventBus, SubscribeOptions } from './EventBus.js';
 
 const RESTART_DELAY_MS = 5000;
@@ -241,11 +247,7 @@ export class KafkaSubscription {
       group,
       record,
       this.options.handler,
-      {
-        maxAttempts: this.options.maxAttempts,
-        unknownEntityRetryMs: this.options.unknownEntityRetryMs,
-        maxDelayMs: this.options.maxRetryDelayMs,
-      },
+      retryPolicyOf(this.options),
       hooks,
     );
     if (outcome === 'dead-lettered') this.deadLettered++;

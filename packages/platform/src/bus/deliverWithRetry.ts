@@ -1,7 +1,7 @@
 import { type EventEnvelope, envelopeHeaders, MalformedEventError } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
 import { metrics } from '../telemetry/metrics.js';
-import { type DeliveredRecord, dlqTopic, type EventBus } from './EventBus.js';
+import { type DeliveredRecord, dlqTopic, type EventBus, type SubscribeOptions } from './EventBus.js';
 
 /**
  * A handler error that no retry can fix (a payload that fails validation, an event type or
@@ -65,6 +65,25 @@ export const defaultRetryPolicy: RetryPolicy = {
   unknownEntityRetryMs: 60_000,
 };
 
+/**
+ * The handler retry policy of a subscription: its `maxAttempts`, `maxRetryDelayMs` and
+ * `unknownEntityRetryMs` where set, else the defaults ({@link defaultRetryPolicy}; unknownEntityRetryMs
+ * from EVENT_UNKNOWN_ENTITY_RETRY_MS when set). The one place every transport takes it from.
+ */
+export function retryPolicyOf(
+  options: Pick<SubscribeOptions, 'maxAttempts' | 'maxRetryDelayMs' | 'unknownEntityRetryMs'>,
+  env: NodeJS.ProcessEnv = process.env,
+): RetryPolicy {
+  return {
+    maxAttempts: options.maxAttempts ?? defaultRetryPolicy.maxAttempts,
+    baseDelayMs: defaultRetryPolicy.baseDelayMs,
+    maxDelayMs: options.maxRetryDelayMs ?? defaultRetryPolicy.maxDelayMs,
+    unknownEntityRetryMs:
+      options.unknownEntityRetryMs ??
+      envMs(env, 'EVENT_UNKNOWN_ENTITY_RETRY_MS', defaultRetryPolicy.unknownEntityRetryMs),
+  };
+}
+
 /** Dead letters written by this process since it started, per consumer group (alerting, /health). */
 const deadLetterCounts = new Map<string, number>();
 
@@ -91,21 +110,16 @@ export interface DeliveryHooks {
  * cannot fix goes to `<topic>.dlq` (see {@link classifyFailure}): a permanent error after
  * `maxAttempts`, an unknown entity after `unknownEntityRetryMs`. Dead-letters are logged at error
  * level and counted ({@link deadLetterCount}). Shared by both transports so they fail the same way.
- * Returns when the record may be committed.
+ * `policy`: the subscription's, from {@link retryPolicyOf}. Returns when the record may be committed.
  */
 export async function deliverWithRetry(
   bus: Pick<EventBus, 'publish'>,
   group: string,
   record: DeliveredRecord,
   handler: (record: DeliveredRecord) => Promise<void>,
-  policy: Partial<RetryPolicy> = {},
+  policy: RetryPolicy,
   hooks: DeliveryHooks | (() => boolean) = {},
 ): Promise<'handled' | 'dead-lettered' | 'aborted'> {
-  const p = {
-    ...defaultRetryPolicy,
-    unknownEntityRetryMs: envMs('EVENT_UNKNOWN_ENTITY_RETRY_MS', defaultRetryPolicy.unknownEntityRetryMs),
-    ...stripUndefined(policy),
-  };
   const h: DeliveryHooks = typeof hooks === 'function' ? { isStopping: hooks } : hooks;
   const isStopping = h.isStopping ?? (() => false);
   const started = Date.now();
@@ -118,8 +132,8 @@ export async function deliverWithRetry(
       const kind = classifyFailure(err);
       if (kind === 'permanent') permanentFailures++;
       const give =
-        (kind === 'permanent' && permanentFailures >= p.maxAttempts) ||
-        (kind === 'unknown-entity' && Date.now() - started >= p.unknownEntityRetryMs);
+        (kind === 'permanent' && permanentFailures >= policy.maxAttempts) ||
+        (kind === 'unknown-entity' && Date.now() - started >= policy.unknownEntityRetryMs);
       metrics.eventHandlerFailures.inc({ group, type: record.envelope.type, failure: kind });
       logger.warn('event handler failed', {
         group,
@@ -135,7 +149,7 @@ export async function deliverWithRetry(
         await deadLetter(bus, group, record, err);
         return 'dead-lettered';
       }
-      const delay = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
+      const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
       await waitWithHooks(delay, h);
       if (isStopping()) return 'aborted';
     }
@@ -154,15 +168,11 @@ async function waitWithHooks(ms: number, hooks: DeliveryHooks): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-function envMs(key: string, fallback: number): number {
-  const raw = process.env[key];
+function envMs(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   return Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
