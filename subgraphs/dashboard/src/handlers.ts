@@ -375,18 +375,30 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
     refundedAt: p.status === 'REFUNDED' ? p.at : null,
     updatedAt: known ? later(known.updatedAt, p.at) : p.at,
   };
-  await tx
-    .insert(dashboardPayments)
-    .values(fact)
-    .onConflictDoUpdate({
-      target: dashboardPayments.orderId,
-      set: {
-        status: fact.status,
-        capturedAt: fact.capturedAt,
-        refundedAt: fact.refundedAt,
-        updatedAt: fact.updatedAt,
-      },
-    });
+  await preparedIn(
+    tx,
+    'dashboard:paymentFact:upsert',
+    (param) =>
+      tx
+        .insert(dashboardPayments)
+        .values({
+          orderId: param('orderId'),
+          status: param('status'),
+          capturedAt: param('capturedAt'),
+          refundedAt: param('refundedAt'),
+          updatedAt: param('updatedAt'),
+        })
+        .onConflictDoUpdate({
+          target: dashboardPayments.orderId,
+          set: {
+            status: param('status'),
+            capturedAt: param('capturedAt'),
+            refundedAt: param('refundedAt'),
+            updatedAt: param('updatedAt'),
+          },
+        }),
+    fact,
+  );
   const [row] = await dashboardRowOf(tx, p.orderId);
   if (!row) return false;
   await preparedIn(

@@ -1,4 +1,4 @@
-import { logger, type Outbox, type Tx, UnknownEntityError } from '@baemin/platform';
+import { logger, type Outbox, preparedIn, type Tx, UnknownEntityError } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import type * as schema from '../db/schema.js';
 import { type OrderRow, orders } from '../db/schema.js';
@@ -24,7 +24,16 @@ export async function applyToOrder(
   stimulus: OrderStimulus,
   cause: ReplyCause,
 ): Promise<OrderRow> {
-  const [order] = await tx.select().from(orders).where(eq(orders.id, orderId));
+  const [order] = await preparedIn<OrderRow[]>(
+    tx,
+    'order:byId',
+    (p) =>
+      tx
+        .select()
+        .from(orders)
+        .where(eq(orders.id, p('orderId'))),
+    { orderId },
+  );
   if (!order) {
     // Never dropped silently: it may be early, or a replica on another database holds the
     // order. Retried for the unknown-entity window, then dead-lettered with an alert.
