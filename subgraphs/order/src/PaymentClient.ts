@@ -108,8 +108,10 @@ export class PaymentClient {
     this.resetTimeoutMs = options.resetTimeoutMs ?? envInt(process.env, 'PAYMENT_BREAKER_RESET_MS', 10_000);
     this.refundTimeoutMs = options.refundTimeoutMs ?? 3000;
     // One pool for capture and refund, each call with its own timeout (undici's per-request
-    // headersTimeout/bodyTimeout). A new connection waits at most the shorter of the two; the
-    // breaker's own timeout still fails a capture at `timeoutMs` whatever the socket does.
+    // headersTimeout/bodyTimeout, from the moment the request is on a socket). A new connection
+    // waits at most the shorter of the two. The breaker's own timeout still fails a capture at
+    // `timeoutMs` from the call, whatever the socket does (also while the call waits for one of the
+    // pool's 128 sockets, which only happens when that many captures are already slow).
     this.basePath = new URL(options.baseUrl).pathname.replace(/\/$/, '');
     this.pool = poolClient(options.baseUrl, {
       timeoutMs: Math.max(this.timeoutMs, this.refundTimeoutMs),
