@@ -14,7 +14,8 @@ export interface HttpPool {
    * Sends `body` to `path` (with its query string) on the pool's origin.
    *
    * @param timeoutMs this call's timeout instead of the pool's; it bounds the wait for the response
-   *   headers after the request was sent, and each silence while the body streams.
+   *   headers after the request was sent, and each silence while the body streams. Above 1 s
+   *   undici checks it on a coarse clock, so it may fire up to about half a second late.
    * @throws HttpTimeoutError when the answer took longer than the timeout; undici's own error
    *   (`code` ECONNREFUSED, UND_ERR_SOCKET, …) when the origin could not be reached.
    */
