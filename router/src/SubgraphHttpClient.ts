@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { Pool } from 'undici';
+import { headerValue, poolClient as platformPoolClient } from '@baemin/platform';
 
 /** What one subgraph answered: status, content type and the whole body as text. */
 export interface SubgraphHttpResponse {
@@ -19,52 +19,31 @@ export interface SubgraphHttpClient {
   close(): Promise<void>;
 }
 
-/** A subgraph did not answer within the router's timeout. */
-class SubgraphTimeoutError extends Error {
-  override name = 'TimeoutError';
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
 /**
- * undici's Pool with keep-alive connections to one subgraph origin. No WHATWG Request, Headers,
- * Response or AbortSignal per call (they were half of the router's CPU profile under load):
- * the timeout is the pool's own `headersTimeout` (request sent → response headers) and
- * `bodyTimeout` (longest silence while the body streams), both `timeoutMs`.
+ * The platform's keep-alive undici pool ({@link platformPoolClient}) posting to one subgraph URL:
+ * no WHATWG Request, Headers, Response or AbortSignal per call, the timeout is the pool's own
+ * (`timeoutMs` to the response headers and for each silence while the body streams); a timeout
+ * throws an error named `TimeoutError`, as fetch's does.
  *
  * @param connections most sockets kept open to the subgraph; default 128.
  */
 export function poolClient(url: string, timeoutMs: number, connections = 128): SubgraphHttpClient {
   const target = new URL(url);
   const path = `${target.pathname}${target.search}`;
-  const pool = new Pool(target.origin, {
-    connections,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: Math.min(timeoutMs, 10_000),
-    keepAliveTimeout: 30_000,
-  });
+  const pool = platformPoolClient(target.origin, { timeoutMs, connections });
   return {
     async post(headers, body) {
-      try {
-        const res = await pool.request({ method: 'POST', path, headers, body });
-        const text = await res.body.text();
-        const type = res.headers['content-type'];
-        const cache = res.headers['cache-control'];
-        return {
-          status: res.statusCode,
-          contentType: (Array.isArray(type) ? type[0] : type) ?? '',
-          cacheControl: Array.isArray(cache) ? cache.join(', ') : cache,
-          body: text,
-        };
-      } catch (err) {
-        if (TIMEOUT_CODES.has((err as { code?: string }).code ?? ''))
-          throw new SubgraphTimeoutError((err as Error).message);
-        throw err;
-      }
+      const res = await pool.post(path, headers, body);
+      const type = res.headers['content-type'];
+      return {
+        status: res.status,
+        contentType: (Array.isArray(type) ? type[0] : type) ?? '',
+        cacheControl: headerValue(res.headers, 'cache-control'),
+        body: res.body,
+      };
     },
     // Called after the router stopped serving: nothing may wait on a hung subgraph at shutdown.
-    close: () => pool.destroy(),
+    close: () => pool.close(),
   };
 }
 

@@ -175,6 +175,17 @@ describe.each(transports())('metrics and traces on $name', (transport) => {
       expect(onBus(SpanKinds.producer), topic).toContain(topic);
       expect(onBus(SpanKinds.consumer), topic).toContain(topic);
     }
+    // …calls payment synchronously to capture (order's CLIENT span; payment continued it from the
+    // traceparent the call carried)…
+    const capture = trace.filter((s) => s.service === 'order' && s.kind === SpanKinds.client);
+    expect(capture.map((s) => s.name)).toContain('POST payment');
+    const captureIds = new Set(capture.map((s) => s.spanId));
+    expect(
+      trace
+        .filter((s) => s.service === 'payment' && s.kind === SpanKinds.server)
+        .filter((s) => s.parentSpanId && captureIds.has(s.parentSpanId))
+        .map((s) => s.name),
+    ).toEqual(['POST /internal/payments/capture']);
     // …and the owner's and rider's own requests are linked into it (acceptOrder, pickUp, …).
     const linked = trace.filter((s) => s.name === 'saga continue').flatMap((s) => s.links);
     expect(linked.length).toBeGreaterThan(0);

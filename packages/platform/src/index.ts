@@ -22,6 +22,7 @@ export * from './domain/Transition.js';
 export * from './http/apolloHttpHandler.js';
 export * from './http/startHttpService.js';
 export * from './http/internalRoute.js';
+export * from './http/poolClient.js';
 export * from './http/shutdown.js';
 export * from './logger.js';
 export * from './outbox/EventConsumer.js';
