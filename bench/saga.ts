@@ -37,8 +37,10 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     /**
      * Comma-separated, each on a fresh system, one after the other in this run: `after` (the
-     * defaults); `previous` (the defaults of 2026-12-03: no statement cache, redoable writes
-     * fsynced: SQLITE_STATEMENT_CACHE=0 SQLITE_REDOABLE_SYNC=FULL); `before` (every optimisation
+     * defaults); `previous` (the defaults of 2026-12-03: no statement cache, no prepared hot
+     * queries, redoable writes fsynced: SQLITE_STATEMENT_CACHE=0 SQLITE_PREPARED_QUERIES=0
+     * SQLITE_REDOABLE_SYNC=FULL; payment capture still over the keep-alive pool, which has no
+     * switch); `before` (every optimisation
      * of bench/saga.ts's rows off: also SQLITE_GROUP_COMMIT=0 EVENTLOG_BATCH_COMMITS=0); `normal`
      * (SQLITE_SYNCHRONOUS=NORMAL, not a setting to run with: what all WAL fsyncs cost).
      */
@@ -51,9 +53,10 @@ const CUSTOMERS = Number(args.customers);
 
 const VARIANT_ENV: Record<string, Record<string, string>> = {
   after: {},
-  previous: { SQLITE_STATEMENT_CACHE: '0', SQLITE_REDOABLE_SYNC: 'FULL' },
+  previous: { SQLITE_STATEMENT_CACHE: '0', SQLITE_PREPARED_QUERIES: '0', SQLITE_REDOABLE_SYNC: 'FULL' },
   before: {
     SQLITE_STATEMENT_CACHE: '0',
+    SQLITE_PREPARED_QUERIES: '0',
     SQLITE_REDOABLE_SYNC: 'FULL',
     SQLITE_GROUP_COMMIT: '0',
     EVENTLOG_BATCH_COMMITS: '0',

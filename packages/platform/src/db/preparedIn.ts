@@ -10,6 +10,9 @@ interface PreparableQuery {
   prepare(): { execute(values: Record<string, unknown>): PromiseLike<unknown> };
 }
 
+/** Read once: the switch is for comparing whole runs, not for flipping at run time. */
+const preparing = process.env.SQLITE_PREPARED_QUERIES !== '0';
+
 const byConnection = new WeakMap<object, Map<string, ReturnType<PreparableQuery['prepare']>>>();
 
 /**
@@ -21,7 +24,8 @@ const byConnection = new WeakMap<object, Map<string, ReturnType<PreparableQuery[
  *
  * On SQLite every transaction of a store runs on its one write connection (the handle is the same
  * object each time), so the prepared query is kept per handle. On PostgreSQL each transaction
- * has its own handle: the query is built with the values and run as usual.
+ * has its own handle: the query is built with the values and run as usual, as it is everywhere
+ * with SQLITE_PREPARED_QUERIES=0 (for benchmarks).
  */
 export async function preparedIn<R>(
   tx: object,
@@ -29,7 +33,8 @@ export async function preparedIn<R>(
   build: (param: Param) => PreparableQuery,
   values: Record<string, unknown>,
 ): Promise<R> {
-  if (isPostgresHandle(tx)) return (await (build((key) => values[key]) as unknown as PromiseLike<R>)) as R;
+  if (isPostgresHandle(tx) || !preparing)
+    return (await (build((key) => values[key]) as unknown as PromiseLike<R>)) as R;
   let queries = byConnection.get(tx);
   if (!queries) {
     queries = new Map();
