@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 
 /** What one POST got back: status, response headers (lower-case names) and the whole body as text. */
 export interface HttpPoolResponse {
@@ -59,17 +59,31 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  */
 export function poolClient(origin: string, options: PoolClientOptions): HttpPool {
   const { timeoutMs } = options;
-  const pool = new Pool(new URL(origin).origin, {
-    connections: options.connections ?? 128,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: options.connectTimeoutMs ?? Math.min(timeoutMs, 10_000),
-    keepAliveTimeout: 30_000,
-  });
+  const base = new URL(origin).origin;
+  // undici (1.1 MB of JavaScript) is loaded at the first call, not at start: a service that
+  // calls out rarely, or not yet, does not pay for it in start-up time and memory (the bundles
+  // put it in a chunk of its own).
+  let pool: Promise<Pool> | undefined;
+  let closed = false;
+  const poolOf = () => {
+    // As undici's destroyed pool would: no new connections after close().
+    if (closed) throw new Error(`the connection pool to ${base} is closed`);
+    pool ??= import('undici').then(
+      ({ Pool }) =>
+        new Pool(base, {
+          connections: options.connections ?? 128,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          connectTimeout: options.connectTimeoutMs ?? Math.min(timeoutMs, 10_000),
+          keepAliveTimeout: 30_000,
+        }),
+    );
+    return pool;
+  };
   return {
     async post(path, headers, body, callTimeoutMs) {
       try {
-        const res = await pool.request(
+        const res = await (await poolOf()).request(
           callTimeoutMs === undefined
             ? { method: 'POST', path, headers, body }
             : {
@@ -88,7 +102,10 @@ export function poolClient(origin: string, options: PoolClientOptions): HttpPool
         throw err;
       }
     },
-    close: () => pool.destroy(),
+    close: async () => {
+      closed = true;
+      if (pool) await (await pool).destroy();
+    },
   };
 }
 
