@@ -1,4 +1,5 @@
 import type { Pool } from 'undici';
+import { commonJsExports } from '../commonJsExports.js';
 
 /** What one POST got back: status, response headers (lower-case names) and the whole body as text. */
 export interface HttpPoolResponse {
@@ -68,7 +69,7 @@ export function poolClient(origin: string, options: PoolClientOptions): HttpPool
   const poolOf = () => {
     // As undici's destroyed pool would: no new connections after close().
     if (closed) throw new Error(`the connection pool to ${base} is closed`);
-    pool ??= import('undici').then(
+    pool ??= import('undici').then(commonJsExports).then(
       ({ Pool }) =>
         new Pool(base, {
           connections: options.connections ?? 128,

@@ -1,3 +1,4 @@
+import { commonJsExports } from '../commonJsExports.js';
 import {
   type Attributes,
   type Context,
@@ -55,16 +56,6 @@ export async function startTracing(service: string, env: NodeJS.ProcessEnv = pro
   provider.register();
   enabled = true;
   return true;
-}
-
-/**
- * The exports of a CommonJS package loaded with `import()`. Node (and tsx) expose its named
- * exports; in the esbuild bundles (code splitting) the chunk's only export is `default`, the
- * module's `exports` object, so `import('@opentelemetry/resources')` had no `resourceFromAttributes`.
- */
-function commonJsExports<M extends object>(mod: M): M {
-  const fallback = (mod as { default?: unknown }).default;
-  return Object.keys(mod).length === 1 && fallback && typeof fallback === 'object' ? (fallback as M) : mod;
 }
 
 /** Exports the spans still buffered and stops tracing (shutdown). */
@@ -132,7 +123,7 @@ export async function inSpan<T>(
   }
 }
 
-export { SpanKind, SpanStatusCode };
+export type { SpanKind, SpanStatusCode };
 
 /** The trace id inside a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`). */
 export function traceIdOf(traceparent: string): string | undefined {
