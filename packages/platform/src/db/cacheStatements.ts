@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * Makes `sqlite.prepare` hand out one compiled statement per SQL text instead of compiling it
  * again on every call. drizzle prepares each query it runs (`client.prepare(sql)` per call), and
  * the hot paths (placeOrder, capture, the consumers' handlers, the event log's publish) run the
- * same few dozen texts thousands of times: compiling them was 4–8 % of each service's CPU under
+ * same few dozen texts thousands of times: compiling them was 3–8 % of each service's CPU under
  * the saga benchmark.
  *
  * Safe to share because every user runs a statement to completion synchronously (no `iterate()`

@@ -17,7 +17,7 @@ const byConnection = new WeakMap<object, Map<string, ReturnType<PreparableQuery[
 
 /**
  * Runs a hot query of a transaction handle, built once per SQLite connection and only filled with
- * new values afterwards: drizzle builds the SQL text of a query again on every call (40–60 µs
+ * new values afterwards: drizzle builds the SQL text of a query again on every call (about 40 µs
  * each, about a tenth of the saga's CPU across the services), and the inbox, outbox and
  * projection queries run for every event. `build` must make the same query for every call under
  * one `name` (values only through `param`); the result is what awaiting the builder gives.
