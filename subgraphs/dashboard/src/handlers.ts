@@ -2,6 +2,7 @@ import {
   type DeliveryPayload,
   DeliveryEvents,
   executeIn,
+  paramsFor,
   preparedIn,
   isPostgresHandle,
   type EventEnvelope,
@@ -157,15 +158,10 @@ async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardR
   const [change] = await preparedIn<{ position: number }[]>(
     tx,
     'dashboard:change',
-    (p) =>
+    (p, values) =>
       tx
         .insert(dashboardChanges)
-        .values({
-          orderId: p('orderId'),
-          sequence: p('sequence'),
-          snapshot: p('snapshot'),
-          changedAt: p('changedAt'),
-        })
+        .values(paramsFor(p, values))
         .returning({ position: dashboardChanges.position }),
     {
       orderId,
@@ -195,16 +191,7 @@ async function recordEvent(tx: Tx<Schema>, p: OrderStatusPayload): Promise<void>
   await preparedIn(
     tx,
     'dashboard:event',
-    (param) =>
-      tx
-        .insert(dashboardEvents)
-        .values({
-          orderId: param('orderId'),
-          version: param('version'),
-          status: param('status'),
-          at: param('at'),
-        })
-        .onConflictDoNothing(),
+    (param, values) => tx.insert(dashboardEvents).values(paramsFor(param, values)).onConflictDoNothing(),
     { orderId: p.orderId, version: p.version, status: p.status, at: p.at },
   );
 }
@@ -280,26 +267,10 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
   const inserted = await preparedIn<unknown[]>(
     tx,
     'dashboard:insert',
-    (param) =>
+    (param, values) =>
       tx
         .insert(dashboards)
-        .values({
-          orderId: param('orderId'),
-          customerId: param('customerId'),
-          storeId: param('storeId'),
-          ownerId: param('ownerId'),
-          storeName: param('storeName'),
-          items: param('items'),
-          total: param('total'),
-          status: param('status'),
-          paymentStatus: param('paymentStatus'),
-          riderId: param('riderId'),
-          statusReason: param('statusReason'),
-          version: param('version'),
-          placedAt: param('placedAt'),
-          refundedAt: param('refundedAt'),
-          updatedAt: param('updatedAt'),
-        })
+        .values(paramsFor(param, values))
         .onConflictDoNothing()
         .returning({ orderId: dashboards.orderId }),
     {
@@ -378,16 +349,10 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
   await preparedIn(
     tx,
     'dashboard:paymentFact:upsert',
-    (param) =>
+    (param, values) =>
       tx
         .insert(dashboardPayments)
-        .values({
-          orderId: param('orderId'),
-          status: param('status'),
-          capturedAt: param('capturedAt'),
-          refundedAt: param('refundedAt'),
-          updatedAt: param('updatedAt'),
-        })
+        .values(paramsFor(param, values))
         .onConflictDoUpdate({
           target: dashboardPayments.orderId,
           set: {

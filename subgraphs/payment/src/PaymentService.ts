@@ -3,6 +3,7 @@ import {
   type Database,
   isRefusal,
   type Outbox,
+  paramsFor,
   preparedIn,
   type PaymentCaptureRequest,
   type PaymentPayload,
@@ -63,20 +64,7 @@ export class PaymentService {
       await preparedIn(
         tx,
         'payment:insert',
-        (p) =>
-          tx.insert(payments).values({
-            id: p('id'),
-            orderId: p('orderId'),
-            customerId: p('customerId'),
-            storeId: p('storeId'),
-            ownerId: p('ownerId'),
-            amount: p('amount'),
-            status: p('status'),
-            capturedAt: p('capturedAt'),
-            refundedAt: p('refundedAt'),
-            refundReason: p('refundReason'),
-            confirmedAt: p('confirmedAt'),
-          }),
+        (p, values) => tx.insert(payments).values(paramsFor(p, values)),
         row,
       );
       for (const e of outcome.events)

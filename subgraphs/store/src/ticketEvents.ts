@@ -1,4 +1,4 @@
-import { type Outbox, preparedIn, StoreEvents, type Tx } from '@baemin/platform';
+import { type Outbox, paramsFor, preparedIn, StoreEvents, type Tx } from '@baemin/platform';
 import { eq } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
 import { type TicketRow, tickets } from './db/schema.js';
@@ -34,20 +34,7 @@ export async function writeTicketTransition(
     [row] = await preparedIn<TicketRow[]>(
       tx,
       'store:ticket:insert',
-      (p) =>
-        tx
-          .insert(tickets)
-          .values({
-            orderId: p('orderId'),
-            storeId: p('storeId'),
-            ownerId: p('ownerId'),
-            customerId: p('customerId'),
-            status: p('status'),
-            reason: p('reason'),
-            createdAt: p('createdAt'),
-            updatedAt: p('updatedAt'),
-          })
-          .returning(),
+      (p, values) => tx.insert(tickets).values(paramsFor(p, values)).returning(),
       { ...created, status, reason, createdAt: now, updatedAt: now },
     );
   } else if (transition.state !== current) {

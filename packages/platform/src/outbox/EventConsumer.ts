@@ -1,6 +1,6 @@
 import type { ConsumerHandle, DeliveredRecord, EventBus } from '../bus/EventBus.js';
 import type { Database, Tx } from '../db/Database.js';
-import { preparedIn } from '../db/preparedIn.js';
+import { paramsFor, preparedIn } from '../db/preparedIn.js';
 import { inbox } from '../db/tables.js';
 import type { EventEnvelope } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
@@ -79,15 +79,10 @@ export async function startEventConsumer<S extends Record<string, unknown>>(
               const inserted = await preparedIn<unknown[]>(
                 tx,
                 'inbox:insert',
-                (p) =>
+                (p, values) =>
                   tx
                     .insert(inbox)
-                    .values({
-                      consumer: p('consumer'),
-                      eventId: p('eventId'),
-                      eventType: p('eventType'),
-                      handledAt: p('handledAt'),
-                    })
+                    .values(paramsFor(p, values))
                     .onConflictDoNothing()
                     .returning({ id: inbox.eventId }),
                 {

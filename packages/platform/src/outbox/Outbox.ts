@@ -3,7 +3,7 @@ import type { Database, Tx } from '../db/Database.js';
 import type { EventBus } from '../bus/EventBus.js';
 import { createEnvelope, type EventEnvelope, type NewEvent } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
-import { preparedIn } from '../db/preparedIn.js';
+import { paramsFor, preparedIn } from '../db/preparedIn.js';
 import { outbox } from '../db/tables.js';
 import { metrics } from '../telemetry/metrics.js';
 import { publishTraced } from '../telemetry/traceBus.js';
@@ -106,27 +106,14 @@ async function addToOutbox<P>(
   key: string,
 ): Promise<EventEnvelope<P>> {
   const envelope = createEnvelope(origin.producer, event);
-  await preparedIn(
-    tx,
-    'outbox:insert',
-    (p) =>
-      tx.insert(outbox).values({
-        eventId: p('eventId'),
-        topic: p('topic'),
-        key: p('key'),
-        type: p('type'),
-        envelope: p('envelope'),
-        createdAt: p('createdAt'),
-      }),
-    {
-      eventId: envelope.id,
-      topic: origin.topic,
-      key,
-      type: envelope.type,
-      envelope: JSON.stringify(envelope),
-      createdAt: envelope.occurredAt,
-    },
-  );
+  await preparedIn(tx, 'outbox:insert', (p, values) => tx.insert(outbox).values(paramsFor(p, values)), {
+    eventId: envelope.id,
+    topic: origin.topic,
+    key,
+    type: envelope.type,
+    envelope: JSON.stringify(envelope),
+    createdAt: envelope.occurredAt,
+  });
   return envelope;
 }
 

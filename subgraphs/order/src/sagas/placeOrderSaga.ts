@@ -9,6 +9,7 @@ import {
   type Outbox,
   PaymentCapture,
   PaymentEvents,
+  paramsFor,
   preparedIn,
   StoreEvents,
   type Tx,
@@ -225,28 +226,7 @@ async function writeOrder(
   const [row] = await preparedIn<OrderRow[]>(
     tx,
     'order:insert',
-    (p) =>
-      tx
-        .insert(orders)
-        .values({
-          id: p('id'),
-          customerId: p('customerId'),
-          storeId: p('storeId'),
-          ownerId: p('ownerId'),
-          storeName: p('storeName'),
-          total: p('total'),
-          deliveryFee: p('deliveryFee'),
-          status: p('status'),
-          progress: p('progress'),
-          statusReason: p('statusReason'),
-          riderId: p('riderId'),
-          version: p('version'),
-          idempotencyKey: p('idempotencyKey'),
-          paymentId: p('paymentId'),
-          placedAt: p('placedAt'),
-          updatedAt: p('updatedAt'),
-        })
-        .returning(),
+    (p, values) => tx.insert(orders).values(paramsFor(p, values)).returning(),
     {
       id: orderId,
       customerId,
