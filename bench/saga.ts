@@ -11,7 +11,8 @@
  * `KAFKA_PORT=39211 bash scripts/kafka.sh start`). The whole system and the load share this
  * machine: compare rates and transports of one run.
  */
-import { mkdirSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,7 +38,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     /**
      * Comma-separated, each on a fresh system, one after the other in this run: `after` (the
-     * defaults); `previous` (the defaults of 2026-12-03: no statement cache, no prepared hot
+     * defaults); `fsync-in-commit` (the defaults of 2026-12-04: each commit fsyncs inside COMMIT,
+     * blocking the event loop, SQLITE_ASYNC_FSYNC=0); `previous` (the defaults of 2026-12-03: no statement cache, no prepared hot
      * queries, redoable writes fsynced: SQLITE_STATEMENT_CACHE=0 SQLITE_PREPARED_QUERIES=0
      * SQLITE_REDOABLE_SYNC=FULL; payment capture still over the keep-alive pool, which has no
      * switch); `before` (every optimisation
@@ -53,8 +55,15 @@ const CUSTOMERS = Number(args.customers);
 
 const VARIANT_ENV: Record<string, Record<string, string>> = {
   after: {},
-  previous: { SQLITE_STATEMENT_CACHE: '0', SQLITE_PREPARED_QUERIES: '0', SQLITE_REDOABLE_SYNC: 'FULL' },
+  'fsync-in-commit': { SQLITE_ASYNC_FSYNC: '0' },
+  previous: {
+    SQLITE_ASYNC_FSYNC: '0',
+    SQLITE_STATEMENT_CACHE: '0',
+    SQLITE_PREPARED_QUERIES: '0',
+    SQLITE_REDOABLE_SYNC: 'FULL',
+  },
   before: {
+    SQLITE_ASYNC_FSYNC: '0',
     SQLITE_STATEMENT_CACHE: '0',
     SQLITE_PREPARED_QUERIES: '0',
     SQLITE_REDOABLE_SYNC: 'FULL',
@@ -74,6 +83,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
+
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+/** CPU ms (user + system) so far of each service process and of this load generator. */
+function cpuMs(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(sys!.pids())) {
+    try {
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out[name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    } catch {
+      // exited meanwhile: not counted
+    }
+  }
+  const own = process.cpuUsage();
+  out.bench = (own.user + own.system) / 1000;
+  return out;
+}
 
 async function run(rate: number, runIndex: number, seconds = SECONDS) {
   const placedAt = new Map<string, number>();
@@ -112,6 +139,7 @@ async function run(rate: number, runIndex: number, seconds = SECONDS) {
   }
   const total = rate * seconds;
   const failures: string[] = [];
+  const cpuBefore = cpuMs();
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
@@ -144,6 +172,14 @@ async function run(rate: number, runIndex: number, seconds = SECONDS) {
   const deadline = placedDone + 30_000;
   while ([...placedAt.keys()].some((id) => !seenAt.has(id)) && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
+  const cpuAfter = cpuMs();
+  // CPU ms per order placed, per process, over placing and propagating (idle tails included).
+  const cpuPerOrder = Object.fromEntries(
+    Object.entries(cpuAfter).map(([name, ms]) => [
+      name,
+      Number(((ms - (cpuBefore[name] ?? 0)) / Math.max(1, placedAt.size)).toFixed(2)),
+    ]),
+  );
   const lat = [...placedAt]
     .filter(([id]) => seenAt.has(id))
     .map(([id, t]) => Math.max(0, seenAt.get(id)! - t));
@@ -163,10 +199,21 @@ async function run(rate: number, runIndex: number, seconds = SECONDS) {
     p99: percentile(lat, 99),
     placeP50: percentile(placeMs, 50),
     placeP99: percentile(placeMs, 99),
+    cpuPerOrder,
     load: loadavg()
       .map((l) => l.toFixed(1))
       .join(' '),
   };
+}
+
+/** "9.8: router 3.1, order 2.2, dashboard 1.4": the sum, then the three largest. */
+function cpuColumn(perOrder: Record<string, number>): string {
+  const sorted = Object.entries(perOrder).sort((a, b) => b[1] - a[1]);
+  const total = sorted.reduce((sum, [, ms]) => sum + ms, 0);
+  return `${total.toFixed(1)}: ${sorted
+    .slice(0, 3)
+    .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+    .join(', ')}`;
 }
 
 const tables: string[] = [];
@@ -208,7 +255,7 @@ for (const variant of VARIANTS) {
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       ...rows.map(
         (r) =>
-          `| ${r.rate} | ${r.placed} | ${r.failed} | ${r.propagated} | ${r.propagatedPerSecond.toFixed(0)} | ${r.placeP50.toFixed(0)} / ${r.placeP99.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.load} |`,
+          `| ${r.rate} | ${r.placed} | ${r.failed} | ${r.propagated} | ${r.propagatedPerSecond.toFixed(0)} | ${r.placeP50.toFixed(0)} / ${r.placeP99.toFixed(0)} | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.load} | ${cpuColumn(r.cpuPerOrder)} |`,
       ),
     ].join('\n'),
   );

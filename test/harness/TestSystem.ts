@@ -385,6 +385,11 @@ export class TestSystem {
     }
   }
 
+  /** The pid of each running service process (benchmarks read their CPU time from /proc). */
+  pids(): Partial<Record<ServiceName, number>> {
+    return Object.fromEntries([...this.procs].map(([name, child]) => [name, child.pid]));
+  }
+
   /** `timeoutMs`: default 60 s, or E2E_READY_TIMEOUT_MS (a loaded machine starts six processes slowly). */
   async waitReady(
     name: ServiceName,

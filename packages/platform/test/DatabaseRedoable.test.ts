@@ -11,7 +11,9 @@ process.env.LOG_LEVEL ??= 'silent';
 
 /**
  * Redoable writes (outbox rows marked published) commit without their own fsync; everything else
- * keeps the store's `synchronous`. SQLite reports the pragma as 2 (FULL) or 1 (NORMAL).
+ * keeps the store's `synchronous`. SQLite reports the pragma as 2 (FULL) or 1 (NORMAL). These run
+ * with the fsync inside COMMIT (SQLITE_ASYNC_FSYNC=0), where the pragma is what makes the
+ * difference; WalSync.test.ts covers the default (NORMAL, then an fdatasync off the event loop).
  */
 const dir = mkdtempSync(join(tmpdir(), 'redoable-'));
 const migrations = writeMigrations(dir, OUTBOX_INBOX_SQL);
@@ -23,6 +25,7 @@ function open(options: { synchronous?: 'FULL' | 'NORMAL'; redoableSynchronous?: 
     path: join(dir, `db-${n++}.db`),
     schema: { outbox, inbox },
     migrationsFolder: migrations,
+    asyncFsync: false,
     ...options,
   });
 }

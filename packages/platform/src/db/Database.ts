@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cacheStatements } from './cacheStatements.js';
+import { asyncFsyncFromEnv, type WalSync, walSyncFor } from './WalSync.js';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -75,6 +76,12 @@ export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
    */
   redoableSynchronous?: 'FULL' | 'NORMAL';
   /**
+   * SQLite with `synchronous` FULL: commit with NORMAL and make each commit durable with an
+   * fdatasync of the WAL off the event loop before the transaction's promise resolves (see
+   * {@link WalSync}). Default on unless env SQLITE_ASYNC_FSYNC=0.
+   */
+  asyncFsync?: boolean;
+  /**
    * SQLite: transactions waiting at the same time share one COMMIT (see {@link Database}). Default
    * on unless env SQLITE_GROUP_COMMIT=0.
    */
@@ -135,6 +142,9 @@ export class Database<S extends Record<string, unknown>> {
   private readonly redoableSynchronous: 'FULL' | 'NORMAL' = 'FULL';
   /** exclusive() calls queued and not started: a running group then stops taking members. */
   private exclusiveWaiting = 0;
+  /** SQLite: makes commits durable off the event loop (null: FULL inside COMMIT, or no file). */
+  private readonly walSync: WalSync | null = null;
+  private totalChanges: BetterSqlite3.Statement | null = null;
 
   /**
    * Opens a SQLite store synchronously. A PostgreSQL store must be opened with
@@ -199,6 +209,13 @@ export class Database<S extends Record<string, unknown>> {
         value: string;
       }
     ).value;
+    // After the migrations, which commit with the pragma asked for.
+    this.walSync = walSyncFor(
+      sqlite,
+      options.path,
+      this.synchronous,
+      options.asyncFsync ?? asyncFsyncFromEnv(),
+    );
     if (options.path === ':memory:') {
       this.readerSqlite = sqlite;
     } else {
@@ -296,6 +313,10 @@ export class Database<S extends Record<string, unknown>> {
     try {
       const result = await fn(this.db);
       sqlite.exec('COMMIT');
+      if (this.walSync) {
+        this.walSync.noteCommit();
+        await this.walSync.sync();
+      }
       return result;
     } catch (err) {
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
@@ -363,7 +384,22 @@ export class Database<S extends Record<string, unknown>> {
       this.scheduleRest();
       return;
     }
-    for (const d of done) d.member.resolve(d.value);
+    if (!this.walSync) {
+      for (const d of done) d.member.resolve(d.value);
+      this.scheduleRest();
+      return;
+    }
+    // The next group may run (and commit) while this one's fdatasync is under way; its members
+    // are told only once it is durable.
+    this.walSync.noteCommit();
+    this.walSync.sync().then(
+      () => {
+        for (const d of done) d.member.resolve(d.value);
+      },
+      (err: unknown) => {
+        for (const d of done) d.member.reject(err);
+      },
+    );
     this.scheduleRest();
   }
 
@@ -408,6 +444,22 @@ export class Database<S extends Record<string, unknown>> {
     { redoable = false }: { redoable?: boolean } = {},
   ): Promise<T> {
     if (this.dialect === 'postgres') return timed('exclusive', async () => fn(this.db));
+    const walSync = this.walSync;
+    if (walSync) {
+      // The connection commits with NORMAL: a redoable write is done once written; any other
+      // waits until it (and every commit before it) is durable. A read waits too, so rows it
+      // returns were durable before the caller acts on them (the relay publishes what it read).
+      const syncAfter = !redoable || this.redoableSynchronous === 'FULL';
+      return this.enqueue('exclusive', async () => {
+        const before = syncAfter ? this.changesSoFar() : 0;
+        const result = await fn(this.db);
+        if (syncAfter && this.changesSoFar() !== before) walSync.noteCommit();
+        return result;
+      }).then(async (result) => {
+        if (syncAfter) await walSync.sync();
+        return result;
+      });
+    }
     if (!redoable || this.redoableSynchronous === this.synchronous)
       return this.enqueue('exclusive', async () => fn(this.db));
     return this.enqueue('exclusive', async () => {
@@ -419,6 +471,17 @@ export class Database<S extends Record<string, unknown>> {
         this.sqlite.pragma(`synchronous = ${this.synchronous}`);
       }
     });
+  }
+
+  /** fdatasyncs of the WAL made off the event loop so far (0 without async fsync; metrics, tests). */
+  get walSyncs(): number {
+    return this.walSync?.syncs ?? 0;
+  }
+
+  /** Rows changed on the write connection since it opened (SQLite's total_changes()). */
+  private changesSoFar(): number {
+    this.totalChanges ??= this.sqlite.prepare('SELECT total_changes() AS n');
+    return (this.totalChanges.get() as { n: number }).n;
   }
 
   /** Rows of a raw statement (portable SQL only), run as {@link exclusive} does. */
@@ -544,6 +607,7 @@ export class Database<S extends Record<string, unknown>> {
       }
       return;
     }
+    await this.walSync?.close();
     if (this.readerSqlite && this.readerSqlite !== this.sqliteHandle && this.readerSqlite.open)
       this.readerSqlite.close();
     if (this.sqliteHandle?.open) this.sqliteHandle.close();
