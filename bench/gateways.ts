@@ -35,6 +35,7 @@ import { parseArgs } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import { signJwt } from '@baemin/platform';
 import autocannon from 'autocannon';
+import { buildSync } from 'esbuild';
 import { parse } from 'graphql';
 import {
   BENCH_SDL,
@@ -47,6 +48,7 @@ import {
   ORDERS_QUERY_WITH_OFFSET,
 } from './gateways/benchSubgraphs.js';
 import { freePort } from '../packages/platform/src/testing/freePort.js';
+import { ensureServiceBundles, type ServiceRuntime, serviceNodeArgs } from '../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -65,6 +67,9 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     // Writes V8 CPU profiles of each router process to .cache/bench/profiles/<target>/ (node --cpu-prof).
     profile: { type: 'boolean', default: false },
+    // What the router processes run: its esbuild bundle, as `npm start` and the image do (default),
+    // or `tsx` (the TypeScript sources through the loader, which adds its own memory and threads).
+    'router-runtime': { type: 'string', default: 'bundle' },
   },
 });
 const DURATION = Number(args.duration);
@@ -72,6 +77,7 @@ const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const DISTINCT = 50;
+const ROUTER_RUNTIME: ServiceRuntime = args['router-runtime'] === 'tsx' ? 'tsx' : 'bundle';
 
 const data = generateBenchData();
 const cacheDir = join(ROOT, '.cache', 'bench');
@@ -169,16 +175,30 @@ const ROUTER_BEFORE_ENV = {
   ROUTER_DEDUP: 'false',
   ROUTER_OPERATION_CACHE: 'false',
 };
+// Stock runs as its users would run it, compiled JavaScript importing the packages from
+// node_modules, not through the tsx loader (whose memory would count against its RSS).
+const STOCK_GATEWAY_JS = join(cacheDir, 'stockGateway.mjs');
+buildSync({
+  entryPoints: [join(ROOT, 'bench/gateways/stockGateway.ts')],
+  outfile: STOCK_GATEWAY_JS,
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  logLevel: 'error',
+});
+const routerArgs = serviceNodeArgs('router/src/index.ts', ROUTER_RUNTIME);
+if (ROUTER_RUNTIME === 'bundle') await ensureServiceBundles();
 const starters: Record<string, (port: number) => { child: ChildProcess; ready: string; graphql: string }> = {
   router: (port) => ({
-    child: spawnNode([...profileArgs('router'), '--import', 'tsx', 'router/src/index.ts'], routerEnv(port)),
+    child: spawnNode([...profileArgs('router'), ...routerArgs], routerEnv(port)),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
   // One optimisation at a time, for the before/after rows: + keep-alive pool, + in-flight sharing.
   'router-pool': (port) => ({
     child: spawnNode(
-      [...profileArgs('router-pool'), '--import', 'tsx', 'router/src/index.ts'],
+      [...profileArgs('router-pool'), ...routerArgs],
       routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool' }),
     ),
     ready: `http://127.0.0.1:${port}/ready`,
@@ -186,22 +206,19 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
   }),
   'router-pool-dedup': (port) => ({
     child: spawnNode(
-      [...profileArgs('router-pool-dedup'), '--import', 'tsx', 'router/src/index.ts'],
+      [...profileArgs('router-pool-dedup'), ...routerArgs],
       routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool', ROUTER_DEDUP: 'true' }),
     ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
   'router-before': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-before'), '--import', 'tsx', 'router/src/index.ts'],
-      routerEnv(port, ROUTER_BEFORE_ENV),
-    ),
+    child: spawnNode([...profileArgs('router-before'), ...routerArgs], routerEnv(port, ROUTER_BEFORE_ENV)),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
   stock: (port) => ({
-    child: spawnNode(['--import', 'tsx', 'bench/gateways/stockGateway.ts', supergraphPath, String(port)]),
+    child: spawnNode([STOCK_GATEWAY_JS, supergraphPath, String(port)]),
     ready: `http://127.0.0.1:${port}/graphql?query=%7B__typename%7D`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),

@@ -3,6 +3,7 @@
  * default data sources and fetcher, Apollo Server's standalone HTTP server), over a supergraph file.
  *
  *   node --import tsx bench/gateways/stockGateway.ts <supergraph file> <port>
+ * (bench/gateways.ts runs it compiled by esbuild to .cache/bench/stockGateway.mjs, plain node)
  */
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
