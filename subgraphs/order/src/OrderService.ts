@@ -9,11 +9,20 @@ import {
   type OpeningPeriod,
   type OrderLine,
   type Outbox,
+  preparedIn,
 } from '@baemin/platform';
 import { and, eq, inArray } from 'drizzle-orm';
 import { assertOwnsOrder } from './auth.js';
 import type * as schema from './db/schema.js';
-import { abandonedOrders, catalogMenuItems, catalogStores, type OrderRow, orders } from './db/schema.js';
+import {
+  abandonedOrders,
+  type CatalogMenuItemRow,
+  type CatalogStoreRow,
+  catalogMenuItems,
+  catalogStores,
+  type OrderRow,
+  orders,
+} from './db/schema.js';
 import type { PaymentClient } from './PaymentClient.js';
 import { type PlaceOrderInputRaw, validatePlaceOrderInput } from './placeOrderInput.js';
 import { cancelOrderSaga } from './sagas/cancelOrderSaga.js';
@@ -44,14 +53,27 @@ export class OrderService {
     // Store and items in ONE statement, so one snapshot of the replica: a StoreUpserted applied
     // meanwhile (a price change) is either wholly in this order's prices or wholly not, never a mix
     // of old and new lines or of an old fee with new prices.
-    const rows = await db
-      .select({ store: catalogStores, item: catalogMenuItems })
-      .from(catalogStores)
-      .leftJoin(
-        catalogMenuItems,
-        and(eq(catalogMenuItems.storeId, catalogStores.id), inArray(catalogMenuItems.id, ids)),
-      )
-      .where(eq(catalogStores.id, input.storeId));
+    // Built once per line count (at most MAX_LINES of them) on the reader's connection.
+    const rows = await preparedIn<{ store: CatalogStoreRow; item: CatalogMenuItemRow | null }[]>(
+      db,
+      `order:catalog:${ids.length}`,
+      (p) =>
+        db
+          .select({ store: catalogStores, item: catalogMenuItems })
+          .from(catalogStores)
+          .leftJoin(
+            catalogMenuItems,
+            and(
+              eq(catalogMenuItems.storeId, catalogStores.id),
+              inArray(
+                catalogMenuItems.id,
+                ids.map((_, i) => p(`item${i}`)),
+              ),
+            ),
+          )
+          .where(eq(catalogStores.id, p('storeId'))),
+      { storeId: input.storeId, ...Object.fromEntries(ids.map((id, i) => [`item${i}`, id])) },
+    );
     const store = rows[0]?.store;
     if (!store) throw notFound('Store', input.storeId);
     if (!store.open)

@@ -246,7 +246,18 @@ async function writeOrder(
       updatedAt: now,
     },
   );
-  await tx.insert(orderItems).values(lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
+  // One prepared single-row insert per line: a multi-row insert would be a different statement
+  // for every line count.
+  for (const [i, l] of lines.entries()) {
+    await preparedIn(tx, 'order:item', (p, values) => tx.insert(orderItems).values(paramsFor(p, values)), {
+      orderId,
+      lineNo: i + 1,
+      menuItemId: l.menuItemId,
+      name: l.name,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+    });
+  }
   await outbox.add(tx, {
     type: OrderEvents.OrderPlaced,
     correlationId: orderId,
