@@ -29,9 +29,12 @@ async function snapshot(d: RunningDashboard) {
   const r = d.database.reader;
   return {
     // changeId is a position in the change feed, which keeps counting across a rebuild (so live
-    // watchers resuming from an old position never go backwards); everything else must match.
+    // watchers resuming from an old position never go backwards). sequence counts the row's
+    // changes as its events arrived interleaved across topics: live, a DeliveryPickedUp handled
+    // before its OrderPickedUp is two changes (rider set, then status); a replay applies each
+    // topic's events in turn and counts one. Everything else must match.
     dashboards: (await r.select().from(schema.dashboards).orderBy(asc(schema.dashboards.orderId))).map(
-      ({ changeId: _changeId, ...row }) => row,
+      ({ changeId: _changeId, sequence: _sequence, ...row }) => row,
     ),
     history: await r
       .select()
@@ -57,11 +60,15 @@ describe('rebuild', () => {
     await canceled.status('OrderCanceled', 'CANCELED', 3, 2);
     await canceled.payment('PaymentRefunded', 3);
     const running = s;
+    // Every event applied: the three topics are consumed independently, so the last status, the
+    // refund and the history each arrive in their own time.
     await waitFor(async () => {
-      const rows = (await snapshot(running)).dashboards;
+      const { dashboards: rows, history } = await snapshot(running);
       return (
         rows.find((r) => r.orderId === delivered.orderId)?.status === 'DELIVERED' &&
-        rows.find((r) => r.orderId === canceled.orderId)?.paymentStatus === 'REFUNDED'
+        rows.find((r) => r.orderId === canceled.orderId)?.status === 'CANCELED' &&
+        rows.find((r) => r.orderId === canceled.orderId)?.paymentStatus === 'REFUNDED' &&
+        history.length === 9
       );
     });
     const before = await snapshot(s);

@@ -607,10 +607,12 @@ export class Database<S extends Record<string, unknown>> {
       }
       return;
     }
-    await this.walSync?.close();
     if (this.readerSqlite && this.readerSqlite !== this.sqliteHandle && this.readerSqlite.open)
       this.readerSqlite.close();
     if (this.sqliteHandle?.open) this.sqliteHandle.close();
+    // After the connections (closed at once, as before, for callers that do not wait): a sync in
+    // flight works on its own descriptor of the WAL file.
+    await this.walSync?.close();
   }
   private poolEnded = false;
 }
