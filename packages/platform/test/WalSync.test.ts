@@ -28,6 +28,8 @@ function open(options: { asyncFsync?: boolean; groupCommit?: boolean } = {}) {
     schema: { outbox, inbox },
     migrationsFolder: migrations,
     synchronous: 'FULL',
+    // The default, whatever SQLITE_ASYNC_FSYNC says in this environment.
+    asyncFsync: true,
     ...options,
   });
 }
@@ -140,7 +142,7 @@ describe('Database with async fsync (the default)', () => {
 
 describe('EmbeddedEventBus with async fsync', () => {
   it('publishes with NORMAL and the records are readable once publish resolved', async () => {
-    const bus = new EmbeddedEventBus({ path: join(dir, `log-${n++}.db`) });
+    const bus = new EmbeddedEventBus({ path: join(dir, `log-${n++}.db`), asyncFsync: true });
     await bus.ensureTopics([{ name: 'walsync.events' }]);
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
