@@ -27,7 +27,7 @@
  * run (ratios against `stock`), not runs on different days.
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ import {
   ORDERS_QUERY,
   ORDERS_QUERY_WITH_OFFSET,
 } from './gateways/benchSubgraphs.js';
+import { processCpuMs, processRssBytes } from './procStats.js';
 import { freePort } from '../packages/platform/src/testing/freePort.js';
 import { ensureServiceBundles, type ServiceRuntime, serviceNodeArgs } from '../scripts/build.js';
 
@@ -75,7 +76,6 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
-const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const DISTINCT = 50;
 const ROUTER_RUNTIME: ServiceRuntime = args['router-runtime'] === 'tsx' ? 'tsx' : 'bundle';
 
@@ -270,16 +270,6 @@ for (const name of targetNames) {
 }
 
 // ---- measurement -------------------------------------------------------------------------------
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 (utime, stime) of proc(5), counted from the state field (3).
-  return Number(fields[11]) + Number(fields[12]);
-}
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 interface Variant {
   name: string;
@@ -371,14 +361,14 @@ async function load(target: Target, variant: Variant, seconds: number): Promise<
 
 async function measure(target: Target, variant: Variant): Promise<Sample> {
   await load(target, variant, WARMUP);
-  const cpu0 = cpuTicks(target.pid);
-  let rss = rssBytes(target.pid);
+  const cpu0 = processCpuMs(target.pid);
+  let rss = processRssBytes(target.pid);
   const sampler = setInterval(() => {
-    rss = Math.max(rss, rssBytes(target.pid));
+    rss = Math.max(rss, processRssBytes(target.pid));
   }, 200);
   const result = await load(target, variant, DURATION);
   clearInterval(sampler);
-  const cpuMs = ((cpuTicks(target.pid) - cpu0) * 1000) / CLK_TCK;
+  const cpuMs = processCpuMs(target.pid) - cpu0;
   const requests = result.requests.total;
   return {
     rps: requests / DURATION,

@@ -11,8 +11,7 @@
  * `KAFKA_PORT=39211 bash scripts/kafka.sh start`). The whole system and the load share this
  * machine: compare rates and transports of one run.
  */
-import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { TestSystem } from '../test/harness/TestSystem.js';
+import { processCpuMs } from './procStats.js';
 import { type HttpPool, poolClient } from '../packages/platform/src/http/poolClient.js';
 
 const { values: args } = parseArgs({
@@ -95,15 +95,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
-const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 /** CPU ms (user + system) so far of each service process and of this load generator. */
 function cpuMs(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, pid] of Object.entries(sys!.pids())) {
     try {
-      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out[name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+      out[name] = processCpuMs(pid!);
     } catch {
       // exited meanwhile: not counted
     }
