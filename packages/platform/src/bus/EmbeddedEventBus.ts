@@ -237,9 +237,7 @@ export class EmbeddedEventBus implements EventBus {
 
   /** Resolves once every write of this connection so far is durable (at once without a WalSync). */
   private async durable(): Promise<void> {
-    if (!this.walSync) return;
-    this.walSync.noteCommit();
-    await this.walSync.sync();
+    await this.walSync?.committed();
   }
 
   async subscribe(options: SubscribeOptions): Promise<ConsumerHandle> {

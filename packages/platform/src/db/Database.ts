@@ -313,10 +313,7 @@ export class Database<S extends Record<string, unknown>> {
     try {
       const result = await fn(this.db);
       sqlite.exec('COMMIT');
-      if (this.walSync) {
-        this.walSync.noteCommit();
-        await this.walSync.sync();
-      }
+      await this.walSync?.committed();
       return result;
     } catch (err) {
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
@@ -327,8 +324,8 @@ export class Database<S extends Record<string, unknown>> {
   /**
    * Group commit: the transactions waiting in this process when one starts (and those arriving
    * while it runs) share one BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT, so one fsync of
-   * the WAL makes all of them durable instead of one fsync each (3 ms on this box's disk, with the
-   * event loop blocked meanwhile). Still one at a time, in call order, each seeing the ones before
+   * the WAL makes all of them durable instead of one fsync each (about 3 ms under the saga load;
+   * off the event loop with {@link WalSync}, inside COMMIT without it). Still one at a time, in call order, each seeing the ones before
    * it. A member that throws is rolled back to its savepoint alone and rejected at once; the others
    * resolve only after the shared COMMIT succeeded (if it fails, every one of them is rejected, as
    * each would have been on its own). SQLITE_GROUP_COMMIT=0 switches it off (one COMMIT each).
@@ -391,8 +388,7 @@ export class Database<S extends Record<string, unknown>> {
     }
     // The next group may run (and commit) while this one's fdatasync is under way; its members
     // are told only once it is durable.
-    this.walSync.noteCommit();
-    this.walSync.sync().then(
+    this.walSync.committed().then(
       () => {
         for (const d of done) d.member.resolve(d.value);
       },
@@ -473,7 +469,7 @@ export class Database<S extends Record<string, unknown>> {
     });
   }
 
-  /** fdatasyncs of the WAL made off the event loop so far (0 without async fsync; metrics, tests). */
+  /** fdatasyncs of the WAL made off the event loop so far (0 without async fsync; for tests). */
   get walSyncs(): number {
     return this.walSync?.syncs ?? 0;
   }

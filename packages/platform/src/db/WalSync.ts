@@ -23,7 +23,7 @@ const syncFile = promisify(fdatasync);
  * it in place). Checkpoints themselves still fsync (NORMAL syncs the WAL before copying it into
  * the database file).
  *
- * What changes: a *reader* may see a commit up to one fdatasync (about a millisecond) before it is
+ * What changes: a *reader* may see a commit up to one fdatasync (0.3–3 ms here) before it is
  * durable, as with `synchronous=NORMAL`. Nothing caused by a write waits on that: replies, events
  * and offsets wait for `sync()`. SQLITE_ASYNC_FSYNC=0 goes back to FULL inside COMMIT.
  *
@@ -56,6 +56,12 @@ export class WalSync {
   /** Records that a commit happened on the connection (call right after COMMIT). */
   noteCommit(): void {
     this.noted++;
+  }
+
+  /** {@link noteCommit} then {@link sync}: resolves once the commit just made is durable. */
+  committed(): Promise<void> {
+    this.noteCommit();
+    return this.sync();
   }
 
   /** Whether every noted commit is durable. */
