@@ -5,7 +5,10 @@
  *
  *   router          this repository's router (router/src/index.ts), as `npm start` runs it
  *   router-before   the same router with every optimisation of issue 11 switched off
- *                   (ROUTER_SUBGRAPH_CLIENT=fetch ROUTER_DEDUP=false ROUTER_OPERATION_CACHE=false)
+ *                   (ROUTER_SUBGRAPH_CLIENT=fetch ROUTER_DEDUP=false ROUTER_OPERATION_CACHE=false,
+ *                   V8's default young generation)
+ *   router-young16  (opt-in) the router with V8's default young generation instead of the 64 MB
+ *                   semi-spaces of SERVICE_V8_FLAGS (scripts/build.ts)
  *   router-pool, router-pool-dedup   (opt-in) one optimisation added at a time: the undici pool,
  *                   then in-flight sharing; `router` adds the token cache on top
  *   stock           @apollo/gateway + @apollo/server with default settings
@@ -188,6 +191,8 @@ buildSync({
   logLevel: 'error',
 });
 const routerArgs = serviceNodeArgs('router/src/index.ts', ROUTER_RUNTIME);
+/** The router's arguments with V8's default young generation (without SERVICE_V8_FLAGS' semi-space). */
+const routerArgsDefaultHeap = routerArgs.filter((a) => !a.startsWith('--max-semi-space-size'));
 if (ROUTER_RUNTIME === 'bundle') await ensureServiceBundles();
 const starters: Record<string, (port: number) => { child: ChildProcess; ready: string; graphql: string }> = {
   router: (port) => ({
@@ -198,7 +203,7 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
   // One optimisation at a time, for the before/after rows: + keep-alive pool, + in-flight sharing.
   'router-pool': (port) => ({
     child: spawnNode(
-      [...profileArgs('router-pool'), ...routerArgs],
+      [...profileArgs('router-pool'), ...routerArgsDefaultHeap],
       routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool' }),
     ),
     ready: `http://127.0.0.1:${port}/ready`,
@@ -206,14 +211,23 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
   }),
   'router-pool-dedup': (port) => ({
     child: spawnNode(
-      [...profileArgs('router-pool-dedup'), ...routerArgs],
+      [...profileArgs('router-pool-dedup'), ...routerArgsDefaultHeap],
       routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool', ROUTER_DEDUP: 'true' }),
     ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),
+  // Every optimisation but the router's young generation (V8's default, 16 MB semi-spaces).
+  'router-young16': (port) => ({
+    child: spawnNode([...profileArgs('router-young16'), ...routerArgsDefaultHeap], routerEnv(port)),
+    ready: `http://127.0.0.1:${port}/ready`,
+    graphql: `http://127.0.0.1:${port}/graphql`,
+  }),
   'router-before': (port) => ({
-    child: spawnNode([...profileArgs('router-before'), ...routerArgs], routerEnv(port, ROUTER_BEFORE_ENV)),
+    child: spawnNode(
+      [...profileArgs('router-before'), ...routerArgsDefaultHeap],
+      routerEnv(port, ROUTER_BEFORE_ENV),
+    ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
   }),

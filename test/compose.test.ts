@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // Not a direct dependency: yaml 2.x is installed through vite and @graphql-codegen/cli.
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName } from '../packages/platform/src/config.js';
-import { BUILD_ENTRIES } from '../scripts/build.js';
+import { BUILD_ENTRIES, SERVICE_V8_FLAGS } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
 
 /**
@@ -73,6 +73,8 @@ function variablesTheCodeReads(): Set<string> {
     names.add(`${svc.toUpperCase()}_URL`);
     names.add(`${svc.toUpperCase()}_PORT`);
   }
+  // Read by Node itself: the router's V8 flags (scripts/build.ts SERVICE_V8_FLAGS).
+  names.add('NODE_OPTIONS');
   return names;
 }
 
@@ -172,6 +174,13 @@ describe('docker-compose.yml', () => {
         expect(known, `${svc}: ${name} is read by no code`).toContain(name);
       }
     }
+  });
+
+  it('router: NODE_OPTIONS gives it the V8 flags `npm start` gives it, and keeps source maps', () => {
+    const options = String(compose.services.router!.environment?.NODE_OPTIONS ?? '').split(/\s+/);
+    const flags = SERVICE_V8_FLAGS['router/src/index.ts'] ?? [];
+    expect(flags.length).toBeGreaterThan(0);
+    expect(options.sort()).toEqual(['--enable-source-maps', ...flags].sort());
   });
 
   it('subgraphs keep their SQLite files in a named volume at DATA_DIR; the router is published on 8088', () => {

@@ -11,7 +11,7 @@ import { DEV_JWT_SECRET } from '../packages/platform/src/auth/jwt.js';
 import { dlqTopic } from '../packages/platform/src/bus/EventBus.js';
 import { DEFAULT_PORTS, SUBGRAPHS, type ServiceName } from '../packages/platform/src/config.js';
 import { ALL_TOPICS } from '../packages/platform/src/events/catalog.js';
-import { BUILD_ENTRIES } from '../scripts/build.js';
+import { BUILD_ENTRIES, SERVICE_V8_FLAGS } from '../scripts/build.js';
 import { PROCESSES } from '../scripts/processes.js';
 import { freePort } from '../packages/platform/src/testing/freePort.js';
 import { kustomize } from './harness/kustomize.js';
@@ -483,6 +483,14 @@ for (const overlay of OVERLAYS) {
         expect(decode('JWT_SECRET')).toBe(DEV_JWT_SECRET);
         expect(decode('INTERNAL_SECRET')).toBe(DEV_INTERNAL_SECRET);
       }
+    });
+
+    it('router: NODE_OPTIONS gives it the V8 flags `npm start` gives it, and keeps source maps', () => {
+      const env = mainContainer(deployment(objects(), 'router')).env ?? [];
+      const options = env.find((e) => e.name === 'NODE_OPTIONS')?.value?.split(/\s+/) ?? [];
+      const flags = SERVICE_V8_FLAGS['router/src/index.ts'] ?? [];
+      expect(flags.length).toBeGreaterThan(0);
+      expect(options.sort()).toEqual(['--enable-source-maps', ...flags].sort());
     });
 
     it('settings: subgraph URLs, NODE_ENV and introspection', () => {
