@@ -52,7 +52,12 @@ import {
 } from './gateways/benchSubgraphs.js';
 import { processCpuMs, processRssBytes } from './procStats.js';
 import { freePort } from '../packages/platform/src/testing/freePort.js';
-import { ensureServiceBundles, type ServiceRuntime, serviceNodeArgs } from '../scripts/build.js';
+import {
+  ensureServiceBundles,
+  SERVICE_V8_FLAGS,
+  type ServiceRuntime,
+  serviceNodeArgs,
+} from '../scripts/build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -191,8 +196,10 @@ buildSync({
   logLevel: 'error',
 });
 const routerArgs = serviceNodeArgs('router/src/index.ts', ROUTER_RUNTIME);
-/** The router's arguments with V8's default young generation (without SERVICE_V8_FLAGS' semi-space). */
-const routerArgsDefaultHeap = routerArgs.filter((a) => !a.startsWith('--max-semi-space-size'));
+/** The router's arguments without its SERVICE_V8_FLAGS: V8's default young generation. */
+const routerArgsDefaultHeap = routerArgs.filter(
+  (a) => !(SERVICE_V8_FLAGS['router/src/index.ts'] ?? []).includes(a),
+);
 if (ROUTER_RUNTIME === 'bundle') await ensureServiceBundles();
 const starters: Record<string, (port: number) => { child: ChildProcess; ready: string; graphql: string }> = {
   router: (port) => ({

@@ -112,16 +112,17 @@ export function serviceNodeArgs(source: string, runtime: ServiceRuntime): string
 }
 
 /**
- * V8 flags of a service, by entry source. The image and the k8s manifests pass the same flags in
- * NODE_OPTIONS (k8s/base/router.yaml, docker-compose.yml).
+ * V8 flags of a service, by entry source. The image runs every service as `node dist/main.js
+ * <name>`, so its deployments pass the same flags in NODE_OPTIONS (k8s/base/router.yaml,
+ * docker-compose.yml; tests hold both to this table).
  *
  * The router: a young generation of up to 64 MB semi-spaces (V8's default for this heap is 16 MB).
  * Every federated operation allocates its subgraph bodies, their parsed JSON and the merged result,
- * all garbage once the reply is written; with the default the scavenger ran often enough to take
- * 16 % of the router's samples at 730 requests/s (bench/gateways.ts, different variables). With 64
- * MB it served 10-15 % more at 13-15 % less CPU per operation, for about 90 MB more RSS under that
- * load (BENCHMARKS.md). Idle and at start-up the semi-spaces stay small: they grow with the
- * allocation rate.
+ * all garbage once the reply is written; with the default the scavenger took 16 % of the router's
+ * samples at 734 requests/s (bench/gateways.ts, different variables). With 64 MB it served 13-24 %
+ * more requests/s at 14-22 % less CPU per operation, for about 100 MB more RSS under that load,
+ * and 695-723 MB against 627 MB with 10,000 subscribers (BENCHMARKS.md, bench/README.md). Idle and
+ * at start-up the semi-spaces stay small: they grow with the allocation rate.
  */
 export const SERVICE_V8_FLAGS: Record<string, string[]> = {
   'router/src/index.ts': ['--max-semi-space-size=64'],
