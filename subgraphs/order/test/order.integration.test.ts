@@ -611,6 +611,8 @@ describe('cancelOrder', () => {
     await waitFor(async () => (await statusOf(live.id)).status === 'CANCELED');
     await waitFor(async () => (await statusOf(voided.id)).status === 'CANCELED');
     expect(await statusOf(live.id)).toMatchObject({ version: 3, statusReason: PAYMENT_REFUNDED_REASON });
+    // The row commits before the relay publishes its event (after the commit's fsync).
+    await waitFor(() => orderTypes(voided.id).includes('OrderCanceled'));
     expect(orderTypes(voided.id)).toEqual(['OrderPlaced', 'OrderCanceled']);
     expect(await statusOf(ended.id)).toMatchObject({ status: 'REJECTED', version: 2 });
   });
