@@ -13,7 +13,7 @@ import * as schema from '../src/db/schema.js';
 import { rebuildDashboard, resetConsumerGroup } from '../src/rebuild.js';
 import { type RunningDashboard, start } from '../src/server.js';
 import { OrderScript } from './events.js';
-import { tempDir, waitFor } from '@baemin/platform/testing';
+import { tempDir, waitFor, waitSettled } from '@baemin/platform/testing';
 
 const tmp = tempDir('dashboard-rebuild-');
 const overrides = { port: 0, dataDir: tmp.dir, eventLogPath: join(tmp.dir, 'eventlog.db') };
@@ -71,6 +71,8 @@ describe('rebuild', () => {
         history.length === 9
       );
     });
+    // And the rest (the rider's delivery fact, every inbox row): the consumer has committed all 13.
+    await waitSettled(running.url);
     const before = await snapshot(s);
     expect(before.dashboards).toHaveLength(2);
     expect(before.history).toHaveLength(9);

@@ -684,6 +684,7 @@ describe('saga timeouts', () => {
     await waitFor(() => orderTypes(stuck.id).includes('OrderCanceled'));
     expect(orderTypes(stuck.id)).toEqual(['OrderPlaced', 'OrderPlaced', 'OrderPlaced', 'OrderCanceled']);
     // The answered order was never touched.
+    await waitFor(() => orderTypes(answered.id).includes('OrderAccepted'));
     expect(orderTypes(answered.id)).toEqual(['OrderPlaced', 'OrderAccepted']);
     // /health shows the report.
     const health = (await (await fetch(`${h.order.url}/health`)).json()) as {
