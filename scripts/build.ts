@@ -118,11 +118,12 @@ export function serviceNodeArgs(source: string, runtime: ServiceRuntime): string
  *
  * The router: a young generation of up to 64 MB semi-spaces (V8's default for this heap is 16 MB).
  * Every federated operation allocates its subgraph bodies, their parsed JSON and the merged result,
- * all garbage once the reply is written; with the default the scavenger took 16 % of the router's
- * samples at 734 requests/s (bench/gateways.ts, different variables). With 64 MB it served 13-24 %
- * more requests/s at 14-22 % less CPU per operation, for about 100 MB more RSS under that load,
- * and 695-723 MB against 627 MB with 10,000 subscribers (BENCHMARKS.md, bench/README.md). Idle and
- * at start-up the semi-spaces stay small: they grow with the allocation rate.
+ * all garbage once the reply is written; with the default the garbage collector took 16 % of the
+ * router's samples at 734 requests/s (bench/gateways.ts, different variables), 6.6 % with 64 MB,
+ * which served 13-24 % more requests/s at 14-22 % less CPU per operation, for about 100 MB more
+ * RSS under that load, and 695-723 MB against 627 MB with 10,000 subscribers (BENCHMARKS.md,
+ * bench/README.md). Idle and at start-up the semi-spaces stay small: they grow with the allocation
+ * rate.
  */
 export const SERVICE_V8_FLAGS: Record<string, string[]> = {
   'router/src/index.ts': ['--max-semi-space-size=64'],
