@@ -43,6 +43,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { build, type Plugin } from 'esbuild';
+import { eagerReExports } from './eagerReExports.js';
 import { SUBGRAPHS } from '../packages/platform/src/config.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -204,8 +205,21 @@ async function buildEntries(entries: [string, string][]): Promise<void> {
   }
 }
 
-/** Bundles one entry; resolves to the absolute paths it wrote. */
-async function buildEntry(entry: string, out: string): Promise<string[]> {
+/** Options of {@link buildEntry}. */
+export interface BuildEntryOptions {
+  /**
+   * Keep `@apollo/federation-internals`' re-exports as TypeScript's getters (no
+   * {@link eagerReExports}); only for the benchmark's before row. Default false.
+   */
+  lazyReExports?: boolean;
+}
+
+/** Bundles one entry (`out` relative to the repository root); resolves to the absolute paths it wrote. */
+export async function buildEntry(
+  entry: string,
+  out: string,
+  options: BuildEntryOptions = {},
+): Promise<string[]> {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { [basename(out, '.js')]: entry },
@@ -227,7 +241,7 @@ async function buildEntry(entry: string, out: string): Promise<string[]> {
     // Stack traces point at the TypeScript sources (node --enable-source-maps, set in the image).
     sourcesContent: false,
     logLevel: 'warning',
-    plugins: [externalPackages],
+    plugins: options.lazyReExports ? [externalPackages] : [externalPackages, eagerReExports],
     write: false,
   });
   const entryFile = join(ROOT, out);
