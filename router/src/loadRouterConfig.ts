@@ -78,6 +78,14 @@ export interface RouterConfig extends ServiceConfig {
    * document and per token instead of being computed on every request.
    */
   operationCache: boolean;
+  /**
+   * @apollo/gateway's anonymous data collection; off unless APOLLO_TELEMETRY_DISABLED=false. On,
+   * the gateway probes cloud metadata addresses (169.254.169.254, 100.100.100.200, Google's
+   * metadata server) when it is constructed and reports hourly to
+   * usage-reporting.api.apollographql.com. A router in someone's cluster makes no connection its
+   * operator did not ask for, so unset means off (the package's own default is on).
+   */
+  apolloTelemetry: boolean;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(
@@ -135,6 +143,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     subgraphClient: subgraphClientOf(env),
     dedupSubgraphFetches: envBool(env, 'ROUTER_DEDUP', true),
     operationCache: envBool(env, 'ROUTER_OPERATION_CACHE', true),
+    apolloTelemetry: !envBool(env, 'APOLLO_TELEMETRY_DISABLED', true),
     adminPort,
     internalRoutesOnApiPort: !production,
     testHooks: hooks.value('ROUTER_TEST_HOOKS') !== undefined,

@@ -139,6 +139,8 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
   let updateGateway: ((sdl: string) => void) | null = null;
   // One data source per subgraph, shared by the gateway and the subscription engine.
   const dataSources: Record<string, SubgraphDataSource> = {};
+  // The gateway reads this one variable when it is constructed; it has no option for it.
+  process.env.APOLLO_TELEMETRY_DISABLED = config.apolloTelemetry ? 'false' : 'true';
   const gateway = new ApolloGateway({
     // The hook form of a static supergraph: it lets reloadSupergraph() swap it at run time.
     supergraphSdl: async ({ update }) => {
