@@ -77,7 +77,9 @@ describe('eager re-exports of @apollo/federation-internals (scripts/eagerReExpor
   });
 
   it('refuses an index whose helper is not the one it knows, instead of bundling it unchanged', () => {
-    expect(() => eagerReExportSource('exports.a = 1;\n', 'index.js')).toThrow(/__createBinding helper not found/);
+    expect(() => eagerReExportSource('exports.a = 1;\n', 'index.js')).toThrow(
+      /__createBinding helper not found/,
+    );
     const rewritten = eagerReExportSource(readFileSync(INDEX, 'utf8'), INDEX);
     expect(rewritten).not.toMatch(/get: function\s*\(\)\s*\{\s*return m\[k\]/);
     expect(rewritten).toContain('o[k2] = m[k];');

@@ -68,6 +68,7 @@ export function operationCost(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
   estimate: CostEstimate,
+  readVariables?: Set<string>,
 ): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) {
@@ -83,7 +84,10 @@ export function operationCost(
       const given = node.arguments?.find((a) => a.name.value === name)?.value;
       let value: unknown = arg.defaultValue;
       if (given?.kind === Kind.INT) value = Number.parseInt(given.value, 10);
-      else if (given?.kind === Kind.VARIABLE) value = variables[given.name.value] ?? arg.defaultValue;
+      else if (given?.kind === Kind.VARIABLE) {
+        readVariables?.add(given.name.value);
+        value = variables[given.name.value] ?? arg.defaultValue;
+      }
       if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
     }
     return estimate.assumedListSize;

@@ -148,6 +148,7 @@ export function checkOperationLimits(
   limits: OperationLimits,
   schema?: GraphQLSchema,
   variables: Readonly<Record<string, unknown>> = {},
+  readVariables?: Set<string>,
 ): GraphQLError | null {
   const shape = measureOperation(document, operation);
   const fail = (code: string, message: string, actual: number, limit: number, extra = {}) =>
@@ -185,7 +186,7 @@ export function checkOperationLimits(
     );
   }
   if (schema) {
-    const estimated = operationCost(schema, document, operation, variables, limits);
+    const estimated = operationCost(schema, document, operation, variables, limits, readVariables);
     if (estimated > limits.maxCost) {
       // Exponential fragment spreads can overflow to Infinity, which JSON cannot carry.
       const cost = Math.min(estimated, Number.MAX_SAFE_INTEGER);
@@ -207,7 +208,9 @@ export function checkOperationLimits(
  * token limit bounds, and validation) because Apollo rewrites the code of validation-rule errors
  * to GRAPHQL_VALIDATION_FAILED, and clients need the specific code. Results are cached per parsed
  * operation: Apollo reuses the parsed document of a repeated query, so repeats cost a map lookup.
- * Operations with variables are checked each time (a slicing argument's value may change the cost).
+ * An operation whose cost read a variable (a slicing argument such as `first: $n`) is checked on
+ * every request, since another value may change the cost; variables used anywhere else (an id,
+ * an offset) change nothing the limits look at, so such operations are cached too.
  */
 export function operationLimits<C extends BaseContext>(limits: OperationLimits): ApolloServerPlugin<C> {
   const cache = new WeakMap<OperationDefinitionNode, GraphQLError | null>();
@@ -216,11 +219,11 @@ export function operationLimits<C extends BaseContext>(limits: OperationLimits):
       return {
         async didResolveOperation({ document, operation, schema, request }) {
           if (!operation) return;
-          const cacheable = !operation.variableDefinitions?.length;
-          let error = cacheable ? cache.get(operation) : undefined;
+          let error = cache.get(operation);
           if (error === undefined) {
-            error = checkOperationLimits(document, operation, limits, schema, request.variables ?? {});
-            if (cacheable) cache.set(operation, error);
+            const read = new Set<string>();
+            error = checkOperationLimits(document, operation, limits, schema, request.variables ?? {}, read);
+            if (read.size === 0) cache.set(operation, error);
           }
           if (error) throw error;
         },

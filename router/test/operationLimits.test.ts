@@ -4,7 +4,7 @@ import { buildSchema, getIntrospectionQuery, type OperationDefinitionNode, parse
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SUPERGRAPH_PATH, loadRouterConfig } from '../src/loadRouterConfig.js';
 import { MUTATION_FIELD_COST, operationCost } from '../src/operationCost.js';
-import { checkOperationLimits, measureOperation } from '../src/operationLimits.js';
+import { checkOperationLimits, measureOperation, operationLimits } from '../src/operationLimits.js';
 
 const shape = (query: string, operationName?: string) => {
   const doc = parse(query);
@@ -219,5 +219,49 @@ describe('checkOperationLimits: cost and introspection', () => {
     expect(check(`{ __type(name: "Store") { fields { type { ${chain} } } } }`)).toMatchObject({
       code: 'INTROSPECTION_TOO_DEEP',
     });
+  });
+});
+
+describe('operationLimits plugin: verdicts cached per operation', () => {
+  /** Runs the plugin's check on one parsed operation with these variables; the error code or null. */
+  const runner = (limits = defaults) => {
+    const plugin = operationLimits(limits);
+    return async (doc: ReturnType<typeof parse>, variables: Record<string, unknown>) => {
+      const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+      // biome-ignore lint/suspicious/noExplicitAny: the two fields of Apollo's request context it reads
+      const hooks = (await plugin.requestDidStart?.({} as any)) as any;
+      try {
+        await hooks.didResolveOperation({
+          document: doc,
+          operation: op,
+          schema: apiSchema,
+          request: { variables },
+        });
+        return null;
+      } catch (err) {
+        return (err as { extensions?: { code?: string } }).extensions?.code ?? String(err);
+      }
+    };
+  };
+
+  it('checks again when a variable gives a slicing argument (the same parsed operation, another page size)', async () => {
+    const run = runner();
+    // Apollo hands the plugin the same parsed operation for every request of one query string.
+    const doc = parse('query($n: Int) { storeConnection(first: $n) { nodes { id menu { id } } } }');
+    expect(await run(doc, { n: 3 })).toBeNull();
+    expect(await run(doc, { n: 1000 })).toBe('OPERATION_TOO_COMPLEX');
+    expect(await run(doc, { n: 3 })).toBeNull();
+    expect(await run(doc, { n: 1000 })).toBe('OPERATION_TOO_COMPLEX');
+  });
+
+  it('gives the same verdict for every value of a variable the limits do not read', async () => {
+    const run = runner({ ...defaults, maxCost: 15 });
+    // store 1 × (1 + menu 10 × (1 + store 1)) = 21 whatever the id.
+    const doc = parse('query($id: ID!) { store(id: $id) { menu { store { id } } } }');
+    expect(await run(doc, { id: 'store-1' })).toBe('OPERATION_TOO_COMPLEX');
+    expect(await run(doc, { id: 'store-2' })).toBe('OPERATION_TOO_COMPLEX');
+    const ok = parse('query($id: ID!) { store(id: $id) { menu { id } } }');
+    expect(await run(ok, { id: 'store-1' })).toBeNull();
+    expect(await run(ok, { id: 'store-2' })).toBeNull();
   });
 });
