@@ -141,9 +141,17 @@ describe('Database with async fsync (the default)', () => {
 });
 
 describe('EmbeddedEventBus with async fsync', () => {
-  it('publishes with NORMAL and the records are readable once publish resolved', async () => {
+  it('publishes with NORMAL, each publish resolving after an fdatasync of the log covers it', async () => {
     const bus = new EmbeddedEventBus({ path: join(dir, `log-${n++}.db`), asyncFsync: true });
+    // The bus's own connection and sync, which its API does not expose.
+    const internals = bus as unknown as {
+      db: { pragma: (p: string, o: object) => unknown };
+      walSync: WalSync;
+    };
+    // 1 = NORMAL: COMMIT itself does not fsync; the WalSync after it does.
+    expect(internals.db.pragma('synchronous', { simple: true })).toBe(1);
     await bus.ensureTopics([{ name: 'walsync.events' }]);
+    const syncsBefore = internals.walSync.syncs;
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         bus.publish([
@@ -156,6 +164,20 @@ describe('EmbeddedEventBus with async fsync', () => {
       ),
     );
     expect(bus.read('walsync.events')).toHaveLength(10);
+    // Concurrent publishes share syncs, but at least one ran, and none is still owed.
+    expect(internals.walSync.syncs).toBeGreaterThan(syncsBefore);
+    expect(internals.walSync.idle).toBe(true);
+    await bus.close();
+  });
+
+  it('publishes with FULL (the fsync inside COMMIT) when switched off', async () => {
+    const bus = new EmbeddedEventBus({ path: join(dir, `log-${n++}.db`), asyncFsync: false });
+    const internals = bus as unknown as {
+      db: { pragma: (p: string, o: object) => unknown };
+      walSync: unknown;
+    };
+    expect(internals.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(internals.walSync).toBeNull();
     await bus.close();
   });
 });
