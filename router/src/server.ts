@@ -16,7 +16,7 @@ import {
   startMetricsServer,
   startTelemetry,
   type RouteHandler,
-  sendJson,
+  internalRoute,
   startHttpService,
 } from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
@@ -200,18 +200,22 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     rssBytes: process.memoryUsage().rss,
   });
   // Counts and fault injection: operators and tests only, never on the public port in production.
+  // The same shape as every subgraph's internal routes (internalRoute: method check, JSON answers,
+  // `{ error: { code } }` refusals); open to anyone who reaches the port, like their counts.
   const internalRoutes: Record<string, RouteHandler> = {
     // Counts only (no business data): leak checks, dashboards, benchmarks.
-    '/internal/subscriptions': (_req, res) => sendJson(res, 200, subscriptionStats()),
+    '/internal/subscriptions': internalRoute({ methods: ['GET'], access: 'anyone' }, () =>
+      subscriptionStats(),
+    ),
     // Prometheus scrape: the admin listener in production, like the other internal routes.
     '/metrics': metricsRoute,
     // Fault injection for tests (ROUTER_TEST_HOOKS=1, refused in production): cut every upstream connection.
     ...(config.testHooks
       ? {
-          '/internal/subscriptions/drop-upstream': async (_req, res) => {
+          '/internal/subscriptions/drop-upstream': internalRoute({ access: 'anyone' }, async () => {
             await subscriptions.dropUpstreamConnections();
-            sendJson(res, 200, { dropped: true });
-          },
+            return { dropped: true };
+          }),
         }
       : {}),
   };

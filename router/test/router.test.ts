@@ -415,6 +415,19 @@ describe('Sandbox and health', () => {
     const ready = await fetch(`${router.url}/ready`);
     expect(ready.status).toBe(200);
   });
+
+  it('answers its internal counts to GET only, as the subgraphs answer theirs', async () => {
+    const res = await fetch(`${router.url}/internal/subscriptions`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      watchers: 0,
+      clientConnections: 0,
+      rssBytes: expect.any(Number),
+    });
+    const post = await fetch(`${router.url}/internal/subscriptions`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(await post.json()).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' } });
+  });
 });
 
 describe('a subgraph going down', () => {
