@@ -19,7 +19,12 @@ export const outbox = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
   },
-  (t) => [index('outbox_unpublished').on(t.publishedAt, t.position)],
+  (t) => [
+    index('outbox_unpublished').on(t.publishedAt, t.position),
+    // The latest event of a key (Outbox.sagaTraceparent, tracing on): without it, the first event of
+    // a new order scanned every row kept (7 days): 46 ms a new key at a million rows.
+    index('outbox_key').on(t.key, t.position),
+  ],
 );
 
 /**

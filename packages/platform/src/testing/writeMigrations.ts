@@ -8,6 +8,8 @@ export const OUTBOX_INBOX_SQL = `CREATE TABLE outbox (position integer PRIMARY K
 --> statement-breakpoint
 CREATE INDEX outbox_unpublished ON outbox (published_at, position);
 --> statement-breakpoint
+CREATE INDEX outbox_key ON outbox (key, position);
+--> statement-breakpoint
 CREATE TABLE inbox (consumer text NOT NULL, event_id text NOT NULL, event_type text NOT NULL,
   handled_at text NOT NULL, PRIMARY KEY (consumer, event_id));`;
 
