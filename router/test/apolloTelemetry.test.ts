@@ -7,11 +7,7 @@ import {
   composeTestSupergraph,
   INTERNAL_SECRET,
   JWT_SECRET,
-  ORDERS_SDL,
-  ordersResolvers,
-  STORES_SDL,
-  startTestSubgraph,
-  storesResolvers,
+  startOrdersAndStores,
   type TestSubgraph,
 } from './fixtures.js';
 
@@ -24,8 +20,7 @@ const hosts: string[] = [];
 const record = (message: unknown) => hosts.push((message as { request: ClientRequest }).request.host);
 
 beforeAll(async () => {
-  orders = await startTestSubgraph('orders', ORDERS_SDL, ordersResolvers);
-  stores = await startTestSubgraph('stores', STORES_SDL, storesResolvers);
+  ({ orders, stores } = await startOrdersAndStores());
   // Every HTTP request this process starts, whoever starts it (Node publishes them all here).
   subscribe('http.client.request.start', record);
 });

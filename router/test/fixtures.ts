@@ -152,6 +152,15 @@ export const storesResolvers = {
   },
 };
 
+/** The `orders` and `stores` test subgraphs the router's tests federate, started side by side. */
+export async function startOrdersAndStores(): Promise<{ orders: TestSubgraph; stores: TestSubgraph }> {
+  const [orders, stores] = await Promise.all([
+    startTestSubgraph('orders', ORDERS_SDL, ordersResolvers),
+    startTestSubgraph('stores', STORES_SDL, storesResolvers),
+  ]);
+  return { orders, stores };
+}
+
 export interface GraphQLResult {
   status: number;
   headers: Headers;

@@ -13,6 +13,7 @@ import {
   ORDERS_SDL,
   ordersResolvers,
   STORES_SDL,
+  startOrdersAndStores,
   startTestSubgraph,
   storesResolvers,
   type TestSubgraph,
@@ -25,8 +26,7 @@ const alice = bearerToken(aliceCaller, JWT_SECRET);
 const owner = bearerToken(owner1, JWT_SECRET);
 
 beforeAll(async () => {
-  orders = await startTestSubgraph('orders', ORDERS_SDL, ordersResolvers);
-  stores = await startTestSubgraph('stores', STORES_SDL, storesResolvers);
+  ({ orders, stores } = await startOrdersAndStores());
   router = await start({
     port: 0,
     jwtSecret: JWT_SECRET,
