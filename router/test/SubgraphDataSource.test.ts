@@ -1,14 +1,7 @@
 import { alice as aliceCaller, bearerToken, bob as bobCaller } from '@baemin/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningRouter, start } from '../src/server.js';
-import {
-  composeTestSupergraph,
-  gql,
-  INTERNAL_SECRET,
-  JWT_SECRET,
-  startTestSubgraph,
-  type TestSubgraph,
-} from './fixtures.js';
+import type { RunningRouter } from '../src/server.js';
+import { gql, JWT_SECRET, startTestRouter, startTestSubgraph, type TestSubgraph } from './fixtures.js';
 
 /**
  * In-flight sharing of subgraph fetches: identical query fetches of the same caller that are in
@@ -58,13 +51,7 @@ beforeAll(async () => {
       },
     },
   });
-  router = await start({
-    port: 0,
-    jwtSecret: JWT_SECRET,
-    internalSecret: INTERNAL_SECRET,
-    supergraphSdl: composeTestSupergraph([slow]),
-    urls: { slow: slow.url },
-  });
+  router = await startTestRouter([slow]);
 });
 
 afterAll(async () => {

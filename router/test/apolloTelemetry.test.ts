@@ -1,15 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningRouter, start } from '../src/server.js';
+import type { RunningRouter } from '../src/server.js';
 import { loadRouterConfig } from '../src/loadRouterConfig.js';
-import {
-  composeTestSupergraph,
-  INTERNAL_SECRET,
-  JWT_SECRET,
-  startOrdersAndStores,
-  type TestSubgraph,
-} from './fixtures.js';
+import { startOrdersAndStores, startTestRouter, type TestSubgraph } from './fixtures.js';
 
 /** Where @apollo/gateway's data collection connects: cloud metadata addresses (and Apollo). */
 const CLOUD_METADATA = ['169.254.169.254', '100.100.100.200', 'metadata.google.internal.'];
@@ -35,14 +29,7 @@ async function hostsContactedBy(overrides: { apolloTelemetry?: boolean }): Promi
   hosts.length = 0;
   let router: RunningRouter | undefined;
   try {
-    router = await start({
-      port: 0,
-      jwtSecret: JWT_SECRET,
-      internalSecret: INTERNAL_SECRET,
-      supergraphSdl: composeTestSupergraph([orders, stores]),
-      urls: { orders: orders.url, stores: stores.url },
-      ...overrides,
-    });
+    router = await startTestRouter([orders, stores], overrides);
     // No wait: the gateway's detectors have started their requests by the time start() resolves
     // (the test with the collection on sees them in this same window).
     return [...hosts];

@@ -12,6 +12,7 @@ import {
 } from '@baemin/platform';
 import { postGraphQL } from '@baemin/platform/testing';
 import { type DocumentNode, GraphQLError, parse } from 'graphql';
+import { type RouterOverrides, type RunningRouter, start } from '../src/server.js';
 
 export const JWT_SECRET = 'router-test-jwt-secret';
 export const INTERNAL_SECRET = 'router-test-internal-secret';
@@ -151,6 +152,24 @@ export const storesResolvers = {
     category: () => category(1),
   },
 };
+
+/**
+ * The router over `subgraphs` (composed into its supergraph, each at its own URL) with the tests'
+ * secrets, on a free port; `overrides` on top.
+ */
+export function startTestRouter(
+  subgraphs: TestSubgraph[],
+  overrides: RouterOverrides = {},
+): Promise<RunningRouter> {
+  return start({
+    port: 0,
+    jwtSecret: JWT_SECRET,
+    internalSecret: INTERNAL_SECRET,
+    supergraphSdl: composeTestSupergraph(subgraphs),
+    urls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
+    ...overrides,
+  });
+}
 
 /** The `orders` and `stores` test subgraphs the router's tests federate, started side by side. */
 export async function startOrdersAndStores(): Promise<{ orders: TestSubgraph; stores: TestSubgraph }> {

@@ -4,18 +4,13 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alice as aliceCaller, bearerToken, owner1, waitFor } from '@baemin/platform/testing';
-import { type RunningRouter, start } from '../src/server.js';
+import type { RunningRouter } from '../src/server.js';
 import {
-  composeTestSupergraph,
   gql,
   INTERNAL_SECRET,
   JWT_SECRET,
-  ORDERS_SDL,
-  ordersResolvers,
-  STORES_SDL,
   startOrdersAndStores,
-  startTestSubgraph,
-  storesResolvers,
+  startTestRouter,
   type TestSubgraph,
 } from './fixtures.js';
 
@@ -27,11 +22,8 @@ const owner = bearerToken(owner1, JWT_SECRET);
 
 beforeAll(async () => {
   ({ orders, stores } = await startOrdersAndStores());
-  router = await start({
-    port: 0,
-    jwtSecret: JWT_SECRET,
-    internalSecret: INTERNAL_SECRET,
-    supergraphSdl: composeTestSupergraph([orders, stores]),
+  // The full /graphql URL for one of them: both forms are accepted.
+  router = await startTestRouter([orders, stores], {
     urls: { orders: orders.url, stores: `${stores.url}/graphql` },
   });
 });
@@ -206,14 +198,7 @@ describe('token issuer, audience and age (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_AGE_
   const checks = { issuer: 'https://id.baemin.example', audience: 'baemin-api' };
 
   beforeAll(async () => {
-    strict = await start({
-      port: 0,
-      jwtSecret: JWT_SECRET,
-      internalSecret: INTERNAL_SECRET,
-      jwt: { ...checks, maxAgeSeconds: 600 },
-      supergraphSdl: composeTestSupergraph([orders, stores]),
-      urls: { orders: orders.url, stores: stores.url },
-    });
+    strict = await startTestRouter([orders, stores], { jwt: { ...checks, maxAgeSeconds: 600 } });
   });
   afterAll(() => strict?.close());
 
@@ -261,15 +246,7 @@ describe('token issuer, audience and age (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_AGE_
 });
 
 /** A router whose every caller may send 2 operations, then 1 per 10 s. */
-const startRateLimited = () =>
-  start({
-    port: 0,
-    jwtSecret: JWT_SECRET,
-    internalSecret: INTERNAL_SECRET,
-    rateLimit: { perSecond: 0.1, burst: 2 },
-    supergraphSdl: composeTestSupergraph([orders, stores]),
-    urls: { orders: orders.url, stores: stores.url },
-  });
+const startRateLimited = () => startTestRouter([orders, stores], { rateLimit: { perSecond: 0.1, burst: 2 } });
 
 describe('rate limit (HTTP)', () => {
   let limited: RunningRouter;
@@ -436,15 +413,8 @@ describe('a subgraph going down', () => {
   let r: RunningRouter;
 
   beforeAll(async () => {
-    spareOrders = await startTestSubgraph('orders', ORDERS_SDL, ordersResolvers);
-    spare = await startTestSubgraph('stores', STORES_SDL, storesResolvers);
-    r = await start({
-      port: 0,
-      jwtSecret: JWT_SECRET,
-      internalSecret: INTERNAL_SECRET,
-      supergraphSdl: composeTestSupergraph([spareOrders, spare]),
-      urls: { orders: spareOrders.url, stores: spare.url },
-    });
+    ({ orders: spareOrders, stores: spare } = await startOrdersAndStores());
+    r = await startTestRouter([spareOrders, spare]);
     await spare.stop();
   });
 
