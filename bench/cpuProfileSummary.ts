@@ -28,8 +28,10 @@ const { values, positionals } = parseArgs({
   options: { top: { type: 'string', default: '25' }, by: { type: 'string', default: 'function' } },
 });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: cpuProfileSummary.ts <dir> [--top N]');
+if (!dir) throw new Error('usage: cpuProfileSummary.ts <dir> [--top N] [--by function|package]');
 const top = Number(values.top);
+if (values.by !== 'function' && values.by !== 'package')
+  throw new Error(`--by must be function or package, got "${values.by}"`);
 const byPackage = values.by === 'package';
 
 /** Per bundle file: the first line of each module and what it is, from esbuild's path comments. */

@@ -326,9 +326,10 @@ export class Database<S extends Record<string, unknown>> {
    * while it runs) share one BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT, so one fsync of
    * the WAL makes all of them durable instead of one fsync each (about 3 ms under the saga load;
    * off the event loop with {@link WalSync}, inside COMMIT without it). Still one at a time, in
-   * call order, each seeing the ones before it. A member that throws is rolled back to its savepoint alone and rejected at once; the others
-   * resolve only after the shared COMMIT succeeded (if it fails, every one of them is rejected, as
-   * each would have been on its own). SQLITE_GROUP_COMMIT=0 switches it off (one COMMIT each).
+   * call order, each seeing the ones before it. A member that throws is rolled back to its
+   * savepoint alone and rejected at once; the others resolve only after the shared COMMIT
+   * succeeded (if it fails, every one of them is rejected, as each would have been on its own).
+   * SQLITE_GROUP_COMMIT=0 switches it off (one COMMIT each).
    */
   private async runGroup(): Promise<void> {
     this.groupScheduled = false;
