@@ -33,9 +33,9 @@
  * run (ratios against `stock`), not runs on different days.
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { composeServices } from '@apollo/composition';
@@ -212,6 +212,9 @@ if (ROUTER_RUNTIME === 'bundle') await ensureServiceBundles();
  */
 const LAZY_ROUTER_BUNDLE = '.cache/bench/router-lazy-reexports/index.js';
 const lazyBundleWanted = ['router-lazy-reexports', 'router-before', 'router-pool', 'router-pool-dedup'];
+// Never a bundle of an earlier run: a target missing from the list above then fails to start
+// instead of measuring old code.
+rmSync(join(ROOT, dirname(LAZY_ROUTER_BUNDLE)), { recursive: true, force: true });
 if (ROUTER_RUNTIME === 'bundle' && args.targets.split(',').some((t) => lazyBundleWanted.includes(t.trim())))
   await buildEntry('router/src/index.ts', LAZY_ROUTER_BUNDLE, { lazyReExports: true });
 /** `nodeArgs` running the lazy-re-export bundle instead of router/dist (tsx runs the sources). */
