@@ -44,6 +44,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { build, type Plugin } from 'esbuild';
 import { eagerReExports } from './eagerReExports.js';
+import { nativeCreateHash } from './nativeCreateHash.js';
 import { SUBGRAPHS } from '../packages/platform/src/config.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -241,7 +242,7 @@ export async function buildEntry(
     // Stack traces point at the TypeScript sources (node --enable-source-maps, set in the image).
     sourcesContent: false,
     logLevel: 'warning',
-    plugins: options.lazyReExports ? [externalPackages] : [externalPackages, eagerReExports],
+    plugins: [externalPackages, ...(options.lazyReExports ? [] : [eagerReExports]), nativeCreateHash],
     write: false,
   });
   const entryFile = join(ROOT, out);
