@@ -35,6 +35,11 @@ const { values: args } = parseArgs({
      */
     warmup: { type: 'string', default: '5' },
     kafka: { type: 'string' },
+    /**
+     * With --kafka: the broker's pid (e.g. `pgrep -f kafka.Kafka`), to count its CPU per order as
+     * `broker` beside the services': on this machine it shares their two cores.
+     */
+    'broker-pid': { type: 'string' },
     // Writes a V8 CPU profile of every service process into this folder when the system stops.
     'cpu-prof': { type: 'string' },
     /**
@@ -105,6 +110,7 @@ function cpuMs(): Record<string, number> {
       // exited meanwhile: not counted
     }
   }
+  if (args['broker-pid']) out.broker = processCpuMs(Number(args['broker-pid']));
   const own = process.cpuUsage();
   out.bench = (own.user + own.system) / 1000;
   return out;
