@@ -12,6 +12,8 @@
  *   router-lazy-reexports  (opt-in) the router bundled without scripts/eagerReExports.ts (the
  *                   re-exports of @apollo/federation-internals stay getters); router-before and
  *                   router-pool* run that bundle too
+ *   router-gateway-shaping  (opt-in) the router shaping results with @apollo/gateway's own
+ *                   computeResponse instead of router/src/computeResponse.ts
  *   router-pool, router-pool-dedup   (opt-in) one optimisation added at a time: the undici pool,
  *                   then in-flight sharing; `router` adds the token cache on top
  *   stock           @apollo/gateway + @apollo/server with default settings
@@ -187,6 +189,7 @@ const ROUTER_BEFORE_ENV = {
   ROUTER_SUBGRAPH_CLIENT: 'fetch',
   ROUTER_DEDUP: 'false',
   ROUTER_OPERATION_CACHE: 'false',
+  ROUTER_FAST_RESULT_SHAPING: 'false',
 };
 // Stock runs as its users would run it, compiled JavaScript importing the packages from
 // node_modules, not through the tsx loader (whose memory would count against its RSS).
@@ -254,6 +257,15 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
     child: spawnNode(
       [...profileArgs('router-lazy-reexports'), ...lazyReExports(routerArgs)],
       routerEnv(port),
+    ),
+    ready: `http://127.0.0.1:${port}/ready`,
+    graphql: `http://127.0.0.1:${port}/graphql`,
+  }),
+  // Every optimisation but the router's own result shaping (@apollo/gateway's computeResponse).
+  'router-gateway-shaping': (port) => ({
+    child: spawnNode(
+      [...profileArgs('router-gateway-shaping'), ...routerArgs],
+      routerEnv(port, { ROUTER_FAST_RESULT_SHAPING: 'false' }),
     ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,

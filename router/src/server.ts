@@ -20,6 +20,7 @@ import {
   startHttpService,
 } from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
+import { useFastResultShaping } from './computeResponse.js';
 import { createRouterErrorFormatter } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
@@ -139,6 +140,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
   let updateGateway: ((sdl: string) => void) | null = null;
   // One data source per subgraph, shared by the gateway and the subscription engine.
   const dataSources: Record<string, SubgraphDataSource> = {};
+  if (config.fastResultShaping) useFastResultShaping();
   // The gateway reads this one variable when it is constructed; it has no option for it.
   process.env.APOLLO_TELEMETRY_DISABLED = config.apolloTelemetry ? 'false' : 'true';
   const gateway = new ApolloGateway({
