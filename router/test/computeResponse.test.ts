@@ -1,17 +1,14 @@
 import {
   buildSchema,
-  type CompositeType,
   isCompositeType,
   isEnumType,
   isListType,
   isNonNullType,
-  isObjectType,
   type NamedType,
   type Operation,
   operationFromDocument,
   possibleRuntimeTypes,
   type OutputType,
-  type Schema,
   type SelectionSet,
 } from '@apollo/federation-internals';
 import { parse } from 'graphql';
@@ -74,7 +71,7 @@ function random(seed: number) {
 }
 
 /** Fetched data for `operation` as subgraphs could return it: mostly right, sometimes wrong. */
-function inputFor(schema: Schema, operation: Operation, rnd: () => number): Record<string, unknown> {
+function inputFor(operation: Operation, rnd: () => number): Record<string, unknown> {
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const leaf = (type: NamedType): unknown => {
     const r = rnd();
@@ -109,18 +106,13 @@ function inputFor(schema: Schema, operation: Operation, rnd: () => number): Reco
       if (r < 0.85) object.__typename = runtime.name;
       else if (r < 0.9) object.__typename = 'NotInTheSchema';
       else if (r < 0.93) object.__typename = 42;
-      fill(object, runtime, selections, depth + 1);
+      fill(object, selections, depth + 1);
       return object;
     }
     return leaf(type as NamedType);
   };
   // Every field any selection asks for, by response name, as the merged fetches would hold it.
-  const fill = (
-    object: Record<string, unknown>,
-    runtime: CompositeType,
-    sets: SelectionSet[],
-    depth: number,
-  ) => {
+  const fill = (object: Record<string, unknown>, sets: SelectionSet[], depth: number) => {
     const byName = new Map<string, { type: OutputType; sets: SelectionSet[] }>();
     const walk = (set: SelectionSet) => {
       for (const selection of set.selections()) {
@@ -142,10 +134,9 @@ function inputFor(schema: Schema, operation: Operation, rnd: () => number): Reco
     }
     // A field no selection asked for (a key the plan fetched): filtered out.
     if (rnd() < 0.5) object.extraKey = 'k';
-    void runtime;
   };
   const data: Record<string, unknown> = {};
-  fill(data, schema.schemaDefinition.rootType('query')!, [operation.selectionSet], 0);
+  fill(data, [operation.selectionSet], 0);
   return data;
 }
 
@@ -178,7 +169,7 @@ describe('computeResponse (router/src/computeResponse.ts)', () => {
         const rnd = random(seed * 1000 + index);
         // A fresh Operation per run, as the gateway builds one per request.
         const operation = () => operationFromDocument(schema, parse(text), { validate: false });
-        const input = inputFor(schema, operation(), rnd);
+        const input = inputFor(operation(), rnd);
         const variables = { withFriends: rnd() < 0.5, skipAge: rnd() < 0.5 };
         const args = (op: Operation) => ({
           operation: op,
