@@ -1,13 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EAGER_REEXPORT_FILES, eagerReExportSource, eagerReExports } from '../scripts/eagerReExports.js';
+import { bundleCommonJs } from './harness/bundleCommonJs.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const INDEX = require.resolve('@apollo/federation-internals');
 const DIST = join(INDEX, '..');
@@ -41,23 +39,14 @@ describe('eager re-exports of @apollo/federation-internals (scripts/eagerReExpor
   });
 
   it('bundles every re-export as a plain value equal to what the getter gives', async () => {
-    const entry = join(tmp, 'entry.cjs');
-    writeFileSync(entry, "module.exports = require('@apollo/federation-internals');\n");
-    const out = join(tmp, 'bundle.cjs');
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: [entry],
-      outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      logLevel: 'error',
-      plugins: [eagerReExports],
-      // Class names as written, for the comparison below (the router's bundle may rename them).
-      keepNames: true,
-      nodePaths: [join(ROOT, 'node_modules')],
-    });
-    const eager = require(out) as Record<string, unknown>;
+    // Class names as written, for the comparison below (the router's bundle may rename them).
+    const { exports: eager } = await bundleCommonJs<Record<string, unknown>>(
+      tmp,
+      'bundle',
+      "module.exports = require('@apollo/federation-internals');\n",
+      [eagerReExports],
+      true,
+    );
     const lazy = require('@apollo/federation-internals') as Record<string, unknown>;
 
     const keys = Object.keys(lazy).sort();

@@ -1,14 +1,13 @@
 import { createHash as nodeCreateHash, Hash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CREATE_HASH_FILES, nativeCreateHash, nativeCreateHashSource } from '../scripts/nativeCreateHash.js';
+import { bundleCommonJs } from './harness/bundleCommonJs.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'native-create-hash-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,30 +18,18 @@ const COPIES = [
   require.resolve('@apollo/utils.createhash', { paths: [require.resolve('@apollo/gateway')] }),
 ];
 
-/** Bundles a CommonJS entry calling createHash as the services' bundles do (esbuild's wrapper). */
+/** Both copies' createHash, bundled as the services' bundles bundle them (esbuild's CommonJS wrapper). */
 async function bundleCreateHash(
   plugins: Plugin[],
-): Promise<{ text: string; createHash: (kind: string) => unknown }> {
-  const entry = join(tmp, `entry-${plugins.length}.cjs`);
-  writeFileSync(
-    entry,
+): Promise<{ text: string; createHash: (kind: string) => unknown[] }> {
+  const { exports: fns, text } = await bundleCommonJs<((kind: string) => unknown)[]>(
+    tmp,
+    `bundle-${plugins.length}`,
     `module.exports = [${COPIES.map((c) => `require(${JSON.stringify(c)}).createHash`).join(', ')}];\n`,
-  );
-  const out = join(tmp, `bundle-${plugins.length}.cjs`);
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: [entry],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    logLevel: 'error',
     plugins,
-    nodePaths: [join(ROOT, 'node_modules')],
-  });
-  const fns = require(out) as ((kind: string) => unknown)[];
+  );
   expect(fns).toHaveLength(COPIES.length);
-  return { text: readFileSync(out, 'utf8'), createHash: (kind) => fns.map((f) => f(kind)) };
+  return { text, createHash: (kind) => fns.map((f) => f(kind)) };
 }
 
 describe("Apollo's createHash in a bundle (scripts/nativeCreateHash.ts)", () => {
@@ -54,7 +41,7 @@ describe("Apollo's createHash in a bundle (scripts/nativeCreateHash.ts)", () => 
   it("bundled as it is, falls back to sha.js: esbuild's module has no require", async () => {
     const { text, createHash } = await bundleCreateHash([]);
     expect(text).toContain('node_modules/sha.js/');
-    for (const hash of createHash('sha256') as unknown[]) expect(hash).not.toBeInstanceOf(Hash);
+    for (const hash of createHash('sha256')) expect(hash).not.toBeInstanceOf(Hash);
   });
 
   it("with the plugin, is Node's crypto, gives the same digests, and bundles no sha.js", async () => {
