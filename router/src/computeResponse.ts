@@ -66,6 +66,9 @@ export function computeResponse({
   return { data: res === NULL_BUBBLE_UP ? null : data, errors: parameters.errors };
 }
 
+/** Where the gateway's own function is kept once replaced (on its module, so every copy of this one finds it). */
+const GATEWAY_COMPUTE_RESPONSE = Symbol.for('baemin.router.gatewayComputeResponse');
+
 /**
  * Makes `@apollo/gateway` shape every query result with {@link computeResponse}. Its executor
  * calls `resultShaping_1.computeResponse(…)` through that module's exports object at each call,
@@ -81,9 +84,6 @@ export function useFastResultShaping(): void {
   if (!(GATEWAY_COMPUTE_RESPONSE in shaping)) shaping[GATEWAY_COMPUTE_RESPONSE] = shaping.computeResponse;
   shaping.computeResponse = computeResponse;
 }
-
-/** Where the gateway's own function is kept once replaced (on its module, so every copy of this one finds it). */
-const GATEWAY_COMPUTE_RESPONSE = Symbol.for('baemin.router.gatewayComputeResponse');
 
 /** @apollo/gateway's own computeResponse, replaced or not (for comparisons and benchmarks). */
 export function gatewayComputeResponse(): typeof computeResponse {

@@ -81,7 +81,7 @@ export interface RouterConfig extends ServiceConfig {
   /**
    * ROUTER_FAST_RESULT_SHAPING (default true): query results are shaped by
    * router/src/computeResponse.ts instead of @apollo/gateway's own post-processing (the same
-   * results and errors, about a third of the CPU). Process-wide once a router has turned it on.
+   * results and errors, in about half the CPU). Process-wide once a router has turned it on.
    */
   fastResultShaping: boolean;
   /**
