@@ -79,7 +79,15 @@ describe.each(transports())('metrics and traces on $name', (transport) => {
     const consumed = (m: MetricsScrape, b: MetricsScrape, group: string, type: string) =>
       m.value('events_consumed_total', { group, type, outcome: 'handled' }) -
       b.value('events_consumed_total', { group, type, outcome: 'handled' });
+    const grew = (
+      now: Record<ServiceName, MetricsScrape>,
+      svc: ServiceName,
+      name: string,
+      labels: Record<string, string>,
+    ) => now[svc].value(name, labels) - before[svc].value(name, labels);
     // Consumers run after the order's status is visible (the dashboard last): wait for the facts.
+    // And for the relays' counts: a relay counts a publish once the broker has acknowledged it and
+    // the row is marked published, which can be after a consumer has already handled the record.
     const after = await waitFor(
       async () => {
         const now = await scrapeAll();
@@ -88,9 +96,17 @@ describe.each(transports())('metrics and traces on $name', (transport) => {
           for (const [type, n] of Object.entries(types))
             if (consumed(now[svc], before[svc], group, type) < n) return null;
         }
+        const order = { topic: 'order.events' };
+        if (
+          grew(now, 'order', 'outbox_published_total', { ...order, type: 'OrderPlaced' }) < 1 ||
+          grew(now, 'order', 'outbox_published_total', { ...order, type: 'OrderDelivered' }) < 1 ||
+          grew(now, 'store', 'outbox_published_total', { topic: 'store.events', type: 'TicketReady' }) < 1 ||
+          grew(now, 'order', 'outbox_relay_lag_seconds_count', order) < 6
+        )
+          return null;
         return now;
       },
-      { what: 'every consumer to have handled the order' },
+      { what: 'every consumer to have handled the order, and every relay to have counted it' },
     );
     for (const [group, types] of Object.entries(CONSUMED_BY_ONE_DELIVERY)) {
       const svc = group as ServiceName;
