@@ -25,7 +25,7 @@ import type { GraphQLError } from 'graphql';
  * value, dictionary-mode `Object.create(null)` outputs). This reads each selection set's facts
  * once per operation and builds plain objects: for bench/gateways.ts's query, 42 µs instead of
  * 80–94 µs per operation (bundled, the gateway building a fresh operation each time), and the
- * router 8–25 % more requests/s at 13–21 % less CPU per operation.
+ * router 8–25 % more requests/s at 13–22 % less CPU per operation.
  *
  * Output objects have Object.prototype, so no response name is ever read or written through it:
  * reads check own properties, and the one name that would set the prototype (`__proto__`, a
@@ -206,7 +206,9 @@ function shouldSkip(c: Compiled, variables: Record<string, unknown>): boolean {
   );
 }
 
-const hasOwn = (obj: object, key: string) => Object.hasOwn(obj, key);
+/** The object's own property `key`, never one of its prototype's. */
+const ownValue = (obj: Record<string, unknown>, key: string) =>
+  Object.hasOwn(obj, key) ? obj[key] : undefined;
 
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__')
@@ -242,13 +244,13 @@ function applySelectionSet(
     if (shouldSkip(c, parameters.variables)) continue;
     if (c.field) {
       const responseName = c.responseName;
-      const outputValue = hasOwn(output, responseName) ? output[responseName] : undefined;
+      const outputValue = ownValue(output, responseName);
       if (c.isIntrospection) {
         if (outputValue === undefined)
           setOwn(output, responseName, parameters.introspectionHandling(c.selection));
         continue;
       }
-      let inputValue = (hasOwn(input, responseName) ? input[responseName] : undefined) ?? null;
+      let inputValue = ownValue(input, responseName) ?? null;
       if (c.isTypename) {
         // A root type's __typename is never asked of subgraphs, and an @interfaceObject's may
         // name an interface: see the gateway's resultShaping.ts.
