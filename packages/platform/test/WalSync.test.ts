@@ -141,17 +141,18 @@ describe('Database with async fsync (the default)', () => {
 });
 
 describe('EmbeddedEventBus with async fsync', () => {
+  /** The bus's own connection and sync, which its API does not expose. */
+  const internalsOf = (bus: EmbeddedEventBus) =>
+    bus as unknown as { db: { pragma: (p: string, o: object) => unknown }; walSync: WalSync | null };
+
   it('publishes with NORMAL, each publish resolving after an fdatasync of the log covers it', async () => {
     const bus = new EmbeddedEventBus({ path: join(dir, `log-${n++}.db`), asyncFsync: true });
-    // The bus's own connection and sync, which its API does not expose.
-    const internals = bus as unknown as {
-      db: { pragma: (p: string, o: object) => unknown };
-      walSync: WalSync;
-    };
+    const internals = internalsOf(bus);
+    const walSync = internals.walSync!;
     // 1 = NORMAL: COMMIT itself does not fsync; the WalSync after it does.
     expect(internals.db.pragma('synchronous', { simple: true })).toBe(1);
     await bus.ensureTopics([{ name: 'walsync.events' }]);
-    const syncsBefore = internals.walSync.syncs;
+    const syncsBefore = walSync.syncs;
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         bus.publish([
@@ -165,17 +166,14 @@ describe('EmbeddedEventBus with async fsync', () => {
     );
     expect(bus.read('walsync.events')).toHaveLength(10);
     // Concurrent publishes share syncs, but at least one ran, and none is still owed.
-    expect(internals.walSync.syncs).toBeGreaterThan(syncsBefore);
-    expect(internals.walSync.idle).toBe(true);
+    expect(walSync.syncs).toBeGreaterThan(syncsBefore);
+    expect(walSync.idle).toBe(true);
     await bus.close();
   });
 
   it('publishes with FULL (the fsync inside COMMIT) when switched off', async () => {
     const bus = new EmbeddedEventBus({ path: join(dir, `log-${n++}.db`), asyncFsync: false });
-    const internals = bus as unknown as {
-      db: { pragma: (p: string, o: object) => unknown };
-      walSync: unknown;
-    };
+    const internals = internalsOf(bus);
     expect(internals.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(internals.walSync).toBeNull();
     await bus.close();
