@@ -3,6 +3,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   GraphQLError,
+  getVariableValues,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
@@ -186,8 +187,23 @@ export function checkOperationLimits(
     );
   }
   if (schema) {
-    const estimated = operationCost(schema, document, operation, variables, limits, readVariables);
+    const read = readVariables ?? new Set<string>();
+    const estimated = operationCost(schema, document, operation, variables, limits, read);
     if (estimated > limits.maxCost) {
+      // A slicing variable that is no value of its type (`first: $n` with n = 1e10 for an Int) is
+      // bad input, which execution would report, not a costly operation. Checked only here, on
+      // the way to a refusal, so operations within the limits do not coerce their variables twice.
+      if (read.size > 0) {
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+          maxErrors: 1,
+        });
+        if (coerced.errors?.[0]) {
+          return new GraphQLError(coerced.errors[0].message, {
+            nodes: coerced.errors[0].nodes,
+            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+          });
+        }
+      }
       // Exponential fragment spreads can overflow to Infinity, which JSON cannot carry.
       const cost = Math.min(estimated, Number.MAX_SAFE_INTEGER);
       return fail(

@@ -24,6 +24,7 @@ import { useFastResultShaping } from './computeResponse.js';
 import { createRouterErrorFormatter } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
+import { operationRules } from './operationRules.js';
 import { type RateLimit, RateLimiter, rateLimitKey } from './RateLimiter.js';
 import { contextForCaller, createRouterContext, type RouterContext } from './routerContext.js';
 import { SubgraphDataSource } from './SubgraphDataSource.js';
@@ -171,6 +172,8 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     // Signals are handled once, by closeOnSignals in index.ts.
     stopOnTerminationSignals: false,
     plugins: [
+      // First: a request whose operation cannot run gets that answer, not a limit's.
+      operationRules<RouterContext>(),
       operationLimits<RouterContext>(config.limits),
       requestIdHeader,
       graphqlMetricsPlugin<RouterContext>(),

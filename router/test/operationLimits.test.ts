@@ -254,6 +254,16 @@ describe('operationLimits plugin: verdicts cached per operation', () => {
     expect(await run(doc, { n: 1000 })).toBe('OPERATION_TOO_COMPLEX');
   });
 
+  it('reports a slicing variable that is no value of its type as BAD_USER_INPUT, not OPERATION_TOO_COMPLEX', async () => {
+    const run = runner();
+    const doc = parse('query($n: Int) { storeConnection(first: $n) { nodes { id menu { id } } } }');
+    expect(await run(doc, { n: 10_000_000_000 })).toBe('BAD_USER_INPUT');
+    expect(await run(doc, { n: 1e20 })).toBe('BAD_USER_INPUT');
+    // Valid Ints keep their verdicts.
+    expect(await run(doc, { n: 1000 })).toBe('OPERATION_TOO_COMPLEX');
+    expect(await run(doc, { n: 3 })).toBeNull();
+  });
+
   it('gives the same verdict for every value of a variable the limits do not read', async () => {
     const run = runner({ ...defaults, maxCost: 15 });
     // store 1 × (1 + menu 10 × (1 + store 1)) = 21 whatever the id.
