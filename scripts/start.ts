@@ -334,7 +334,7 @@ The system is ready.
 
 Tokens (12 h; send as "Authorization: Bearer <token>"):
   export ALICE=${tokens.alice}    # customer alice
-  export OWNER=${tokens.owner}    # owner owner-1 (owns store-1)
+  export OWNER=${tokens.owner}    # owner owner-1 (owns store-1 and store-2)
   export RIDER=${tokens.rider}    # rider rider-1
   More: npm run token -- --role customer|owner|rider|admin --sub <id>
 

@@ -27,12 +27,15 @@ const CONTENT_TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** The demo people `/dev/tokens` signs tokens for (they match the seeded stores' owners). */
+/**
+ * The demo people `/dev/tokens` signs tokens for. Owners' descriptions name the stores
+ * `npm run seed` gives them (subgraphs/store/src/seed.ts; a test keeps the two in step).
+ */
 const DEV_IDENTITIES = [
   { role: 'customer', sub: 'alice', name: 'Alice', description: 'Customer' },
   { role: 'customer', sub: 'bob', name: 'Bob', description: 'Customer' },
   { role: 'owner', sub: 'owner-1', name: 'Owner One', description: 'Owner of store-1 and store-2' },
-  { role: 'owner', sub: 'owner-2', name: 'Owner Two', description: 'Owner of store-3' },
+  { role: 'owner', sub: 'owner-2', name: 'Owner Two', description: 'Owner of store-3 and store-4' },
   { role: 'rider', sub: 'rider-1', name: 'Rider One', description: 'Rider' },
   { role: 'rider', sub: 'rider-2', name: 'Rider Two', description: 'Rider' },
   { role: 'admin', sub: 'admin-1', name: 'Admin', description: 'Platform staff: onboards stores for owners' },

@@ -5,9 +5,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { verifyJwt } from '@baemin/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotReadyError, type RunningSystem, type ServiceSpec, startSystem } from '../../scripts/start.js';
+import {
+  banner,
+  NotReadyError,
+  type RunningSystem,
+  type ServiceSpec,
+  startSystem,
+} from '../../scripts/start.js';
 import { makeToken, parseTokenArgs, UsageError } from '../../scripts/token.js';
 import { freePort } from '../../packages/platform/src/testing/freePort.js';
+import { SEED_STORES } from '../../subgraphs/store/src/seed.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -97,6 +104,16 @@ const alive = (pid: number | null) => {
     return false;
   }
 };
+
+describe('scripts/start.ts banner', () => {
+  it('says which seeded stores the example owner token owns', () => {
+    const line = banner(8088, 's')
+      .split('\n')
+      .find((l) => l.includes('# owner owner-1'));
+    const seeded = SEED_STORES.filter((s) => s.ownerId === 'owner-1').map((s) => s.id);
+    expect(line?.match(/store-\d+/g)).toEqual(seeded);
+  });
+});
 
 describe('scripts/start.ts startSystem', () => {
   let dir: string;

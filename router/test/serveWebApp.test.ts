@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type HttpService, startHttpService, verifyJwt } from '@baemin/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_STORES } from '../../subgraphs/store/src/seed.js';
 import { serveWebApp } from '../src/serveWebApp.js';
 
 const SECRET = 'web-test-secret';
@@ -91,6 +92,19 @@ describe('serveWebApp', () => {
     expect(await refused.text()).not.toContain('eyJ');
     const optedOut = await serve({ NODE_ENV: 'development', ROUTER_DEV_TOKENS: 'false' });
     expect((await fetch(`${optedOut}/dev/tokens`)).status).toBe(404);
+  });
+
+  it('describes each demo owner by exactly the stores the seed gives them', async () => {
+    const dev = await serve({ NODE_ENV: 'development' });
+    const { tokens } = (await (await fetch(`${dev}/dev/tokens`)).json()) as {
+      tokens: { role: string; sub: string; description: string }[];
+    };
+    const owners = tokens.filter((t) => t.role === 'owner');
+    expect(owners.map((o) => o.sub).sort()).toEqual([...new Set(SEED_STORES.map((s) => s.ownerId))].sort());
+    for (const o of owners) {
+      const seeded = SEED_STORES.filter((s) => s.ownerId === o.sub).map((s) => s.id);
+      expect(o.description.match(/store-\d+/g), o.sub).toEqual(seeded);
+    }
   });
 
   it('says how to build the app when web/dist is missing', async () => {
