@@ -94,6 +94,8 @@ export type OrderTransition = Transition<OrderState, StatusEmission>;
 
 export const DEFAULT_CANCEL_REFUSED_REASON = 'The store could not cancel the order';
 export const PAYMENT_REFUNDED_REASON = 'The payment for this order was refunded';
+/** Why a pending cancel ended because the kitchen started (the store's own words for COOKING). */
+export const CANCEL_TOO_LATE_REASON = 'The kitchen has already started cooking this order';
 
 /**
  * The order state machine of docs/saga.md as a pure function: given the order and what happened,
@@ -208,7 +210,17 @@ function advance(state: OrderState, target: FulfilmentStatus, riderId: string | 
   }
   // From the last announced step (not the silently recorded one) up to the target.
   const from = state.announcedProgress ?? state.progress;
-  return announce({ ...withoutAnnounced(withRider), progress: from }, target, withRider.riderId);
+  const moved = announce({ ...withoutAnnounced(withRider), progress: from }, target, withRider.riderId);
+  if (state.status !== 'CANCEL_PENDING') return moved;
+  // The kitchen won the race with the customer's cancel. The store's refusal arrives after this
+  // and is ignored (TicketCancelRefused applies only while pending), so this step says why the
+  // order goes on instead of being canceled.
+  const [first, ...rest] = moved.events;
+  return {
+    ...moved,
+    state: { ...moved.state, statusReason: CANCEL_TOO_LATE_REASON },
+    events: first ? [{ ...first, reason: CANCEL_TOO_LATE_REASON }, ...rest] : moved.events,
+  };
 }
 
 function withoutAnnounced(state: OrderState): OrderState {

@@ -2,6 +2,7 @@ import { isRefusal, type OrderStatus } from '@baemin/platform';
 import { describe, expect, it } from 'vitest';
 import {
   applyOrderEvent,
+  CANCEL_TOO_LATE_REASON,
   FULFILMENT_ORDER,
   type FulfilmentStatus,
   isCancelable,
@@ -248,10 +249,22 @@ describe('cancel saga', () => {
     let s = cancel(state('ACCEPTED', 'ACCEPTED', 2)).state;
     const cooking = applyOrderEvent(s, { type: 'TicketCookingStarted' });
     expect(cooking.events).toEqual([
-      { type: 'OrderCookingStarted', status: 'COOKING', previousStatus: 'CANCEL_PENDING', version: 4 },
+      {
+        type: 'OrderCookingStarted',
+        status: 'COOKING',
+        previousStatus: 'CANCEL_PENDING',
+        version: 4,
+        reason: CANCEL_TOO_LATE_REASON,
+      },
     ]);
     s = cooking.state;
-    expect(s).toMatchObject({ status: 'COOKING', progress: 'COOKING', version: 4 });
+    // The late refusal is ignored, so the order says here why the cancel did not happen.
+    expect(s).toMatchObject({
+      status: 'COOKING',
+      progress: 'COOKING',
+      version: 4,
+      statusReason: CANCEL_TOO_LATE_REASON,
+    });
     expect(applyOrderEvent(s, { type: 'TicketCancelRefused', reason: 'cooking' }).changed).toBe(false);
     expect(applyOrderEvent(s, { type: 'TicketCanceled' }).changed).toBe(false);
   });
