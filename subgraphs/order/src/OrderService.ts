@@ -9,6 +9,7 @@ import {
   type OpeningPeriod,
   type OrderLine,
   type Outbox,
+  PaymentCapture,
   preparedIn,
 } from '@baemin/platform';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -114,6 +115,21 @@ export class OrderService {
     // The fee as published with the same snapshot as the prices.
     const deliveryFee = store.deliveryFee;
     const total = subtotal + deliveryFee;
+    // Payment charges only 1 to maxAmountWon won (the capture contract) and refuses anything else
+    // as a malformed request. Checked here, so the customer learns why in words before anything
+    // is charged: a free side dish is fine, an order that costs nothing is not a sale to pay for.
+    if (total < 1)
+      throw domainError(
+        ErrorCode.BAD_USER_INPUT,
+        `The order total must be more than 0 won; ${store.name} would charge nothing for it`,
+        { field: 'items', storeId: store.id, total },
+      );
+    if (total > PaymentCapture.maxAmountWon)
+      throw domainError(
+        ErrorCode.PAYMENT_DECLINED,
+        `Payment takes at most ${PaymentCapture.maxAmountWon} won per order; this one is ${total} won`,
+        { storeId: store.id, total, maxAmountWon: PaymentCapture.maxAmountWon },
+      );
 
     return placeOrderSaga.start(
       { database: this.database, outbox: this.outbox, payment: this.payment },

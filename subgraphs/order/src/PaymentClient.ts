@@ -149,8 +149,10 @@ export class PaymentClient {
   }
 
   /**
-   * Captures the order's amount. Throws GraphQL errors: PAYMENT_DECLINED, PAYMENT_UNAVAILABLE
-   * (with `retryAfterSeconds`), or INTERNAL_SERVER_ERROR when payment refused the request itself.
+   * Captures the order's amount. Throws GraphQL errors: PAYMENT_DECLINED (also with `reason:
+   * PAYMENT_REFUSED_REQUEST` when payment refused the request itself, 400/409), PAYMENT_UNAVAILABLE
+   * (with `retryAfterSeconds`), or INTERNAL_SERVER_ERROR when payment captured another order or
+   * amount than asked (refunded at once).
    */
   async capture(req: PaymentCaptureRequest): Promise<CapturedPayment> {
     try {
@@ -167,8 +169,19 @@ export class PaymentClient {
           status: err.status,
           code: err.code,
         });
-        if (err.status === 200) void this.refund(req.orderId, 'captured amount did not match the order');
-        throw domainError(ErrorCode.INTERNAL, 'Payment could not process this order');
+        if (err.status === 200) {
+          void this.refund(req.orderId, 'captured amount did not match the order');
+          throw domainError(ErrorCode.INTERNAL, 'Payment could not process this order');
+        }
+        // A refusal placeOrder did not foresee (its checks should keep every request valid). The
+        // same request would be refused again, so the customer gets a stable "declined" with the
+        // reason, not a masked internal error nor a retry hint that cannot help. A 400 captured
+        // nothing; a 409 means an earlier capture of this id, which the orphan sweeper refunds.
+        throw domainError(
+          ErrorCode.PAYMENT_DECLINED,
+          'Payment refused to process this order, so it was not placed.',
+          { orderId: req.orderId, reason: 'PAYMENT_REFUSED_REQUEST' },
+        );
       }
       const code = (err as { code?: string }).code;
       const reachedPayment = code !== 'EOPENBREAKER' && code !== 'ESEMLOCKED';

@@ -265,6 +265,71 @@ describe('placeOrder', () => {
     expect(h.stub.captures).toHaveLength(captures);
   });
 
+  it('refuses an order that would cost nothing, or more than payment takes, before calling payment', async () => {
+    const eater: Caller = { id: 'free-eater', role: 'customer' };
+    const store = (storeId: string, deliveryFee: number): StoreUpsertedPayload => ({
+      storeId,
+      name: `Free Sides ${storeId}`,
+      ownerId: 'owner-1',
+      open: true,
+      version: 1,
+      menu: [
+        { menuItemId: `${storeId}-kimchi`, name: 'Kimchi', price: 0, available: true },
+        { menuItemId: `${storeId}-tteok`, name: 'Tteokbokki', price: 4_000, available: true },
+        { menuItemId: `${storeId}-feast`, name: 'Hanu Feast', price: 10_000_000, available: true },
+      ],
+      minimumOrder: 0,
+      deliveryFee,
+    });
+    for (const s of [store('store-free', 0), store('store-free-fee', 3_000)])
+      await republish(h.bus, Topics.store, snapshotEnvelope(s));
+    await waitFor(
+      async () =>
+        (await h.order.database.reader.select({ id: catalogStores.id }).from(catalogStores)).filter((s) =>
+          s.id.startsWith('store-free'),
+        ).length === 2,
+      { what: 'the free-sides stores in the replica' },
+    );
+    const order = (storeId: string, items: [string, number][]) =>
+      gql<{ placeOrder: { total: number } }>(
+        h.order.url,
+        'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { total } }',
+        {
+          input: {
+            storeId,
+            items: items.map(([dish, quantity]) => ({ menuItemId: `${storeId}-${dish}`, quantity })),
+          },
+        },
+        eater,
+      );
+    const captures = h.stub.captures.length;
+    const before = await orderCount();
+
+    const free = await order('store-free', [['kimchi', 3]]);
+    expect(free.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'items', total: 0 });
+    expect(free.errors?.[0]?.message).toMatch(/total must be more than 0 won/);
+    const huge = await order('store-free', [['feast', 11]]);
+    expect(huge.errors?.[0]?.extensions).toMatchObject({
+      code: 'PAYMENT_DECLINED',
+      total: 110_000_000,
+      maxAmountWon: 100_000_000,
+    });
+    expect(h.stub.captures).toHaveLength(captures);
+    expect(await orderCount()).toBe(before);
+
+    // Free side dishes are fine in an order that costs something: with a paid dish, or a fee.
+    expect(
+      (
+        await order('store-free', [
+          ['kimchi', 2],
+          ['tteok', 1],
+        ])
+      ).data?.placeOrder.total,
+    ).toBe(4_000);
+    expect((await order('store-free-fee', [['kimchi', 1]])).data?.placeOrder.total).toBe(3_000);
+    expect(h.stub.captures.slice(captures).map((c) => c.body.amount)).toEqual([4_000, 3_000]);
+  });
+
   it('refuses unknown and closed stores and sold-out items', async () => {
     const captures = h.stub.captures.length;
     expect(codeOf(await place(alice, { storeId: 'store-404' }))).toBe('NOT_FOUND');

@@ -54,13 +54,21 @@ describe('payment failures', () => {
     expect((await breaker()).stats.timeouts).toBe(1);
   });
 
-  it('a conflict from payment is an internal error, not an outage, and stores nothing', async () => {
-    h = await startHarness();
-    h.stub.mode = 'conflict';
-    const r = await place();
-    expect(codeOf(r)).toBe('INTERNAL_SERVER_ERROR');
-    expect(await orderCount()).toBe(0);
-  });
+  it.each(['conflict', 'badRequest'] as const)(
+    'payment refusing the request (%s) is a stable PAYMENT_DECLINED, not an outage nor an internal error, and stores nothing',
+    async (mode) => {
+      h = await startHarness();
+      h.stub.mode = mode;
+      const r = await place();
+      expect(r.errors?.[0]?.extensions).toMatchObject({
+        code: 'PAYMENT_DECLINED',
+        reason: 'PAYMENT_REFUSED_REQUEST',
+      });
+      expect(r.errors?.[0]?.message).toMatch(/not placed/);
+      expect(await orderCount()).toBe(0);
+      expect((await breaker()).state).toBe('closed');
+    },
+  );
 });
 
 describe('circuit breaker', () => {

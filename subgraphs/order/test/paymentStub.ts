@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Caller, verifyCallerHeaders } from '@baemin/platform';
+import { type Caller, PaymentCapture, verifyCallerHeaders } from '@baemin/platform';
 
-export type StubMode = 'capture' | 'decline' | 'error' | 'slow' | 'conflict';
+export type StubMode = 'capture' | 'decline' | 'error' | 'slow' | 'conflict' | 'badRequest';
 
 export interface StubCall {
   path: string;
@@ -70,6 +70,11 @@ export class PaymentStub {
     if (path === '/internal/payments/refund') {
       return { status: 200, body: { payment: { orderId: body.orderId, status: 'REFUNDED' } } };
     }
+    // The amount rule of the real route (payment's internalRoutes.ts), whatever the mode.
+    const amount = body.amount;
+    if (!Number.isInteger(amount) || amount <= 0 || amount > PaymentCapture.maxAmountWon) {
+      return { status: 400, body: { error: { code: 'BAD_REQUEST', message: 'amount out of range' } } };
+    }
     const payment = {
       id: `pay-${body.orderId}`,
       orderId: body.orderId,
@@ -84,6 +89,8 @@ export class PaymentStub {
         return { status: 402, body: { error: { code: 'PAYMENT_DECLINED', message: 'over the limit' } } };
       case 'conflict':
         return { status: 409, body: { error: { code: 'PAYMENT_CONFLICT', message: 'different amount' } } };
+      case 'badRequest':
+        return { status: 400, body: { error: { code: 'BAD_REQUEST', message: 'a field it reads now' } } };
       case 'slow':
         return { status: 200, body: { payment }, delayMs: this.slowMs };
       default:

@@ -34,7 +34,11 @@ export type Mutation = {
   /**
    * Customer places an order and pays for it in the same step. The payment is captured
    * synchronously: when it fails (PAYMENT_DECLINED, or PAYMENT_UNAVAILABLE with a retry hint) no
-   * order exists. The store learns about the order asynchronously.
+   * order exists. The store learns about the order asynchronously. Refused before any payment:
+   * NOT_FOUND (store), STORE_CLOSED, MENU_ITEM_UNAVAILABLE, MINIMUM_ORDER_NOT_MET, BAD_USER_INPUT
+   * (`field: "items"`) when the total (items plus delivery fee) is 0 won (free dishes are fine in an
+   * order that costs something), PAYMENT_DECLINED with `maxAmountWon` over 100,000,000 won.
+   * PAYMENT_DECLINED with `reason: "PAYMENT_REFUSED_REQUEST"`: payment refused the request itself.
    */
   placeOrder: Order;
 };
