@@ -1,5 +1,6 @@
 import {
   afterKey,
+  cursorList,
   type Caller,
   type Connection,
   pageRequest,
@@ -22,6 +23,9 @@ import { type DeliveryAction, applyDeliveryEvent } from './deliveryStateMachine.
 type Schema = typeof schema;
 
 const MAX_ID_LENGTH = 100;
+/** Cursors of the two lists: oldest ready first (createdAt, id), newest pickup first (pickedUpAt, id). */
+const AVAILABLE_DELIVERIES = cursorList('availableDeliveryConnection', 'string', 'string');
+const MY_DELIVERIES = cursorList('myDeliveryConnection', 'string', 'string');
 
 function checkOrderId(orderId: string): string {
   if (orderId.length === 0 || orderId.length > MAX_ID_LENGTH) {
@@ -110,7 +114,7 @@ export class DeliveryService {
     first?: number | null;
     after?: string | null;
   }): Promise<Connection<DeliveryRow>> {
-    const page = pageRequest(args, 2);
+    const page = pageRequest(args, AVAILABLE_DELIVERIES);
     const order: SortColumn[] = [
       { column: deliveries.createdAt, direction: 'asc' },
       { column: deliveries.id, direction: 'asc' },
@@ -121,7 +125,7 @@ export class DeliveryService {
       .where(and(eq(deliveries.status, 'AVAILABLE'), page.after ? afterKey(order, page.after) : undefined))
       .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
       .limit(page.first + 1);
-    return toConnection(rows, page.first, (r) => [r.createdAt, r.id]);
+    return toConnection(rows, page, (r) => [r.createdAt, r.id]);
   }
 
   /** A page of {@link ofRider}, in the same order. */
@@ -129,7 +133,7 @@ export class DeliveryService {
     riderId: string,
     args: { first?: number | null; after?: string | null },
   ): Promise<Connection<DeliveryRow>> {
-    const page = pageRequest(args, 2);
+    const page = pageRequest(args, MY_DELIVERIES);
     const order: SortColumn[] = [
       { column: deliveries.pickedUpAt, direction: 'desc' },
       { column: deliveries.id, direction: 'desc' },
@@ -141,7 +145,7 @@ export class DeliveryService {
       .orderBy(desc(deliveries.pickedUpAt), desc(deliveries.id))
       .limit(page.first + 1);
     // A rider's deliveries always have pickedUpAt (set together with riderId).
-    return toConnection(rows, page.first, (r) => [r.pickedUpAt ?? '', r.id]);
+    return toConnection(rows, page, (r) => [r.pickedUpAt ?? '', r.id]);
   }
 
   /** Newest pickup first. */

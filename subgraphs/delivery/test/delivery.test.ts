@@ -353,4 +353,34 @@ describe('delivery connections', () => {
       'FORBIDDEN',
     );
   });
+
+  it('refuses a cursor of another list on after (the other delivery list, stores) instead of an empty page', async () => {
+    await readyOrder();
+    await readyOrder();
+    const PAGE = (field: string) =>
+      `query($after: String) { ${field}(first: 1, after: $after) { nodes { orderId } pageInfo { endCursor } } }`;
+    const available = await gql<{ availableDeliveryConnection: Page }>(
+      s.url,
+      PAGE('availableDeliveryConnection'),
+      { after: null },
+      rider1,
+    );
+    const cursor = available.data!.availableDeliveryConnection.pageInfo.endCursor;
+    const next = await gql(s.url, PAGE('availableDeliveryConnection'), { after: cursor }, rider1);
+    expect(next.errors).toBeUndefined();
+    const storeCursor = Buffer.from('[1,"store-2"]').toString('base64url');
+    const cases: [string, string | null][] = [
+      ['myDeliveryConnection', cursor],
+      ['myDeliveryConnection', storeCursor],
+      ['availableDeliveryConnection', storeCursor],
+      ['availableDeliveryConnection', Buffer.from('[1,2]').toString('base64url')],
+    ];
+    for (const [field, after] of cases) {
+      const r = await gql(s.url, PAGE(field), { after }, rider1);
+      expect(r.errors?.[0]?.extensions, `${field} ${after}`).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'after',
+      });
+    }
+  });
 });

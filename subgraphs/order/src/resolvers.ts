@@ -1,5 +1,6 @@
 import {
   afterKey,
+  cursorList,
   type Database,
   domainError,
   ErrorCode,
@@ -22,6 +23,8 @@ import type { OrderService } from './OrderService.js';
 
 /** Largest page of myOrders. */
 const MAX_PAGE = 100;
+/** myOrderConnection's cursors: newest first by (placedAt, id). */
+const MY_ORDERS = cursorList('myOrderConnection', 'string', 'string');
 
 export function createResolvers(database: Database<typeof schema>, service: OrderService): Resolvers {
   const db = database.reader;
@@ -74,7 +77,7 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
       },
       myOrderConnection: async (_, args, ctx) => {
         const caller = requireCustomer(ctx.caller);
-        const page = pageRequest(args, 2);
+        const page = pageRequest(args, MY_ORDERS);
         const order: SortColumn[] = [
           { column: orders.placedAt, direction: 'desc' },
           { column: orders.id, direction: 'desc' },
@@ -85,7 +88,7 @@ export function createResolvers(database: Database<typeof schema>, service: Orde
           .where(and(eq(orders.customerId, caller.id), page.after ? afterKey(order, page.after) : undefined))
           .orderBy(desc(orders.placedAt), desc(orders.id))
           .limit(page.first + 1);
-        return toConnection(rows, page.first, (r) => [r.placedAt, r.id]);
+        return toConnection(rows, page, (r) => [r.placedAt, r.id]);
       },
     },
     Mutation: {

@@ -1,5 +1,7 @@
 import {
   type Caller,
+  cursorList,
+  encodeCursor,
   createEnvelope,
   DeliveryEvents,
   loadServiceConfig,
@@ -470,6 +472,31 @@ describe('queries and visibility', () => {
     expect(codeOf(await gql(h.order.url, '{ myOrders(first: 101) { id } }', {}, bob))).toBe('BAD_USER_INPUT');
     expect(codeOf(await gql(h.order.url, '{ myOrders { id } }', {}, owner1))).toBe('FORBIDDEN');
     expect(codeOf(await gql(h.order.url, '{ myOrders { id } }', {}, null))).toBe('UNAUTHENTICATED');
+  });
+
+  it('myOrderConnection pages with its own cursors and refuses those of other lists on after', async () => {
+    const PAGE = `query($after: String) { myOrderConnection(first: 1, after: $after) {
+      nodes { id } pageInfo { hasNextPage endCursor } } }`;
+    type Page = { myOrderConnection: { nodes: { id: string }[]; pageInfo: { endCursor: string } } };
+    const first = await gql<Page>(h.order.url, PAGE, { after: null }, bob);
+    const next = await gql<Page>(
+      h.order.url,
+      PAGE,
+      { after: first.data!.myOrderConnection.pageInfo.endCursor },
+      bob,
+    );
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.myOrderConnection.nodes).toHaveLength(1);
+    expect(next.data!.myOrderConnection.nodes[0]!.id).not.toBe(first.data!.myOrderConnection.nodes[0]!.id);
+    for (const foreign of [
+      encodeCursor(cursorList('storeConnection', 'number', 'string'), [1, 'store-2']),
+      encodeCursor(cursorList('myTicketConnection', 'string', 'string'), ['2026-12-05T10:00:00.000Z', 'o-1']),
+      Buffer.from('[1,"store-2"]').toString('base64url'),
+      Buffer.from('[1,2]').toString('base64url'),
+    ]) {
+      const r = await gql(h.order.url, PAGE, { after: foreign }, bob);
+      expect(r.errors?.[0]?.extensions, foreign).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   afterKey,
+  cursorList,
   type Database,
   groupLoader,
   isWithinOpeningHours,
@@ -17,6 +18,12 @@ import type * as schema from './db/schema.js';
 import { menuItems, stores, tickets } from './db/schema.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import type { StoreService } from './StoreService.js';
+
+/** Cursors of the paginated lists, by their sort keys: (sortOrder, id) and (createdAt, orderId). */
+const STORES = cursorList('storeConnection', 'number', 'string');
+const MY_TICKETS = cursorList('myTicketConnection', 'string', 'string');
+/** One store's menu is its own list: a cursor of another store's menu is no position in it. */
+const menuItemsOf = (storeId: string) => cursorList(`Store.menuItems:${storeId}`, 'number', 'string');
 
 /**
  * Store data (stores, menus) is public; tickets are visible only to the owner of their store.
@@ -89,7 +96,7 @@ export function createResolvers(
           .orderBy(desc(tickets.createdAt), desc(tickets.orderId));
       },
       storeConnection: async (_, args) => {
-        const page = pageRequest(args, 2);
+        const page = pageRequest(args, STORES);
         const order: SortColumn[] = [
           { column: stores.sortOrder, direction: 'asc' },
           { column: stores.id, direction: 'asc' },
@@ -106,11 +113,11 @@ export function createResolvers(
           .where(and(...filters))
           .orderBy(asc(stores.sortOrder), asc(stores.id))
           .limit(page.first + 1);
-        return toConnection(rows, page.first, (r) => [r.sortOrder, r.id]);
+        return toConnection(rows, page, (r) => [r.sortOrder, r.id]);
       },
       myTicketConnection: async (_, args, ctx) => {
         const caller = requireOwner(ctx.caller);
-        const page = pageRequest(args, 2);
+        const page = pageRequest(args, MY_TICKETS);
         const order: SortColumn[] = [
           { column: tickets.createdAt, direction: 'desc' },
           { column: tickets.orderId, direction: 'desc' },
@@ -127,7 +134,7 @@ export function createResolvers(
           )
           .orderBy(desc(tickets.createdAt), desc(tickets.orderId))
           .limit(page.first + 1);
-        return toConnection(rows, page.first, (r) => [r.createdAt, r.orderId]);
+        return toConnection(rows, page, (r) => [r.createdAt, r.orderId]);
       },
       ticket: async (_, { orderId }, ctx) => {
         const caller = requireOwner(ctx.caller);
@@ -174,7 +181,7 @@ export function createResolvers(
         return [...new Set(menu.map((m) => m.category).filter((c) => c !== ''))];
       },
       menuItems: async (store, args) => {
-        const page = pageRequest(args, 2);
+        const page = pageRequest(args, menuItemsOf(store.id));
         const order: SortColumn[] = [
           { column: menuItems.sortOrder, direction: 'asc' },
           { column: menuItems.id, direction: 'asc' },
@@ -194,7 +201,7 @@ export function createResolvers(
           )
           .orderBy(asc(menuItems.sortOrder), asc(menuItems.id))
           .limit(page.first + 1);
-        return toConnection(rows, page.first, (r) => [r.sortOrder, r.id]);
+        return toConnection(rows, page, (r) => [r.sortOrder, r.id]);
       },
     },
     MenuItem: {

@@ -245,6 +245,48 @@ describe('public store queries and entities', () => {
   });
 });
 
+describe('cursors', () => {
+  type Page = { pageInfo: { endCursor: string | null }; nodes: { id: string }[] };
+  const menuPage = (storeId: string, after: string | null) =>
+    gql<{ store: { menuItems: Page } }>(
+      store.url,
+      'query($s: ID!, $after: String) { store(id: $s) { menuItems(first: 2, after: $after) { nodes { id } pageInfo { endCursor } } } }',
+      { s: storeId, after },
+    );
+  const refusedOnAfter = (r: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+
+  it('of another list are BAD_USER_INPUT on after, not read as a position in this one', async () => {
+    const stores = await gql<{ storeConnection: Page }>(
+      store.url,
+      '{ storeConnection(first: 2) { pageInfo { endCursor } } }',
+    );
+    const storeCursor = stores.data!.storeConnection.pageInfo.endCursor;
+    refusedOnAfter(await menuPage('store-1', storeCursor));
+    refusedOnAfter(
+      await gql(
+        store.url,
+        'query($after: String) { myTicketConnection(after: $after) { nodes { orderId } } }',
+        { after: storeCursor },
+        owner1,
+      ),
+    );
+    // Another store's menu is another list too.
+    const first = (await menuPage('store-1', null)).data!.store.menuItems;
+    refusedOnAfter(await menuPage('store-2', first.pageInfo.endCursor));
+    const second = await menuPage('store-1', first.pageInfo.endCursor);
+    expect(second.errors).toBeUndefined();
+    expect(second.data!.store.menuItems.nodes.map((n) => n.id)).toEqual(
+      SEED_STORES[0]!.menu.slice(2, 4).map((m) => m.id),
+    );
+    // A bare key that fits no list of this subgraph: a ticket cursor wants two strings.
+    const numbers = Buffer.from('[1,2]').toString('base64url');
+    refusedOnAfter(
+      await gql(store.url, `{ myTicketConnection(after: "${numbers}") { nodes { orderId } } }`, {}, owner1),
+    );
+  });
+});
+
 describe('owner store management', () => {
   it('setStoreOpen bumps the version and publishes a fresh snapshot', async () => {
     const before = storeUpserts('store-1').length;

@@ -20,45 +20,74 @@ export interface Connection<T> {
   pageInfo: PageInfo;
 }
 
-/** The page request after validation: how many rows to fetch and where to start. */
+/** The JSON type of one value of a list's sort key. */
+export type CursorValueType = 'string' | 'number' | 'boolean';
+
+/**
+ * One paginated list as its cursors know it: a name written into every cursor it issues and
+ * checked on the way back, so a cursor of another list is refused instead of read as a position
+ * here (which silently gave an empty or a wrong page), and the types of its sort key.
+ */
+export interface CursorList {
+  readonly name: string;
+  readonly key: readonly CursorValueType[];
+}
+
+/** A {@link CursorList}: its name (e.g. `storeConnection`) and its sort key's types, in order. */
+export const cursorList = (name: string, ...key: CursorValueType[]): CursorList => ({ name, key });
+
+/** The page request after validation: how many rows to fetch, where to start, and which list. */
 export interface PageRequest {
   first: number;
   after: CursorKey | null;
+  list: CursorList;
 }
 
 /**
- * Opaque cursor: base64url of the JSON sort key. Opaque to clients (they must not build one), but
- * it carries no secret: it names only the position in a list the caller may read anyway.
+ * Opaque cursor: base64url of `{ l: list name, k: sort key }`. Opaque to clients (they must not
+ * build one), but it carries no secret: it names only the position in a list the caller may read
+ * anyway.
  */
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+export function encodeCursor(list: CursorList, key: CursorKey): string {
+  return Buffer.from(JSON.stringify({ l: list.name, k: key }), 'utf8').toString('base64url');
 }
 
-/** The sort key inside a cursor; BAD_USER_INPUT (`field: 'after'`) for anything we did not issue. */
-export function decodeCursor(cursor: string, length: number): CursorKey {
+const fitsKey = (list: CursorList, key: unknown): key is CursorKey =>
+  Array.isArray(key) &&
+  key.length === list.key.length &&
+  key.every((v, i) => typeof v === list.key[i] && (typeof v !== 'number' || Number.isFinite(v)));
+
+/**
+ * The sort key inside a cursor of `list`; BAD_USER_INPUT (`field: 'after'`) for anything this list
+ * did not issue. Cursors issued before lists were named (a bare key array) are still read when
+ * their key has this list's types: a page left open across the upgrade can still load more.
+ */
+export function decodeCursor(cursor: string, list: CursorList): CursorKey {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     parsed = null;
   }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== length ||
-    !parsed.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-  ) {
+  const key =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as { l?: unknown }).l === list.name
+        ? (parsed as { k?: unknown }).k
+        : null
+      : parsed;
+  if (!fitsKey(list, key)) {
     throw domainError(ErrorCode.BAD_USER_INPUT, 'after is not a cursor of this list', { field: 'after' });
   }
-  return parsed as CursorKey;
+  return key;
 }
 
 /**
  * Validates `first` (1 to {@link MAX_PAGE_SIZE}, default {@link DEFAULT_PAGE_SIZE}) and decodes
- * `after` for a list sorted by `keyLength` columns. Throws BAD_USER_INPUT naming the field.
+ * `after` as a cursor of `list`. Throws BAD_USER_INPUT naming the field.
  */
 export function pageRequest(
   args: { first?: number | null; after?: string | null },
-  keyLength: number,
+  list: CursorList,
 ): PageRequest {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
@@ -67,7 +96,7 @@ export function pageRequest(
       max: MAX_PAGE_SIZE,
     });
   }
-  return { first, after: args.after ? decodeCursor(args.after, keyLength) : null };
+  return { first, after: args.after ? decodeCursor(args.after, list) : null, list };
 }
 
 /** One column of a keyset ordering. The last one must be unique (an id) so the order is total. */
@@ -95,15 +124,16 @@ export function afterKey(columns: readonly SortColumn[], key: CursorKey): SQL {
 
 /**
  * Builds the connection from up to `first + 1` rows fetched in order: the extra row only tells
- * that there is a next page.
+ * that there is a next page. Its cursors carry the name of the page's list.
  */
 export function toConnection<T>(
   rows: readonly T[],
-  first: number,
+  page: Pick<PageRequest, 'first' | 'list'>,
   keyOf: (row: T) => CursorKey,
 ): Connection<T> {
+  const { first, list } = page;
   const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(list, keyOf(node)), node }));
   return {
     edges,
     nodes,
