@@ -19,6 +19,7 @@ export * from './events/EventEnvelope.js';
 export * from './events/catalog.js';
 export * from './events/paymentCapture.js';
 export * from './domain/Transition.js';
+export * from './domain/orderId.js';
 export * from './http/apolloHttpHandler.js';
 export * from './http/startHttpService.js';
 export * from './http/internalRoute.js';

@@ -11,7 +11,9 @@ import {
   ErrorCode,
   forbidden,
   invalidTransition,
+  isOrderIdShape,
   isRefusal,
+  notFound,
   type Outbox,
 } from '@baemin/platform';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
@@ -54,6 +56,11 @@ export class DeliveryService {
   private async transition(rider: Caller, orderId: string, action: DeliveryAction): Promise<DeliveryRow> {
     const updated = await this.database.transaction(async (tx) => {
       const [current] = await tx.select().from(deliveries).where(eq(deliveries.orderId, orderId)).limit(1);
+      // Without a delivery this context cannot tell an order still cooking, or one whose
+      // TicketReady is still on its way while the order context already shows READY, from no order
+      // at all: both are NOT_READY (try again later). Only an id no order can have is unknown for
+      // certain, and that alone is NOT_FOUND.
+      if (!current && !isOrderIdShape(orderId)) throw notFound('Order', orderId);
       const outcome = applyDeliveryEvent(current ?? null, { type: action, riderId: rider.id });
       if (isRefusal(outcome)) {
         if (outcome.refused === 'FORBIDDEN')

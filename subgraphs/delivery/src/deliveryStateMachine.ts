@@ -12,9 +12,10 @@ export type DeliveryState = 'AVAILABLE' | 'PICKED_UP' | 'DELIVERED';
 
 /**
  * What a rider sees for an order the delivery context has no delivery for. The delivery context
- * learns of an order only when its food is ready, so it cannot tell "unknown order" from "not
- * ready yet"; the second is the useful answer (the rider may retry), hence INVALID_TRANSITION with
- * this status rather than NOT_FOUND.
+ * learns of an order only when its food is ready (and may hear of it after the order context has
+ * shown it READY), so it cannot tell "unknown order" from "not ready yet"; the second is the
+ * useful answer (the rider may retry), hence INVALID_TRANSITION with this status rather than
+ * NOT_FOUND. DeliveryService answers NOT_FOUND only for an id no order can have (isOrderIdShape).
  */
 export const NOT_READY = 'NOT_READY';
 

@@ -212,8 +212,28 @@ describe('delivery lifecycle', () => {
     expect((events[1]!.payload as DeliveryPayload).at).toBe(done.data?.completeDelivery.pickedUpAt);
   });
 
+  it('an id no order can have is NOT_FOUND; an order id without a delivery yet is NOT_READY (it may be on its way)', async () => {
+    for (const id of ['nope', `order-${randomUUID()}`, `${randomUUID()}x`]) {
+      for (const mutation of [PICK_UP, COMPLETE]) {
+        const r = await gql(s.url, mutation, { id }, rider1);
+        expect(r.errors?.[0]?.extensions, id).toMatchObject({ code: 'NOT_FOUND', id });
+      }
+    }
+    // A real order's id looks like this; its TicketReady may not have arrived yet.
+    const pending = randomUUID();
+    const early = await gql(s.url, PICK_UP, { id: pending }, rider1);
+    expect(early.errors?.[0]?.extensions).toMatchObject({
+      code: 'INVALID_TRANSITION',
+      currentStatus: 'NOT_READY',
+    });
+    await publish(s.bus, Topics.store, 'store', StoreEvents.TicketReady, pending, ticket(pending));
+    await waitFor(() => rowOf(pending), { what: `delivery of ${pending}` });
+    expect(code(await gql(s.url, PICK_UP, { id: pending }, rider1))).toBeUndefined();
+    expect(await rowOf('nope')).toBeUndefined();
+  });
+
   it('illegal transitions get INVALID_TRANSITION with the current status and change nothing', async () => {
-    const notReady = `order-${randomUUID()}`;
+    const notReady = randomUUID();
     const early = await gql(s.url, PICK_UP, { id: notReady }, rider1);
     expect(code(early)).toBe('INVALID_TRANSITION');
     expect(early.errors?.[0]?.extensions?.currentStatus).toBe('NOT_READY');

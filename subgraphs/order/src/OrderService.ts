@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import {
   type Caller,
   type Database,
   domainError,
   ErrorCode,
   isWithinOpeningHours,
+  newOrderId,
   notFound,
   type OpeningPeriod,
   type OrderLine,
@@ -134,7 +134,7 @@ export class OrderService {
     return placeOrderSaga.start(
       { database: this.database, outbox: this.outbox, payment: this.payment },
       {
-        orderId: randomUUID(),
+        orderId: newOrderId(),
         customerId: caller.id,
         store: { id: store.id, ownerId: store.ownerId, name: store.name },
         lines,

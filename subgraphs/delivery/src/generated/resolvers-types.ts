@@ -64,9 +64,18 @@ export type DeliveryStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Rider hands the food over. Only the rider who picked it up; only once. */
+  /**
+   * Rider hands the food over. Only the rider who picked it up; only once. Unknown ids as for
+   * `pickUp`.
+   */
   completeDelivery: Delivery;
-  /** Rider picks up a ready order. Fails with INVALID_TRANSITION unless it is AVAILABLE. */
+  /**
+   * Rider picks up a ready order. Fails with INVALID_TRANSITION unless it is AVAILABLE. The delivery
+   * context hears of an order only when its food is ready, so an order id it has no delivery for is
+   * INVALID_TRANSITION with `currentStatus: "NOT_READY"` (still cooking, or ready a moment ago and
+   * on its way here: try again), whether or not such an order exists; NOT_FOUND only for an id no
+   * order can have (order ids are UUIDs).
+   */
   pickUp: Delivery;
 };
 
