@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { type Caller, ErrorCode, type JwtChecks, logger } from '@baemin/platform';
+import { type Caller, ErrorCode, type JwtChecks, logger, tokenAcceptedUntil } from '@baemin/platform';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -48,17 +48,23 @@ interface ConnectionState {
   overLimit: NodeJS.Timeout | null;
 }
 
-/** The `exp` claim (seconds) of a JWT already verified, or null. */
-function tokenExpiry(authorization: string | undefined): number | null {
-  const token = authorization?.replace(/^Bearer\s+/i, '').trim();
-  const payload = token?.split('.')[1];
-  if (!payload) return null;
-  try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' ? exp : null;
-  } catch {
-    return null;
+/**
+ * The credential in the connection params, as an `Authorization` value: `authorization` (or
+ * `Authorization`) as it is, or a bare `token`. Null or absent is no credential (anonymous, as an
+ * HTTP request without the header); any other non-string value is `false`: a credential that is
+ * present but malformed is refused, never mistaken for none.
+ */
+function credentialOf(params: Record<string, unknown>): string | undefined | false {
+  for (const [key, prefix] of [
+    ['authorization', ''],
+    ['Authorization', ''],
+    ['token', 'Bearer '],
+  ] as const) {
+    const value = params[key];
+    if (value === undefined || value === null) continue;
+    return typeof value === 'string' ? `${prefix}${value}` : false;
   }
+  return undefined;
 }
 
 export interface SubscriptionServerOptions {
@@ -117,17 +123,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
       // Close reasons never carry an exception's message, whatever NODE_ENV says.
       isProd: true,
       onConnect: async (ctx) => {
-        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const raw =
-          typeof params.authorization === 'string'
-            ? params.authorization
-            : typeof params.Authorization === 'string'
-              ? params.Authorization
-              : typeof params.token === 'string'
-                ? `Bearer ${params.token}`
-                : undefined;
+        const raw = credentialOf((ctx.connectionParams ?? {}) as Record<string, unknown>);
         let caller: Caller | null;
         try {
+          if (raw === false) throw new Error('authorization must be a string');
           caller = await authenticate(raw, options.jwtSecret, options.jwtChecks);
         } catch {
           // Bad tokens count against the client address, as over HTTP: guessing is limited on both
@@ -154,17 +153,21 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         (ctx.extra as unknown as { socket: WebSocket }).socket.once('close', () => {
           if (st.overLimit) clearTimeout(st.overLimit);
         });
-        // The session lives as long as its token: at `exp` it ends with a coded close.
-        const exp = caller ? tokenExpiry(raw) : null;
-        if (exp !== null) {
+        // The session lives as long as its token would be accepted over HTTP (exp, or iat + maximum
+        // age, with the same clock leeway): then it ends with a coded close.
+        const until =
+          caller && raw
+            ? tokenAcceptedUntil(raw.replace(/^\s*Bearer\s+/i, '').trim(), options.jwtChecks)
+            : null;
+        if (until !== null) {
           const socket = (ctx.extra as unknown as { socket: WebSocket }).socket;
           let timer: NodeJS.Timeout;
-          // setTimeout holds at most ~24.8 days: a longer-lived token re-arms until its exp.
+          // setTimeout holds at most ~24.8 days: a longer-lived token re-arms until then.
           const arm = () => {
-            const left = exp * 1000 - Date.now();
+            const left = until - Date.now();
             timer = setTimeout(
               () => {
-                if (exp * 1000 > Date.now()) return arm();
+                if (until > Date.now()) return arm();
                 drops.expiredTokens++;
                 socket.close(CloseCode.TOKEN_EXPIRED, 'Token expired');
               },

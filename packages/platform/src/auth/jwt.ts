@@ -65,6 +65,30 @@ export const DEFAULT_JWT_MAX_AGE_SECONDS = 24 * 3600;
 /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. */
 const LEEWAY_SECONDS = 30;
 
+/**
+ * When {@link verifyJwt} stops accepting a token it has accepted (epoch milliseconds): its `exp`, or
+ * `iat` + maximum age if earlier, plus the same clock-skew leeway, so a session kept open on one
+ * token (a WebSocket) ends exactly when a request with that token would start being refused. Null
+ * when the token carries no usable `exp` (verifyJwt refuses such tokens anyway).
+ */
+export function tokenAcceptedUntil(token: string, checks: JwtChecks = {}): number | null {
+  let claims: { exp?: unknown; iat?: unknown };
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof claims.exp !== 'number') return null;
+  // jose refuses once exp <= now - leeway, and once now - iat - leeway > maximum age (whole seconds).
+  let until = claims.exp + LEEWAY_SECONDS;
+  if (typeof claims.iat === 'number')
+    until = Math.min(
+      until,
+      claims.iat + (checks.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS) + LEEWAY_SECONDS + 1,
+    );
+  return until * 1000;
+}
+
 /** jose's reasons, worded for clients (they see them after "Invalid token: "). */
 function reasonOf(err: unknown): string {
   // jose reports a token past the maximum age as expired, on the `iat` claim.

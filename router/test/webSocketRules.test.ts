@@ -1,0 +1,178 @@
+import { join } from 'node:path';
+import { signJwt } from '@baemin/platform';
+import { alice, bearerToken, tempDir, waitFor } from '@baemin/platform/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type RunningDashboard, start as startDashboard } from '../../subgraphs/dashboard/src/server.js';
+import { start as startStore } from '../../subgraphs/store/src/server.js';
+import { seed } from '../../scripts/seed.js';
+import type { RunningRouter } from '../src/server.js';
+import { start as startRouter } from '../src/server.js';
+import { gql, INTERNAL_SECRET, JWT_SECRET } from './fixtures.js';
+
+/**
+ * The router's WebSocket path against the real store and dashboard subgraphs (in this process,
+ * on the embedded event log; the other three are not running and not needed): one rule on HTTP and
+ * WebSocket alike, and limits that hold however fast subscribes arrive.
+ */
+
+interface FormattedError {
+  message: string;
+  extensions?: { code?: string; scope?: string };
+}
+/** `next` carries a result, `error` the errors themselves. */
+interface Message {
+  type: string;
+  id?: string;
+  payload?: { data?: unknown; errors?: FormattedError[] } | FormattedError[];
+}
+
+/** A bare graphql-transport-ws client: frames are sent exactly when and as the test says. */
+class RawClient {
+  readonly messages: Message[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.messages.push(JSON.parse(String(data)) as Message));
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: String(reason) };
+    });
+  }
+
+  /** Opens a socket and sends connection_init with `params`; resolves at the ack or the close. */
+  static async connect(url: string, params: Record<string, unknown>): Promise<RawClient> {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const client = new RawClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    client.send({ type: 'connection_init', payload: params });
+    await waitFor(() => client.acked || client.closed !== null, { what: 'ack or close' });
+    return client;
+  }
+
+  get acked(): boolean {
+    return this.messages.some((m) => m.type === 'connection_ack');
+  }
+
+  send(message: object): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  subscribe(id: string, query: string, variables: Record<string, unknown> = {}): void {
+    this.send({ id, type: 'subscribe', payload: { query, variables } });
+  }
+
+  of(id: string): Message[] {
+    return this.messages.filter((m) => m.id === id);
+  }
+
+  /** Every `error` message's first error code. */
+  errorCodes(): (string | undefined)[] {
+    return this.messages.filter((m) => m.type === 'error').map((m) => codeOf(m));
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+const errorsOf = (m: Message | undefined): FormattedError[] | undefined =>
+  Array.isArray(m?.payload) ? m.payload : m?.payload?.errors;
+const codeOf = (m: Message | undefined) => errorsOf(m)?.[0]?.extensions?.code;
+
+const tmp = tempDir('router-ws-rules-');
+let store: Awaited<ReturnType<typeof startStore>>;
+let dashboard: RunningDashboard;
+let router: RunningRouter;
+const clients: RawClient[] = [];
+const connect = async (params: Record<string, unknown>) => {
+  const c = await RawClient.connect(router.graphqlUrl, params);
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  await seed(tmp.dir, null);
+  const common = {
+    port: 0,
+    dataDir: tmp.dir,
+    eventLogPath: join(tmp.dir, 'eventlog.db'),
+    internalSecret: INTERNAL_SECRET,
+    jwtSecret: JWT_SECRET,
+  };
+  [store, dashboard] = await Promise.all([startStore(common), startDashboard(common)]);
+  router = await startRouter({
+    port: 0,
+    jwtSecret: JWT_SECRET,
+    internalSecret: INTERNAL_SECRET,
+    watchSupergraph: false,
+    // Bursts of a thousand operations are the point here, not the token bucket.
+    rateLimit: { perSecond: 0 },
+    // Order, payment and delivery are not started: nothing here plans a fetch to them.
+    urls: {
+      store: store.url,
+      dashboard: dashboard.url,
+      order: 'http://127.0.0.1:9',
+      payment: 'http://127.0.0.1:9',
+      delivery: 'http://127.0.0.1:9',
+    },
+  });
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await waitFor(() => router.subscriptionStats().watchers === 0, { what: 'every subscription released' });
+});
+
+afterAll(async () => {
+  await router?.close();
+  await Promise.all([store?.close(), dashboard?.close()]);
+  tmp.cleanup();
+});
+
+describe('the session token: one verdict on HTTP and WebSocket', () => {
+  /** A token that expired `ago` seconds ago (issued an hour before that). */
+  const expiredAgo = (ago: number) => {
+    const now = Math.floor(Date.now() / 1000);
+    return signJwt({ sub: 'alice', role: 'customer' }, JWT_SECRET, 3600, { issuedAt: now - ago - 3600 });
+  };
+
+  it('a token expired 10 s ago (inside the 30 s leeway) works on both', async () => {
+    const token = expiredAgo(10);
+    const http = await gql(router.graphqlUrl, '{ __typename }', { token });
+    expect(http.status).toBe(200);
+    expect(http.body.data).toEqual({ __typename: 'Query' });
+    const c = await connect({ authorization: `Bearer ${token}` });
+    expect(c.acked).toBe(true);
+    c.subscribe('q', '{ __typename }');
+    await waitFor(() => c.of('q').some((m) => m.type === 'complete'), { what: 'the query answered' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(c.closed).toBeNull();
+  });
+
+  it('the session ends with 4001 when the leeway runs out too', async () => {
+    const c = await connect({ authorization: `Bearer ${expiredAgo(29)}` });
+    expect(c.acked).toBe(true);
+    await waitFor(() => c.closed !== null, { what: 'the close', timeoutMs: 5000 });
+    expect(c.closed).toEqual({ code: 4001, reason: 'Token expired' });
+  });
+
+  it.each([
+    ['a number', 123],
+    ['an array', [`Bearer ${bearerToken(alice, JWT_SECRET)}`]],
+    ['an object', { token: 'x' }],
+  ])(
+    'an authorization param that is %s is refused with 4403, not taken as anonymous',
+    async (_what, value) => {
+      const c = await connect({ authorization: value });
+      expect(c.acked).toBe(false);
+      expect(c.closed?.code).toBe(4403);
+    },
+  );
+
+  it('a null authorization param is no credential: anonymous, as without the header', async () => {
+    const c = await connect({ authorization: null });
+    expect(c.acked).toBe(true);
+  });
+});
