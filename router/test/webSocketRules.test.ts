@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { signJwt } from '@baemin/platform';
+import { type Caller, signJwt } from '@baemin/platform';
 import { alice, bearerToken, tempDir, waitFor } from '@baemin/platform/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningDashboard, start as startDashboard } from '../../subgraphs/dashboard/src/server.js';
 import { start as startStore } from '../../subgraphs/store/src/server.js';
@@ -91,6 +91,7 @@ const connect = async (params: Record<string, unknown>) => {
   clients.push(c);
   return c;
 };
+const asCaller = (caller: Caller) => connect({ authorization: `Bearer ${bearerToken(caller, JWT_SECRET)}` });
 
 beforeAll(async () => {
   await seed(tmp.dir, null);
@@ -174,5 +175,20 @@ describe('the session token: one verdict on HTTP and WebSocket', () => {
   it('a null authorization param is no credential: anonymous, as without the header', async () => {
     const c = await connect({ authorization: null });
     expect(c.acked).toBe(true);
+  });
+});
+
+describe('protocol errors from clients', () => {
+  it('a frame over 1 MB gets close 1009 and one structured log line, not a stack on stderr', async () => {
+    const printed = vi.spyOn(console, 'error');
+    try {
+      const c = await asCaller(alice);
+      c.socket.send('x'.repeat(1024 * 1024 + 1));
+      await waitFor(() => c.closed !== null, { what: 'the close' });
+      expect(c.closed?.code).toBe(1009);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
   });
 });

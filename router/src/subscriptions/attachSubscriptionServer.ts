@@ -341,6 +341,23 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
     // Ping every 12 s; a client that has not answered the previous ping by then is dropped.
     12_000,
   );
+  // graphql-ws prints socket errors to stderr with a stack, outside the JSON log, even those a
+  // client causes on purpose (a frame over maxPayload: ws has closed it with 1009 already). This
+  // listener runs after graphql-ws's (registered first, in useServer) and takes over from it.
+  wss.on('connection', (socket: WebSocket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (err: Error & { code?: string }) => {
+      if (err.code?.startsWith('WS_ERR_')) {
+        logger.warn('WebSocket client broke the protocol; connection closed', {
+          code: err.code,
+          error: err.message,
+        });
+        return;
+      }
+      logger.error('WebSocket connection error', { error: err.message, stack: err.stack });
+      socket.close(1011, 'Internal server error');
+    });
+  });
   return {
     connections: () => wss.clients.size,
     drops: () => ({ ...drops }),
