@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Caller, signJwt } from '@baemin/platform';
-import { alice, bearerToken, tempDir, waitFor } from '@baemin/platform/testing';
+import { alice, bearerToken, bob, tempDir, waitFor } from '@baemin/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningDashboard, start as startDashboard } from '../../subgraphs/dashboard/src/server.js';
@@ -81,6 +81,9 @@ const errorsOf = (m: Message | undefined): FormattedError[] | undefined =>
   Array.isArray(m?.payload) ? m.payload : m?.payload?.errors;
 const codeOf = (m: Message | undefined) => errorsOf(m)?.[0]?.extensions?.code;
 
+const MY_ORDERS = 'subscription { myOrdersChanged { orderId } }';
+const MY_ORDERS_AFTER = 'subscription($a: Int) { myOrdersChanged(afterChangeId: $a) { orderId } }';
+
 const tmp = tempDir('router-ws-rules-');
 let store: Awaited<ReturnType<typeof startStore>>;
 let dashboard: RunningDashboard;
@@ -103,6 +106,8 @@ beforeAll(async () => {
     jwtSecret: JWT_SECRET,
   };
   [store, dashboard] = await Promise.all([startStore(common), startDashboard(common)]);
+  // Below two callers' replay limits together (2 × 10), to see the router-wide bound hold too.
+  process.env.ROUTER_MAX_REPLAY_UPSTREAMS = '15';
   router = await startRouter({
     port: 0,
     jwtSecret: JWT_SECRET,
@@ -127,9 +132,72 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.ROUTER_MAX_REPLAY_UPSTREAMS;
   await router?.close();
   await Promise.all([store?.close(), dashboard?.close()]);
   tmp.cleanup();
+});
+
+describe('subscription limits hold for subscribes sent back to back', () => {
+  it('accepts at most 100 on one socket of 1000 sent in one burst', async () => {
+    const c = await asCaller(alice);
+    for (let i = 0; i < 1000; i++) c.subscribe(`s${i}`, MY_ORDERS);
+    // Every subscribe is either attached (silent feed) or refused.
+    await waitFor(() => router.subscriptionStats().watchers + c.errorCodes().length === 1000, {
+      what: 'every subscribe answered',
+    });
+    expect(router.subscriptionStats().watchers).toBe(100);
+    expect(new Set(c.errorCodes())).toEqual(new Set(['SUBSCRIPTION_LIMIT_EXCEEDED']));
+    expect(errorsOf(c.messages.find((m) => m.type === 'error'))?.[0]?.extensions?.scope).toBe('socket');
+  });
+
+  it('accepts at most 200 for one caller over two sockets of 101 each', async () => {
+    const [a, b] = await Promise.all([asCaller(alice), asCaller(alice)]);
+    for (let i = 0; i < 101; i++) {
+      a.subscribe(`a${i}`, MY_ORDERS);
+      b.subscribe(`b${i}`, MY_ORDERS);
+    }
+    const refused = () => a.errorCodes().length + b.errorCodes().length;
+    await waitFor(() => router.subscriptionStats().watchers + refused() === 202, {
+      what: 'every subscribe answered',
+    });
+    expect(router.subscriptionStats().watchers).toBe(200);
+  });
+
+  it('accepts at most 10 replays (distinct afterChangeId) for one caller', async () => {
+    const c = await asCaller(alice);
+    for (let i = 0; i < 60; i++) c.subscribe(`r${i}`, MY_ORDERS_AFTER, { a: 1000 + i });
+    await waitFor(() => router.subscriptionStats().watchers + c.errorCodes().length === 60, {
+      what: 'every subscribe answered',
+    });
+    expect(router.subscriptionStats().watchers).toBe(10);
+    expect(router.subscriptionStats().replayUpstreams).toBe(10);
+    // The slots come back when the subscriptions end.
+    for (let i = 0; i < 60; i++) c.send({ id: `r${i}`, type: 'complete' });
+    await waitFor(() => router.subscriptionStats().replayUpstreams === 0, {
+      what: 'replay upstreams released',
+    });
+    c.subscribe('again', MY_ORDERS_AFTER, { a: 5 });
+    await waitFor(() => router.subscriptionStats().replayUpstreams === 1, { what: 'a new replay admitted' });
+  });
+
+  it('creates at most ROUTER_MAX_REPLAY_UPSTREAMS upstreams from client positions, all callers', async () => {
+    const [a, b] = await Promise.all([asCaller(alice), asCaller(bob)]);
+    for (let i = 0; i < 10; i++) {
+      a.subscribe(`a${i}`, MY_ORDERS_AFTER, { a: 2000 + i });
+      b.subscribe(`b${i}`, MY_ORDERS_AFTER, { a: 3000 + i });
+    }
+    const refused = () => [...a.errorCodes(), ...b.errorCodes()];
+    await waitFor(() => router.subscriptionStats().watchers + refused().length === 20, {
+      what: 'every subscribe answered',
+    });
+    expect(router.subscriptionStats().replayUpstreams).toBe(15);
+    expect(
+      [...a.messages, ...b.messages]
+        .filter((m) => m.type === 'error')
+        .map((m) => errorsOf(m)?.[0]?.extensions?.scope),
+    ).toEqual(Array(5).fill('replayUpstreams'));
+  });
 });
 
 describe('the session token: one verdict on HTTP and WebSocket', () => {

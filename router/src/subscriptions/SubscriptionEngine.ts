@@ -18,6 +18,12 @@ import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
 import { UpstreamSubscription } from './UpstreamSubscription.js';
 import { type OutboundQueue, type Result, sizeOf, type Watcher, type WatcherGroup } from './WatcherGroup.js';
 
+/** A subscription checked and holding its slots: `start()` must be called exactly once. */
+export interface PreparedSubscription {
+  /** Attaches it (its slots are released when it ends). */
+  start(): AsyncIterableIterator<Result>;
+}
+
 const limitError = (message: string, scope: string, limit: number) =>
   new GraphQLError(message, { extensions: { code: SubscriptionErrorCode.LIMIT_EXCEEDED, scope, limit } });
 
@@ -85,6 +91,8 @@ export class SubscriptionEngine {
   readonly limits: SubscriptionLimits;
   /** Active subscriptions (and those with a client-chosen afterChangeId) per caller. */
   private readonly perCaller = new Map<string, { subscriptions: number; replays: number }>();
+  /** Replay upstreams reserved by prepared subscribes not attached yet, by upstream key (count of them). */
+  private readonly reservedReplayUpstreams = new Map<string, number>();
   private readonly fetchSlots: Semaphore;
   private readonly subgraphSlots = new Map<string, Semaphore>();
 
@@ -137,15 +145,20 @@ export class SubscriptionEngine {
     };
   }
 
+  /** Upstreams started from a client-chosen position, and those reserved by subscribes not attached yet. */
   private replayUpstreamCount(): number {
     let n = 0;
     for (const u of this.upstreams.values()) if (u.fromClientPosition) n++;
+    for (const key of this.reservedReplayUpstreams.keys()) if (!this.upstreams.has(key)) n++;
     return n;
   }
 
   /**
-   * Checks a subscription (policy, plan) and returns a function that starts it, or the errors to
-   * refuse it with. Split so graphql-ws can answer refusals with an `error` message.
+   * Checks a subscription (caller, limits, policy, plan) and reserves its slots in the
+   * per-caller and replay limits at once, or returns the errors to refuse it with. Synchronous on
+   * purpose: checking a limit and taking a slot must not be split by an await, or a burst of
+   * subscribes all pass the check before any is counted. The caller must then call `start()` once:
+   * it attaches the subscription, whose slots are released when it ends.
    */
   prepare(
     document: DocumentNode,
@@ -153,7 +166,7 @@ export class SubscriptionEngine {
     variables: Record<string, unknown>,
     caller: Caller | null,
     queue?: OutboundQueue,
-  ): { start: () => AsyncIterableIterator<Result> } | { errors: GraphQLError[] } {
+  ): PreparedSubscription | { errors: GraphQLError[] } {
     // Who is asking comes first: an anonymous or over-limit client costs no planning work.
     if (!caller) {
       return {
@@ -166,7 +179,6 @@ export class SubscriptionEngine {
     }
     const callerKey = `${caller.role}:${caller.id}`;
     const counts = this.perCaller.get(callerKey) ?? { subscriptions: 0, replays: 0 };
-    // Counted when started: several may be prepared before any starts, so starting re-reads the entry.
     if (counts.subscriptions >= this.limits.maxPerCaller) {
       return {
         errors: [
@@ -204,6 +216,7 @@ export class SubscriptionEngine {
       };
     }
     const replay = plan.initialAfterChangeId !== null;
+    const upstreamKey = upstreamKeyOf(plan);
     if (replay) {
       // Each distinct client-chosen position is an upstream subscription (and a replay) of its own.
       if (counts.replays >= this.limits.maxReplaysPerCaller) {
@@ -218,7 +231,8 @@ export class SubscriptionEngine {
         };
       }
       if (
-        !this.upstreams.has(upstreamKeyOf(plan)) &&
+        !this.upstreams.has(upstreamKey) &&
+        !this.reservedReplayUpstreams.has(upstreamKey) &&
         this.replayUpstreamCount() >= this.limits.maxReplayUpstreams
       ) {
         return {
@@ -232,19 +246,42 @@ export class SubscriptionEngine {
         };
       }
     }
+    // The slots are taken now, before anything awaits; release() gives them back exactly once.
+    this.perCaller.set(callerKey, counts);
+    counts.subscriptions++;
+    if (replay) {
+      counts.replays++;
+      this.reservedReplayUpstreams.set(upstreamKey, (this.reservedReplayUpstreams.get(upstreamKey) ?? 0) + 1);
+    }
+    let upstreamReserved = replay;
+    /** An upstream that exists counts itself: the reservation is dropped once it does (or on refusal). */
+    const unreserveUpstream = () => {
+      if (!upstreamReserved) return;
+      upstreamReserved = false;
+      const n = (this.reservedReplayUpstreams.get(upstreamKey) ?? 1) - 1;
+      if (n > 0) this.reservedReplayUpstreams.set(upstreamKey, n);
+      else this.reservedReplayUpstreams.delete(upstreamKey);
+    };
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      unreserveUpstream();
+      counts.subscriptions--;
+      if (replay) counts.replays--;
+      if (counts.subscriptions === 0 && this.perCaller.get(callerKey) === counts)
+        this.perCaller.delete(callerKey);
+    };
     return {
       start: () => {
-        const entry = this.perCaller.get(callerKey) ?? { subscriptions: 0, replays: 0 };
-        this.perCaller.set(callerKey, entry);
-        entry.subscriptions++;
-        if (replay) entry.replays++;
-        const release = () => {
-          entry.subscriptions--;
-          if (replay) entry.replays--;
-          if (entry.subscriptions === 0 && this.perCaller.get(callerKey) === entry)
-            this.perCaller.delete(callerKey);
-        };
-        return this.attach(plan, policy, document, operationName, variables, caller, queue, release);
+        try {
+          return this.attach(plan, policy, document, operationName, variables, caller, queue, release);
+        } catch (err) {
+          release();
+          throw err;
+        } finally {
+          unreserveUpstream();
+        }
       },
     };
   }

@@ -250,8 +250,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           contextValue: { caller },
         };
         if (operation.operation !== 'subscription') return args;
+        // Unreachable (a subscription needs a caller, known only after connect); typed for what follows.
+        if (!st) return [new GraphQLError('Connection not initialised')];
         const socket = (ctx.extra as unknown as { socket: WebSocket }).socket;
-        const queue: OutboundQueue | undefined = st && {
+        const queue: OutboundQueue = {
           // Over the limit for the whole grace time (a burst a reading client takes at once is not
           // "behind"), or over four times the limit at any moment (memory stays bounded): dropped.
           add: (bytes) => {
@@ -270,6 +272,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
             st.queuedBytes -= bytes;
           },
         };
+        // The socket's slot is taken now, in the same synchronous run as its check above (and the
+        // engine's caller and replay slots in prepare): a burst of subscribes cannot all pass the
+        // check before any is counted. Given back when the subscription is refused or ends.
+        st.subscriptions++;
+        let counted = true;
+        const uncount = () => {
+          if (counted) st.subscriptions--;
+          counted = false;
+        };
         const prepared = engine.prepare(
           document,
           payload.operationName ?? undefined,
@@ -277,41 +288,45 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           caller,
           queue,
         );
-        if ('errors' in prepared) return prepared.errors;
-        (args.contextValue as { start?: () => AsyncIterableIterator<ExecutionResult> }).start = () => {
-          const it = prepared.start();
-          if (!st) return it;
-          st.subscriptions++;
-          let counted = true;
-          const uncount = () => {
-            if (counted) st.subscriptions--;
-            counted = false;
-          };
-          return {
-            next: async () => {
-              const r = await it.next();
-              if (r.done) uncount();
-              return r;
-            },
-            return: async () => {
-              uncount();
-              return (await it.return?.()) ?? { value: undefined, done: true };
-            },
-            throw: async (e?: unknown) => {
-              uncount();
-              return (await it.throw?.(e)) ?? { value: undefined, done: true };
-            },
-            [Symbol.asyncIterator]() {
-              return this;
-            },
-          };
+        if ('errors' in prepared) {
+          uncount();
+          return prepared.errors;
+        }
+        let started: AsyncIterableIterator<ExecutionResult>;
+        try {
+          started = prepared.start();
+        } catch (err) {
+          uncount();
+          throw err;
+        }
+        const it: AsyncIterableIterator<ExecutionResult> = {
+          next: async () => {
+            const r = await started.next();
+            if (r.done) uncount();
+            return r;
+          },
+          return: async () => {
+            uncount();
+            return (await started.return?.()) ?? { value: undefined, done: true };
+          },
+          throw: async (e?: unknown) => {
+            uncount();
+            return (await started.throw?.(e)) ?? { value: undefined, done: true };
+          },
+          [Symbol.asyncIterator]() {
+            return this;
+          },
         };
+        // graphql-ws always calls subscribe() with these args next, and returns the iterator (so
+        // the slots are given back) if the client completed or left in the meantime.
+        (args.contextValue as { subscription?: AsyncIterableIterator<ExecutionResult> }).subscription = it;
         return args;
       },
       subscribe: (args) => {
-        const start = (args.contextValue as { start?: () => AsyncIterableIterator<ExecutionResult> }).start;
-        if (!start) return { errors: [new GraphQLError('Subscription was not prepared')] };
-        return start();
+        const it = (args.contextValue as { subscription?: AsyncIterableIterator<ExecutionResult> })
+          .subscription;
+        if (!it) return { errors: [new GraphQLError('Subscription was not prepared')] };
+        return it;
       },
       execute: async (args) => {
         // Queries and mutations over the socket go through the gateway, like HTTP requests.
