@@ -200,6 +200,40 @@ describe('subscription limits hold for subscribes sent back to back', () => {
   });
 });
 
+describe('subscriptions with bad variables are refused with BAD_USER_INPUT, as over HTTP', () => {
+  const WATCH = 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { orderId } }';
+
+  it.each([
+    ['an object for ID!', WATCH, { id: { x: 1 } }],
+    ['a missing ID!', WATCH, {}],
+    ['null for ID!', WATCH, { id: null }],
+    ['1e12 for Int', MY_ORDERS_AFTER, { a: 1e12 }],
+    ['"abc" for Int', MY_ORDERS_AFTER, { a: 'abc' }],
+  ])('%s: an error message, nothing subscribed upstream', async (_what, query, variables) => {
+    const c = await asCaller(alice);
+    c.subscribe('1', query, variables);
+    await waitFor(() => c.of('1').length > 0, { what: 'an answer' });
+    expect(c.of('1').map((m) => [m.type, codeOf(m)])).toEqual([['error', 'BAD_USER_INPUT']]);
+    expect(router.subscriptionStats().upstreams).toBe(0);
+  });
+
+  it('the same variables over HTTP', async () => {
+    const res = await gql(router.graphqlUrl, 'query($id: ID!) { store(id: $id) { id } }', {
+      variables: { id: { x: 1 } },
+    });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a value the subgraph refuses (afterChangeId: -5) ends with its error, not a bare complete', async () => {
+    const c = await asCaller(alice);
+    c.subscribe('1', 'subscription { myOrdersChanged(afterChangeId: -5) { orderId } }');
+    await waitFor(() => c.of('1').some((m) => m.type === 'complete' || m.type === 'error'), {
+      what: 'the end',
+    });
+    expect(c.of('1').map(codeOf).filter(Boolean)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
 describe('the session token: one verdict on HTTP and WebSocket', () => {
   /** A token that expired `ago` seconds ago (issued an hour before that). */
   const expiredAgo = (ago: number) => {

@@ -7,7 +7,14 @@ import {
 import { type Schema, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { type Caller, ErrorCode, logger, PushIterator } from '@baemin/platform';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, print } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  print,
+} from 'graphql';
 import { contextForCaller, type RouterContext } from '../routerContext.js';
 import { EVENT_SOURCE, type PlannedSubscription, planSubscription } from './planSubscription.js';
 import { SUBSCRIPTION_POLICIES, type SubscriptionPolicy } from './subscriptionPolicy.js';
@@ -154,7 +161,7 @@ export class SubscriptionEngine {
   }
 
   /**
-   * Checks a subscription (caller, limits, policy, plan) and reserves its slots in the
+   * Checks a subscription (caller, limits, variables, policy, plan) and reserves its slots in the
    * per-caller and replay limits at once, or returns the errors to refuse it with. Synchronous on
    * purpose: checking a limit and taking a slot must not be split by an await, or a burst of
    * subscribes all pass the check before any is counted. The caller must then call `start()` once:
@@ -190,9 +197,26 @@ export class SubscriptionEngine {
         ],
       };
     }
+    // Variables are coerced as an HTTP request's are (graphql-js, BAD_USER_INPUT), before planning:
+    // the upstream and every group then see only values of the declared types, defaults filled in.
+    const operation = getOperationAST(document, operationName);
+    const coerced = operation
+      ? getVariableValues(this.graphqlApiSchema, operation.variableDefinitions ?? [], variables, {
+          maxErrors: 20,
+        })
+      : { coerced: variables };
+    if ('errors' in coerced && coerced.errors) {
+      return {
+        errors: coerced.errors.map(
+          (e) =>
+            new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }),
+        ),
+      };
+    }
+    const values = coerced.coerced as Record<string, unknown>;
     let plan: PlannedSubscription;
     try {
-      plan = planSubscription(this.supergraph, this.planner, document, operationName, variables);
+      plan = planSubscription(this.supergraph, this.planner, document, operationName, values);
     } catch (err) {
       return { errors: [err instanceof GraphQLError ? err : new GraphQLError((err as Error).message)] };
     }
@@ -275,7 +299,7 @@ export class SubscriptionEngine {
     return {
       start: () => {
         try {
-          return this.attach(plan, policy, document, operationName, variables, caller, queue, release);
+          return this.attach(plan, policy, document, operationName, values, caller, queue, release);
         } catch (err) {
           release();
           throw err;

@@ -99,6 +99,14 @@ export class UpstreamSubscription {
             next: (result) => {
               failingSince = null;
               attempt = 0;
+              // A result without `data` is the subgraph refusing the subscription before it began
+              // (graphql-js answers a subscribe resolver's error so, then completes: e.g.
+              // BAD_USER_INPUT, REPLAY_WINDOW_EXCEEDED). Its watchers get that error, not a bare
+              // complete. (An event whose fields failed has `data`, null or not: skipped below.)
+              if (result.data === undefined && result.errors?.length) {
+                resolve({ kind: 'errors', errors: result.errors.map(toGraphQLError) });
+                return;
+              }
               this.onEvent(result as Result);
             },
             error: (err) => {
@@ -111,6 +119,8 @@ export class UpstreamSubscription {
           },
         );
       }).finally(() => this.cancelConnected?.());
+      // A refusal that came as a result is followed by the subgraph's complete: not waited for.
+      if (outcome.kind === 'errors') this.unsubscribe?.();
       this.unsubscribe = null;
       if (this.stopped) return;
       if (outcome.kind === 'errors') {
