@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Caller, signJwt } from '@baemin/platform';
-import { alice, bearerToken, bob, tempDir, waitFor } from '@baemin/platform/testing';
+import { alice, bearerToken, bob, owner1, owner2, tempDir, waitFor } from '@baemin/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningDashboard, start as startDashboard } from '../../subgraphs/dashboard/src/server.js';
@@ -277,6 +277,28 @@ describe('the session token: one verdict on HTTP and WebSocket', () => {
   it('a null authorization param is no credential: anonymous, as without the header', async () => {
     const c = await connect({ authorization: null });
     expect(c.acked).toBe(true);
+  });
+});
+
+describe('ticketsChanged(storeId): the store must exist and be the caller’s', () => {
+  const TICKETS = 'subscription($s: ID) { ticketsChanged(storeId: $s) { orderId } }';
+
+  it('refuses another owner’s store with FORBIDDEN and an unknown one with NOT_FOUND', async () => {
+    const c = await asCaller(owner2);
+    c.subscribe('other', TICKETS, { s: 'store-1' });
+    c.subscribe('none', TICKETS, { s: 'no-such-store' });
+    await waitFor(() => c.of('other').length > 0 && c.of('none').length > 0, { what: 'both answered' });
+    expect(c.of('other').map((m) => [m.type, codeOf(m)])).toEqual([['error', 'FORBIDDEN']]);
+    expect(c.of('none').map((m) => [m.type, codeOf(m)])).toEqual([['error', 'NOT_FOUND']]);
+    expect(router.subscriptionStats().watchers).toBe(0);
+  });
+
+  it('admits the owner’s own store, and every store of theirs without storeId', async () => {
+    const c = await asCaller(owner1);
+    c.subscribe('own', TICKETS, { s: 'store-1' });
+    c.subscribe('all', TICKETS);
+    await waitFor(() => router.subscriptionStats().watchers === 2, { what: 'both attached' });
+    expect(c.messages.filter((m) => m.id)).toEqual([]);
   });
 });
 

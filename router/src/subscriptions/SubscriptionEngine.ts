@@ -4,15 +4,17 @@ import {
   type GraphQLDataSource,
   type ServiceMap,
 } from '@apollo/gateway';
-import { type Schema, Supergraph } from '@apollo/federation-internals';
+import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { type Caller, ErrorCode, logger, PushIterator } from '@baemin/platform';
 import {
   type DocumentNode,
+  type ExecutionResult,
   GraphQLError,
   type GraphQLSchema,
   getOperationAST,
   getVariableValues,
+  parse,
   print,
 } from 'graphql';
 import { contextForCaller, type RouterContext } from '../routerContext.js';
@@ -27,8 +29,8 @@ import { type OutboundQueue, type Result, sizeOf, type Watcher, type WatcherGrou
 
 /** A subscription checked and holding its slots: `start()` must be called exactly once. */
 export interface PreparedSubscription {
-  /** Attaches it (its slots are released when it ends). */
-  start(): AsyncIterableIterator<Result>;
+  /** Admits (policy's subscribe-time check) and attaches it, or refuses it (slots released). */
+  start(): Promise<AsyncIterableIterator<Result> | { errors: GraphQLError[] }>;
 }
 
 const limitError = (message: string, scope: string, limit: number) =>
@@ -100,6 +102,15 @@ export class SubscriptionEngine {
   private readonly perCaller = new Map<string, { subscriptions: number; replays: number }>();
   /** Replay upstreams reserved by prepared subscribes not attached yet, by upstream key (count of them). */
   private readonly reservedReplayUpstreams = new Map<string, number>();
+  /** Plans of the router's own queries ({@link queryAs}), per query text; emptied with a new supergraph. */
+  private readonly queryPlans = new Map<
+    string,
+    {
+      document: DocumentNode;
+      plan: ReturnType<QueryPlanner['buildQueryPlan']>;
+      operationContext: ReturnType<typeof buildOperationContext>;
+    }
+  >();
   private readonly fetchSlots: Semaphore;
   private readonly subgraphSlots = new Map<string, Semaphore>();
 
@@ -123,6 +134,7 @@ export class SubscriptionEngine {
     this.graphqlApiSchema = this.apiSchema.toGraphQLJSSchema();
     this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
     this.planner = new QueryPlanner(this.supergraph);
+    this.queryPlans.clear();
   }
 
   /** The client-facing schema subscriptions are validated against. */
@@ -165,7 +177,8 @@ export class SubscriptionEngine {
    * per-caller and replay limits at once, or returns the errors to refuse it with. Synchronous on
    * purpose: checking a limit and taking a slot must not be split by an await, or a burst of
    * subscribes all pass the check before any is counted. The caller must then call `start()` once:
-   * it attaches the subscription, whose slots are released when it ends.
+   * it runs the policy's subscribe-time check (which may ask another context) and attaches the
+   * subscription, or refuses it; either way the slots are released when it ends or is refused.
    */
   prepare(
     document: DocumentNode,
@@ -297,7 +310,18 @@ export class SubscriptionEngine {
         this.perCaller.delete(callerKey);
     };
     return {
-      start: () => {
+      start: async () => {
+        let refusal: GraphQLError | null = null;
+        try {
+          refusal =
+            (await policy.admit?.(caller, plan.rootArguments, (c, q, v) => this.queryAs(c, q, v))) ?? null;
+        } catch (err) {
+          refusal = err instanceof GraphQLError ? err : new GraphQLError((err as Error).message);
+        }
+        if (refusal) {
+          release();
+          return { errors: [refusal] };
+        }
         try {
           return this.attach(plan, policy, document, operationName, values, caller, queue, release);
         } catch (err) {
@@ -308,6 +332,47 @@ export class SubscriptionEngine {
         }
       },
     };
+  }
+
+  /**
+   * Runs a query through the supergraph as `caller`, with the router's own planner and executor
+   * (the HTTP path's plugins, rate limit included, are for client requests): subscribe-time checks
+   * against another context's facts.
+   */
+  private async queryAs(
+    caller: Caller,
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<ExecutionResult> {
+    let prepared = this.queryPlans.get(query);
+    if (!prepared) {
+      const document = parse(query);
+      prepared = {
+        document,
+        plan: this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, document)),
+        operationContext: buildOperationContext({
+          schema: this.graphqlApiSchema,
+          operationDocument: document,
+        }),
+      };
+      this.queryPlans.set(query, prepared);
+    }
+    const requestContext = {
+      request: { query, variables },
+      context: contextForCaller(caller, this.options.internalSecret),
+      logger,
+      metrics: {},
+      cache: undefined,
+    };
+    const result = await executeQueryPlan(
+      prepared.plan,
+      this.services,
+      requestContext as unknown as Parameters<typeof executeQueryPlan>[2],
+      prepared.operationContext,
+      this.supergraphSchema,
+      this.apiSchema,
+    );
+    return result as ExecutionResult;
   }
 
   private attach(

@@ -180,7 +180,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const st = state.get(ctx.extra);
         const caller = st?.caller ?? null;
         // Counted before any parsing, like an HTTP request, and from the same bucket.
@@ -292,12 +292,16 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
           uncount();
           return prepared.errors;
         }
-        let started: AsyncIterableIterator<ExecutionResult>;
+        let started: Awaited<ReturnType<typeof prepared.start>>;
         try {
-          started = prepared.start();
+          started = await prepared.start();
         } catch (err) {
           uncount();
           throw err;
+        }
+        if ('errors' in started) {
+          uncount();
+          return started.errors;
         }
         const it: AsyncIterableIterator<ExecutionResult> = {
           next: async () => {

@@ -44,6 +44,8 @@ export interface PlannedSubscription {
   fetchServices: string[];
   /** Client's own `afterChangeId`, if it gave one: where the first upstream subscription starts. */
   initialAfterChangeId: number | null;
+  /** The root field's arguments as the client gave them (variables substituted), for subscribe-time checks. */
+  rootArguments: Record<string, unknown>;
   /** Response key of the root field in upstream results. */
   responseKey: string;
   /** Response key of the root field in the client's results. */
@@ -97,10 +99,12 @@ export function planSubscription(
   // after that the router owns the argument, to resume where it left off.
   let initialAfterChangeId: number | null = null;
   const args: ArgumentNode[] = [];
+  const rootArguments: Record<string, unknown> = {};
   for (const arg of root.arguments ?? []) {
+    const value = valueFromASTUntyped(arg.value as ValueNode, variables);
+    rootArguments[arg.name.value] = value;
     if (arg.name.value === 'afterChangeId') {
-      const v = valueFromASTUntyped(arg.value as ValueNode, variables);
-      initialAfterChangeId = typeof v === 'number' ? v : null;
+      initialAfterChangeId = typeof value === 'number' ? value : null;
     } else {
       args.push(arg);
     }
@@ -161,6 +165,7 @@ export function planSubscription(
     upstreamVariables,
     fetchServices: node.rest ? fetchServicesOf(node.rest) : [],
     initialAfterChangeId,
+    rootArguments,
     responseKey,
     ...clientKeys(document, operationName),
     eventPlan: { kind: 'QueryPlan', node: eventNode },
