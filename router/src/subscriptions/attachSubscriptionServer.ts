@@ -33,7 +33,11 @@ const CloseCode = {
   TOKEN_EXPIRED: 4001,
   /** The client fell further behind than ROUTER_MAX_QUEUED_BYTES_PER_SOCKET: dropped, others unaffected. */
   SLOW_CLIENT: 4002,
-  /** Bad tokens from this address used up its rate limit (ROUTER_RATE_LIMIT_*): retry later. */
+  /**
+   * Bad tokens from this address used up its rate limit (ROUTER_RATE_LIMIT_*): retry later. Reason
+   * `Too many attempts; retry in N s`. graphql-ws closes with the same code, reason `Too many
+   * initialisation requests`, on a second connection_init (README tells clients apart by reason).
+   */
   RATE_LIMITED: 4429,
 } as const;
 
