@@ -316,7 +316,11 @@ export class SubscriptionEngine {
           refusal =
             (await policy.admit?.(caller, plan.rootArguments, (c, q, v) => this.queryAs(c, q, v))) ?? null;
         } catch (err) {
-          refusal = err instanceof GraphQLError ? err : new GraphQLError((err as Error).message);
+          // An unexpected failure keeps its cause, so the error formatter masks and logs it.
+          refusal =
+            err instanceof GraphQLError
+              ? err
+              : new GraphQLError((err as Error).message, { originalError: err as Error });
         }
         if (refusal) {
           release();
