@@ -9,24 +9,22 @@ export const OperationRuleCode = {
 } as const;
 
 /**
- * Why no operation of `document` can run under `operationName`, as a 400 GraphQLError with code
- * OPERATION_RESOLUTION_FAILURE and graphql-js's own messages; null when one can. One verdict for
- * both transports: Apollo Server gives this code when execution reports it, but the gateway's
- * executor throws instead, which came out as a 500 with the planner's INVALID_GRAPHQL.
+ * Why no operation of `document` can run under `operationName` (call it when graphql-js's
+ * `getOperationAST` found none), as a 400 GraphQLError with code OPERATION_RESOLUTION_FAILURE and
+ * graphql-js's own messages. One verdict for both transports: Apollo Server gives this code when
+ * execution reports it, but the gateway's executor throws instead, which came out as a 500 with
+ * the planner's INVALID_GRAPHQL; the WebSocket said BAD_USER_INPUT "Unknown operation".
  */
 export function unresolvedOperationError(
   document: DocumentNode,
   operationName: string | null | undefined,
-): GraphQLError | null {
+): GraphQLError {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  let message: string | null = null;
-  if (operationName) {
-    if (!operations.some((d) => d.name?.value === operationName))
-      message = `Unknown operation named "${operationName}".`;
-  } else if (operations.length === 0) message = 'Must provide an operation.';
-  else if (operations.length > 1)
-    message = 'Must provide operation name if query contains multiple operations.';
-  if (message === null) return null;
+  const message = operationName
+    ? `Unknown operation named "${operationName}".`
+    : operations.length === 0
+      ? 'Must provide an operation.'
+      : 'Must provide operation name if query contains multiple operations.';
   return new GraphQLError(message, {
     extensions: { code: OperationRuleCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } },
   });
@@ -45,15 +43,7 @@ export function operationRules<C extends BaseContext>(): ApolloServerPlugin<C> {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
-          if (!operation) {
-            throw (
-              unresolvedOperationError(document, request.operationName) ??
-              // getOperationAST found none for a reason the checks above do not know: still a 400.
-              new GraphQLError('The operation to run could not be determined.', {
-                extensions: { code: OperationRuleCode.OPERATION_RESOLUTION_FAILURE, http: { status: 400 } },
-              })
-            );
-          }
+          if (!operation) throw unresolvedOperationError(document, request.operationName);
           if (operation.operation === 'subscription') {
             throw new GraphQLError(
               'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same path, not over HTTP',

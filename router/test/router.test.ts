@@ -114,7 +114,7 @@ describe('federation through the router', () => {
 });
 
 /** One operation over a real graphql-ws connection: its results, or its refusal (error list). */
-async function overWs(url: string, query: string, token?: string) {
+async function overWs(url: string, query: string, token?: string, operationName?: string) {
   const client = createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -128,7 +128,7 @@ async function overWs(url: string, query: string, token?: string) {
     }[] = [];
     const error = await new Promise<unknown>((resolve) => {
       client.subscribe(
-        { query },
+        { query, ...(operationName ? { operationName } : {}) },
         {
           next: (r) => results.push(r as (typeof results)[number]),
           error: resolve,
@@ -150,6 +150,23 @@ describe('errors over WebSocket are formatted exactly like HTTP', () => {
       extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'stores' },
     });
     expect(JSON.stringify(results)).not.toMatch(/kaboom|stacktrace|\.ts:\d+/);
+  });
+
+  it('refuses an operation name the document does not define with the code and message HTTP gives', async () => {
+    const query = 'query A { stores { id } }';
+    const http = await fetch(router.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, operationName: 'B' }),
+    });
+    expect(http.status).toBe(400);
+    const expected = {
+      message: 'Unknown operation named "B".',
+      extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+    };
+    expect(((await http.json()) as { errors: unknown[] }).errors).toEqual([expected]);
+    const { error } = await overWs(router.graphqlUrl, query, undefined, 'B');
+    expect(error).toEqual([expected]);
   });
 
   it('refuses over the limits with the same codes, without Apollo internals', async () => {

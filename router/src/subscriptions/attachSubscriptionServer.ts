@@ -23,6 +23,7 @@ import type { RouterContext } from '../routerContext.js';
 import type { SubscriptionLimits } from './loadSubscriptionLimits.js';
 import type { SubscriptionEngine } from './SubscriptionEngine.js';
 import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+import { unresolvedOperationError } from '../operationRules.js';
 import type { OutboundQueue } from './WatcherGroup.js';
 
 /** Close codes of the router's WebSocket (a public contract, like the error codes). */
@@ -235,7 +236,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         const operation = getOperationAST(document, payload.operationName ?? undefined);
         if (!operation) {
-          return [new GraphQLError('Unknown operation', { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+          return [unresolvedOperationError(document, payload.operationName)];
         }
         const variables = (payload.variables ?? {}) as Record<string, unknown>;
         const limitError = checkOperationLimits(
