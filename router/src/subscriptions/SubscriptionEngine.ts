@@ -361,22 +361,41 @@ export class SubscriptionEngine {
       };
       this.queryPlans.set(query, prepared);
     }
+    return (await this.runPlan(
+      prepared.plan,
+      this.services,
+      caller,
+      { query, variables },
+      prepared.operationContext,
+    )) as ExecutionResult;
+  }
+
+  /**
+   * Executes a query plan with the gateway's executor as `caller` (signed now: a subscription
+   * outlives the signature's validity window), outside Apollo Server's request pipeline.
+   */
+  private runPlan(
+    plan: Parameters<typeof executeQueryPlan>[0],
+    services: ServiceMap,
+    caller: Caller,
+    request: { query: string; variables: Record<string, unknown>; operationName?: string },
+    operationContext: ReturnType<typeof buildOperationContext>,
+  ): ReturnType<typeof executeQueryPlan> {
     const requestContext = {
-      request: { query, variables },
+      request,
       context: contextForCaller(caller, this.options.internalSecret),
       logger,
       metrics: {},
       cache: undefined,
     };
-    const result = await executeQueryPlan(
-      prepared.plan,
-      this.services,
+    return executeQueryPlan(
+      plan,
+      services,
       requestContext as unknown as Parameters<typeof executeQueryPlan>[2],
-      prepared.operationContext,
+      operationContext,
       this.supergraphSchema,
       this.apiSchema,
     );
-    return result as ExecutionResult;
   }
 
   private attach(
@@ -494,22 +513,14 @@ export class SubscriptionEngine {
     services[EVENT_SOURCE] = {
       process: async () => ({ data: eventData }),
     } as unknown as ServiceMap[string];
-    const requestContext = {
-      request: { query: group.query, variables: group.variables, operationName: group.operationName },
-      // Signed per event: a subscription outlives the signature's validity window.
-      context: contextForCaller(group.caller, this.options.internalSecret),
-      logger,
-      metrics: {},
-      cache: undefined,
-    };
+    // Signed per event (runPlan): a subscription outlives the signature's validity window.
     const result = await this.withFetchSlots(group.plan, () =>
-      executeQueryPlan(
+      this.runPlan(
         group.plan.eventPlan,
         services,
-        requestContext as unknown as Parameters<typeof executeQueryPlan>[2],
+        group.caller,
+        { query: group.query, variables: group.variables, operationName: group.operationName },
         group.operationContext,
-        this.supergraphSchema,
-        this.apiSchema,
       ),
     );
     return {
