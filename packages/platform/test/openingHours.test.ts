@@ -52,6 +52,108 @@ describe('opening hours', () => {
     expect(isWithinOpeningHours([], 'Asia/Seoul', friday0930Utc)).toBe(true);
   });
 
+  const refusal = (periods: OpeningPeriod[]) => {
+    try {
+      validateOpeningHours(periods);
+      return 'accepted';
+    } catch (err) {
+      const e = err as { message: string; extensions?: { code?: string; field?: string } };
+      return { message: e.message, ...e.extensions };
+    }
+  };
+
+  it('refuses overlapping periods of one day, naming the day and both periods', () => {
+    expect(
+      refusal([
+        { day: 'MON', opens: '11:00', closes: '15:00' },
+        { day: 'MON', opens: '14:00', closes: '22:00' },
+      ]),
+    ).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'openingHours[1].opens',
+      message: 'Opening periods overlap: Monday 11:00–15:00 and Monday 14:00–22:00. Change or merge them.',
+    });
+    // Listed in the other order, the one that opens inside the other is still the one named.
+    expect(
+      refusal([
+        { day: 'TUE', opens: '14:00', closes: '22:00' },
+        { day: 'TUE', opens: '11:00', closes: '15:00' },
+      ]),
+    ).toMatchObject({ field: 'openingHours[0].opens' });
+    // One period inside another.
+    expect(
+      refusal([
+        { day: 'WED', opens: '09:00', closes: '24:00' },
+        { day: 'WED', opens: '12:00', closes: '13:00' },
+      ]),
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'openingHours[1].opens' });
+    // A split day touching at 15:00 is fine, and so are the same hours on different days.
+    expect(
+      refusal([
+        { day: 'MON', opens: '11:00', closes: '15:00' },
+        { day: 'MON', opens: '15:00', closes: '22:00' },
+        { day: 'TUE', opens: '11:00', closes: '15:00' },
+      ]),
+    ).toBe('accepted');
+  });
+
+  it('refuses a period past midnight that overlaps the next day’s first period', () => {
+    expect(
+      refusal([
+        { day: 'FRI', opens: '18:00', closes: '02:00' },
+        { day: 'SAT', opens: '01:00', closes: '10:00' },
+      ]),
+    ).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'openingHours[1].opens',
+      message:
+        'Opening periods overlap: Friday 18:00–02:00 runs past midnight into Saturday 01:00–10:00. Change or merge them.',
+    });
+    // Sunday night runs into Monday morning of the next week.
+    expect(
+      refusal([
+        { day: 'MON', opens: '00:00', closes: '03:00' },
+        { day: 'SUN', opens: '22:00', closes: '01:00' },
+      ]),
+    ).toMatchObject({
+      field: 'openingHours[0].opens',
+      message: expect.stringContaining('Sunday 22:00–01:00 runs past midnight into Monday 00:00–03:00'),
+    });
+    // Closing when the next day's first period opens is fine.
+    expect(
+      refusal([
+        { day: 'FRI', opens: '18:00', closes: '02:00' },
+        { day: 'SAT', opens: '02:00', closes: '10:00' },
+        { day: 'SUN', opens: '18:00', closes: '24:00' },
+        { day: 'MON', opens: '00:00', closes: '03:00' },
+      ]),
+    ).toBe('accepted');
+  });
+
+  it('says in words which day and period has a badly written time', () => {
+    expect(
+      refusal([
+        { day: 'MON', opens: '09:00', closes: '10:00' },
+        { day: 'TUE', opens: '09:00', closes: '10:00' },
+        { day: 'MON', opens: '9:00', closes: '22:00' },
+      ]),
+    ).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'openingHours[2].opens',
+      message:
+        'Monday, period 2: enter the opening time as HH:MM from 00:00 to 23:59, e.g. 09:00 (got “9:00”)',
+    });
+    expect(refusal([{ day: 'SAT', opens: '09:00', closes: '25:00' }])).toMatchObject({
+      field: 'openingHours[0].closes',
+      message:
+        'Saturday, period 1: enter the closing time as HH:MM from 00:00 to 24:00, e.g. 22:00 (got “25:00”)',
+    });
+    expect(refusal([{ day: 'SUN', opens: '10:00', closes: '10:00' }])).toMatchObject({
+      field: 'openingHours[0].closes',
+      message: 'Sunday, period 1: the closing time must differ from the opening time',
+    });
+  });
+
   it('refuses bad periods and zones naming the field', () => {
     expect(fieldOf(() => validateOpeningHours([{ day: 'MON', opens: '9:00', closes: '10:00' }]))).toEqual({
       code: 'BAD_USER_INPUT',
