@@ -30,18 +30,46 @@ export const LIMITS = {
 const bad = (message: string, field: string, extra: Record<string, unknown> = {}) =>
   domainError(ErrorCode.BAD_USER_INPUT, message, { field, ...extra });
 
+/**
+ * The field as the owner console labels it, for messages people read (`extensions.field` keeps
+ * the input's own name for programs): `options[1].priceDelta` is "Option 2 price change".
+ */
+export function fieldLabel(field: string): string {
+  const option = /^options\[(\d+)\]\.(name|priceDelta)$/.exec(field);
+  if (option) return `Option ${Number(option[1]) + 1} ${option[2] === 'name' ? 'name' : 'price change'}`;
+  const labels: Record<string, string> = {
+    name: 'Name',
+    description: 'Description',
+    category: 'Category',
+    address: 'Address',
+    minimumOrder: 'Minimum order',
+    deliveryFee: 'Delivery fee',
+    price: 'Price',
+  };
+  return labels[field] ?? field;
+}
+
+/** `₩10,000,000`, `−₩1,000,000`: won as the app shows it. */
+const wonText = (n: number) => `${n < 0 ? '−' : ''}₩${Math.abs(n).toLocaleString('en-US')}`;
+
 /** Trimmed text of `min` to `max` characters; BAD_USER_INPUT on `field` otherwise. */
 export function text(value: string, field: string, min: number, max: number): string {
   const trimmed = value.trim();
-  if (trimmed.length < min) throw bad(min === 1 ? `${field} is required` : `${field} is too short`, field);
-  if (trimmed.length > max) throw bad(`${field} is longer than ${max} characters`, field, { maxLength: max });
+  const label = fieldLabel(field);
+  if (trimmed.length < min) throw bad(min === 1 ? `${label} is required` : `${label} is too short`, field);
+  if (trimmed.length > max)
+    throw bad(`${label} must be at most ${max} characters long`, field, { maxLength: max });
   return trimmed;
 }
 
 /** A whole number of won from `min` to `max`. */
 export function won(value: number, field: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max)
-    throw bad(`${field} must be a whole number of won from ${min} to ${max}`, field, { min, max });
+    throw bad(
+      `${fieldLabel(field)} must be a whole number of won from ${wonText(min)} to ${wonText(max)}`,
+      field,
+      { min, max },
+    );
   return value;
 }
 
@@ -51,11 +79,11 @@ export interface OptionValue {
 }
 
 export function options(values: readonly OptionValue[], field = 'options'): OptionValue[] {
-  if (values.length > LIMITS.options) throw bad(`At most ${LIMITS.options} options`, field);
+  if (values.length > LIMITS.options) throw bad(`A dish can have at most ${LIMITS.options} options`, field);
   const seen = new Set<string>();
   return values.map((o, i) => {
     const name = text(o.name, `${field}[${i}].name`, 1, LIMITS.optionName);
-    if (seen.has(name.toLowerCase())) throw bad(`Option ${name} is listed twice`, `${field}[${i}].name`);
+    if (seen.has(name.toLowerCase())) throw bad(`Option “${name}” is listed twice`, `${field}[${i}].name`);
     seen.add(name.toLowerCase());
     return {
       name,
@@ -92,7 +120,7 @@ export interface StoreFields {
 export function storeFields(raw: StoreFieldsRaw, required: boolean): StoreFields {
   const out: StoreFields = {};
   const need = (v: unknown, field: string) => {
-    if (required && (v === null || v === undefined)) throw bad(`${field} is required`, field);
+    if (required && (v === null || v === undefined)) throw bad(`${fieldLabel(field)} is required`, field);
     return v !== null && v !== undefined;
   };
   if (need(raw.name, 'name')) out.name = text(raw.name!, 'name', 1, LIMITS.storeName);
@@ -129,8 +157,8 @@ export interface MenuItemFields {
 /** Validates the given menu item fields; with `required`, name and price must be given. */
 export function menuItemFields(raw: MenuItemFieldsRaw, required: boolean): MenuItemFields {
   const out: MenuItemFields = {};
-  if (required && raw.name == null) throw bad('name is required', 'name');
-  if (required && raw.price == null) throw bad('price is required', 'price');
+  if (required && raw.name == null) throw bad('Name is required', 'name');
+  if (required && raw.price == null) throw bad('Price is required', 'price');
   if (raw.name != null) out.name = text(raw.name, 'name', 1, LIMITS.itemName);
   if (raw.description != null) out.description = text(raw.description, 'description', 0, LIMITS.description);
   if (raw.category != null) out.category = text(raw.category, 'category', 0, LIMITS.itemCategory);
