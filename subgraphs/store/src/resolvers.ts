@@ -1,5 +1,6 @@
 import {
   afterKey,
+  type CursorKey,
   cursorList,
   type Database,
   groupLoader,
@@ -24,6 +25,16 @@ const STORES = cursorList('storeConnection', 'number', 'string');
 const MY_TICKETS = cursorList('myTicketConnection', 'string', 'string');
 /** One store's menu is its own list: a cursor of another store's menu is no position in it. */
 const menuItemsOf = (storeId: string) => cursorList(`Store.menuItems:${storeId}`, 'number', 'string');
+
+/** Rows read per query when `openOnly` has to skip stores outside their hours. */
+const OPEN_ONLY_BATCH = 50;
+
+type StoreRow = typeof stores.$inferSelect;
+const keyOf = (r: StoreRow): CursorKey => [r.sortOrder, r.id];
+
+/** `acceptingOrders`: the owner's switch and, at `at`, the opening hours on the store's clock. */
+const isAcceptingOrders = (store: StoreRow, at: Date) =>
+  store.open && isWithinOpeningHours(JSON.parse(store.openingHours) as OpeningPeriod[], store.timeZone, at);
 
 /**
  * Store data (stores, menus) is public; tickets are visible only to the owner of their store.
@@ -105,15 +116,30 @@ export function createResolvers(
           args.category ? eq(stores.category, args.category) : undefined,
           args.search ? textMatches(args.search, stores.name, stores.description) : undefined,
           args.openOnly ? eq(stores.open, true) : undefined,
-          page.after ? afterKey(order, page.after) : undefined,
         ];
-        const rows = await db
-          .select()
-          .from(stores)
-          .where(and(...filters))
-          .orderBy(asc(stores.sortOrder), asc(stores.id))
-          .limit(page.first + 1);
-        return toConnection(rows, page, (r) => [r.sortOrder, r.id]);
+        const batch = (after: CursorKey | null, limit: number) =>
+          db
+            .select()
+            .from(stores)
+            .where(and(...filters, after ? afterKey(order, after) : undefined))
+            .orderBy(asc(stores.sortOrder), asc(stores.id))
+            .limit(limit);
+        if (!args.openOnly) return toConnection(await batch(page.after, page.first + 1), page, keyOf);
+        // "Open now" is the switch AND the opening hours, which are JSON periods on each store's own
+        // wall clock (time zone, past-midnight periods): not expressible in SQLite. So the switch is
+        // filtered in SQL and the hours here, reading further batches until the page plus one (for
+        // hasNextPage) is full or the open stores run out; a fixed cap would hand out short pages.
+        const at = now();
+        const size = Math.max(page.first + 1, OPEN_ONLY_BATCH);
+        const found: StoreRow[] = [];
+        let after = page.after;
+        for (;;) {
+          const rows = await batch(after, size);
+          for (const r of rows) if (isAcceptingOrders(r, at) && found.length <= page.first) found.push(r);
+          if (found.length > page.first || rows.length < size) break;
+          after = keyOf(rows.at(-1)!);
+        }
+        return toConnection(found, page, keyOf);
       },
       myTicketConnection: async (_, args, ctx) => {
         const caller = requireOwner(ctx.caller);
@@ -173,9 +199,7 @@ export function createResolvers(
       __resolveReference: (ref, ctx) => loaders(ctx).store.load(ref.id),
       menu: (store, _args, ctx) => loaders(ctx).menuOf.load(store.id),
       openingHours: (store) => JSON.parse(store.openingHours) as OpeningPeriod[],
-      acceptingOrders: (store) =>
-        store.open &&
-        isWithinOpeningHours(JSON.parse(store.openingHours) as OpeningPeriod[], store.timeZone, now()),
+      acceptingOrders: (store) => isAcceptingOrders(store, now()),
       menuCategories: async (store, _args, ctx) => {
         const menu = await loaders(ctx).menuOf.load(store.id);
         return [...new Set(menu.map((m) => m.category).filter((c) => c !== ''))];
