@@ -320,6 +320,7 @@ export const StoreConnectionQuery = graphql(`
         description
         category
         open
+        acceptingOrders
         ownerId
         menu {
           id
@@ -330,6 +331,18 @@ export const StoreConnectionQuery = graphql(`
         hasNextPage
         endCursor
       }
+    }
+  }
+`);
+
+/**
+ * Whether an order exists and is the caller's, from the order context itself: the dashboard read
+ * model lags a just-placed order, so its absence there says nothing.
+ */
+export const OrderExistsQuery = graphql(`
+  query OrderExists($id: ID!) {
+    order(id: $id) {
+      id
     }
   }
 `);

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { useMutation } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { formatDateTime, formatWon, shortId } from '../format';
 import { type ApiProblem, problemOf } from '../graphqlClient';
 import type { Row } from '../live/useDashboards';
-import { CancelOrderMutation } from '../operations';
+import { CancelOrderMutation, OrderExistsQuery } from '../operations';
 import { cancelAllowed } from '../orderStatus';
 import { Link } from '../ui/Link';
 import { StatusPill } from '../ui/StatusPill';
@@ -21,16 +21,35 @@ export function OrderPage({
 }) {
   const [canceling, cancelOrder] = useMutation(CancelOrderMutation);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // Only asked while the dashboards have no row: a placed order reaches them asynchronously, so
+  // "not there yet" must be told apart from "no such order" by the order context itself.
+  const [exists] = useQuery({
+    query: OrderExistsQuery,
+    variables: { id: orderId },
+    pause: !loaded || row !== undefined,
+    requestPolicy: 'network-only',
+  });
 
   if (!row) {
+    const refused = problemOf(exists.error)?.code;
+    const missing =
+      (exists.data !== undefined && exists.data.order === null) ||
+      refused === 'NOT_FOUND' ||
+      refused === 'FORBIDDEN';
     return (
       <div className="order-page">
         <Link href="/customer/orders" className="back">
           ← Orders
         </Link>
-        <p className="muted" role="status">
-          {loaded ? 'Your order is on its way to the store…' : 'Loading your order…'}
-        </p>
+        {missing ? (
+          <p className="alert alert-error" role="alert">
+            There is no such order. <Link href="/customer/orders">Back to orders</Link>
+          </p>
+        ) : (
+          <p className="muted" role="status">
+            {loaded && exists.data?.order ? 'Your order is on its way to the store…' : 'Loading your order…'}
+          </p>
+        )}
       </div>
     );
   }

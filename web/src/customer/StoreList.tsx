@@ -98,11 +98,13 @@ export function StoreList({ cart }: { cart: Cart }) {
         {list.items.map((s) => {
           const prices = s.menu.map((m) => m.price);
           const count = cart.storeId === s.id ? cartCount(cart) : 0;
+          // Open means the switch AND the opening hours now, as the store page and checkout judge it.
+          const open = s.acceptingOrders;
           return (
             <li key={s.id}>
               <Link
                 href={`/customer/stores/${encodeURIComponent(s.id)}`}
-                className={`card store-card${s.open ? '' : ' store-closed'}`}
+                className={`card store-card${open ? '' : ' store-closed'}`}
                 data-store={s.id}
               >
                 <div className={`store-art art-${s.category.toLowerCase()}`} aria-hidden="true">
@@ -111,8 +113,8 @@ export function StoreList({ cart }: { cart: Cart }) {
                 <div className="store-body">
                   <div className="store-title">
                     <h2>{s.name}</h2>
-                    <span className={`badge ${s.open ? 'badge-open' : 'badge-closed'}`}>
-                      {s.open ? 'Open' : 'Closed'}
+                    <span className={`badge ${open ? 'badge-open' : 'badge-closed'}`}>
+                      {open ? 'Open' : 'Closed'}
                     </span>
                   </div>
                   <p className="muted">{s.description}</p>

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localTime } from '../../packages/platform/src/catalog/openingHours.js';
+import { TestSystem } from '../harness/TestSystem.js';
+
+/**
+ * Customer screens found wrong in a browser QA pass, against the whole system (same harness and
+ * browser as webApp.e2e.ts): a store outside its opening hours shown as open, and an unknown order
+ * id shown as an order on its way.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SKIP = process.env.E2E_BROWSER === '0';
+if (SKIP) console.warn('\n*** E2E_BROWSER=0: the browser tests (customerQa.e2e.ts) are NOT run ***\n');
+else if (!existsSync(CHROMIUM)) throw new Error(`No chromium at ${CHROMIUM} (or set E2E_BROWSER=0)`);
+const UI_TIMEOUT = 20_000;
+
+let sys: TestSystem;
+let browser: Browser;
+let base: string;
+
+async function customer(): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  await page.goto(`${base}/`);
+  await page.locator('button[data-sub="alice"]').click();
+  await page.waitForURL(`${base}/customer`);
+  await page.locator('[data-connection="online"]').waitFor();
+  return page;
+}
+
+beforeAll(async () => {
+  if (SKIP) return;
+  sys = await TestSystem.start();
+  base = `http://127.0.0.1:${sys.ports.router}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-component-update'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sys?.close();
+});
+
+describe.skipIf(SKIP)('customer QA', () => {
+  it('a store switched open but outside its opening hours is shown closed and left out of "Open now only"', async () => {
+    // One minute twelve hours from now on the store's clock: outside its hours for the whole test.
+    const { day, minute } = localTime(new Date(Date.now() + 12 * 3600_000), 'Asia/Seoul');
+    const hhmm = (m: number) =>
+      `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    await sys.ok(
+      'mutation($s: ID!, $v: UpdateStoreInput!) { updateStore(storeId: $s, input: $v) { id } }',
+      {
+        s: 'store-2',
+        v: { timeZone: 'Asia/Seoul', openingHours: [{ day, opens: hhmm(minute), closes: hhmm(minute + 1) }] },
+      },
+      sys.token('owner', 'owner-1'),
+    );
+    const page = await customer();
+    const card = page.locator('[data-store="store-2"]');
+    await expect.poll(() => card.locator('.badge').textContent()).toBe('Closed');
+    expect(await card.getAttribute('class')).toContain('store-closed');
+    expect(await page.locator('[data-store="store-1"] .badge').textContent()).toBe('Open');
+    await page.getByLabel('Open now only').check();
+    await expect.poll(() => page.locator('[data-store="store-2"]').count()).toBe(0);
+    await page.locator('[data-store="store-1"]').waitFor();
+    await page.context().close();
+  });
+
+  it('an unknown order id says there is no such order', async () => {
+    const page = await customer();
+    await page.goto(`${base}/customer/orders/not-a-real-order`);
+    await page.getByRole('alert').filter({ hasText: 'There is no such order.' }).waitFor();
+    await page.getByRole('link', { name: 'Back to orders' }).click();
+    await page.waitForURL(`${base}/customer/orders`);
+    await page.context().close();
+  });
+});
