@@ -71,6 +71,18 @@ describe.skipIf(SKIP)('customer QA', () => {
     await page.context().close();
   });
 
+  it('keyboard focus in the mint header is a dark ring, not the mint one', async () => {
+    const page = await customer();
+    const link = page.locator('.topbar').getByRole('link', { name: 'Stores', exact: true });
+    await link.focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineColor);
+    expect(await link.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(outline).toBe('rgb(13, 53, 52)');
+    await page.context().close();
+  });
+
   it('an unknown order id says there is no such order', async () => {
     const page = await customer();
     await page.goto(`${base}/customer/orders/not-a-real-order`);
