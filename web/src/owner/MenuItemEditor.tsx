@@ -4,15 +4,13 @@ import { formatWon } from '../format';
 import type { OwnerStoreFieldsFragment } from '../generated/graphql';
 import { type ApiProblem, problemOf } from '../graphqlClient';
 import { UpdateMenuItemMutation } from '../operations';
+import { FieldError, invalidProps, parseWon } from './wonInput';
 
 type Item = OwnerStoreFieldsFragment['menu'][number];
 interface OptionRow {
   name: string;
   priceDelta: string;
 }
-
-/** Whole won (may be negative) from a text field; NaN for anything else, which the API refuses by field. */
-const wonOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text.replace(/[,₩\s]/g, '')));
 
 /** `Extra cheese +₩1,000`, `Small −₩500`. */
 export const optionText = (o: { name: string; priceDelta: number }) =>
@@ -35,15 +33,38 @@ export function MenuItemEditor({ item, onDone }: { item: Item; onDone: () => voi
   );
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Messages by input id: the price's and each option's price change. */
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const id = (key: string) => `item-${key}-${item.id}`;
+  const optionDeltaId = (index: number) => id(`option-${index}-delta`);
   const setOption = (index: number, patch: Partial<OptionRow>) =>
     setOptions(options.map((o, i) => (i === index ? { ...o, ...patch } : o)));
+  const clearError = (inputId: string) => {
+    if (!errors[inputId]) return;
+    const { [inputId]: _, ...rest } = errors;
+    setErrors(rest);
+  };
   return (
     <form
       className="item-editor"
       aria-label={`Edit ${item.name}`}
       onSubmit={async (e) => {
         e.preventDefault();
+        // Amounts are Int variables: check them here so the API is only sent what it can take,
+        // and the editor stays open with the message by the field.
+        const found: Record<string, string> = {};
+        const parsedPrice = parseWon(price, 'price');
+        if ('error' in parsedPrice) found[id('price')] = parsedPrice.error;
+        const deltas = options.map((o, i) => {
+          const parsed = parseWon(o.priceDelta, 'priceDelta');
+          if ('error' in parsed) found[optionDeltaId(i)] = parsed.error;
+          return 'error' in parsed ? 0 : parsed.value;
+        });
+        setErrors(found);
+        if ('error' in parsedPrice || Object.keys(found).length > 0) {
+          setProblem(null);
+          return;
+        }
         setBusy(true);
         const res = await update({
           menuItemId: item.id,
@@ -51,9 +72,9 @@ export function MenuItemEditor({ item, onDone }: { item: Item; onDone: () => voi
             name,
             description,
             category,
-            price: wonOf(price),
+            price: parsedPrice.value,
             available,
-            options: options.map((o) => ({ name: o.name.trim(), priceDelta: wonOf(o.priceDelta) })),
+            options: options.map((o, i) => ({ name: o.name.trim(), priceDelta: deltas[i]! })),
           },
         });
         const p = problemOf(res.error);
@@ -85,9 +106,14 @@ export function MenuItemEditor({ item, onDone }: { item: Item; onDone: () => voi
           id={id('price')}
           inputMode="numeric"
           value={price}
-          onChange={(e) => setPrice(e.target.value)}
+          {...invalidProps(id('price'), errors[id('price')])}
+          onChange={(e) => {
+            setPrice(e.target.value);
+            clearError(id('price'));
+          }}
         />
       </label>
+      <FieldError inputId={id('price')} error={errors[id('price')]} />
       <label className="check">
         <input type="checkbox" checked={available} onChange={(e) => setAvailable(e.target.checked)} />
         Available (unchecked: sold out)
@@ -105,20 +131,30 @@ export function MenuItemEditor({ item, onDone }: { item: Item; onDone: () => voi
               onChange={(e) => setOption(i, { name: e.target.value })}
             />
             <input
+              id={optionDeltaId(i)}
               aria-label={`Option ${i + 1} price change (₩)`}
               className="price-input"
               inputMode="numeric"
               value={o.priceDelta}
-              onChange={(e) => setOption(i, { priceDelta: e.target.value })}
+              {...invalidProps(optionDeltaId(i), errors[optionDeltaId(i)])}
+              onChange={(e) => {
+                setOption(i, { priceDelta: e.target.value });
+                clearError(optionDeltaId(i));
+              }}
             />
             <button
               type="button"
               className="btn btn-ghost btn-small"
               aria-label={`Remove option ${i + 1}`}
-              onClick={() => setOptions(options.filter((_, j) => j !== i))}
+              onClick={() => {
+                setOptions(options.filter((_, j) => j !== i));
+                // Messages are keyed by row number, which shifts: they are shown again on Save.
+                setErrors({});
+              }}
             >
               ✕
             </button>
+            <FieldError inputId={optionDeltaId(i)} error={errors[optionDeltaId(i)]} />
           </div>
         ))}
         <button

@@ -13,6 +13,7 @@ import {
 } from '../operations';
 import { MenuItemEditor, optionText } from './MenuItemEditor';
 import { OpeningHoursEditor } from './OpeningHoursEditor';
+import { FieldError, invalidProps, parseWon, type WonKind } from './wonInput';
 
 type Store = OwnerStoreFieldsFragment;
 
@@ -26,9 +27,6 @@ function Problem({ problem }: { problem: ApiProblem | null }) {
   );
 }
 
-/** Whole won from a text field; NaN for anything else, which the API then refuses by field. */
-const wonOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text.replace(/[,₩\s]/g, '')));
-
 interface StoreFormValues {
   name: string;
   category: string;
@@ -36,6 +34,12 @@ interface StoreFormValues {
   description: string;
   minimumOrder: string;
   deliveryFee: string;
+}
+
+/** The amounts of a store form, checked before anything is sent. */
+interface StoreAmounts {
+  minimumOrder: number;
+  deliveryFee: number;
 }
 
 function StoreForm({
@@ -46,27 +50,52 @@ function StoreForm({
 }: {
   initial: StoreFormValues;
   submitLabel: string;
-  onSubmit: (values: StoreFormValues) => Promise<ApiProblem | null>;
+  onSubmit: (values: StoreFormValues, amounts: StoreAmounts) => Promise<ApiProblem | null>;
   idPrefix: string;
 }) {
   const [values, setValues] = useState(initial);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [busy, setBusy] = useState(false);
-  const field = (key: keyof StoreFormValues, label: string, inputMode?: 'numeric') => (
-    <label className="form-field" htmlFor={`${idPrefix}-${key}`}>
-      <span>{label}</span>
-      <input
-        id={`${idPrefix}-${key}`}
-        value={values[key]}
-        inputMode={inputMode}
-        onChange={(e) => setValues({ ...values, [key]: e.target.value })}
-      />
-    </label>
-  );
+  const [errors, setErrors] = useState<Partial<Record<WonKind, string>>>({});
+  const field = (key: keyof StoreFormValues, label: string, inputMode?: 'numeric') => {
+    const id = `${idPrefix}-${key}`;
+    const error = key === 'minimumOrder' || key === 'deliveryFee' ? errors[key] : undefined;
+    return (
+      <>
+        <label className="form-field" htmlFor={id}>
+          <span>{label}</span>
+          <input
+            id={id}
+            value={values[key]}
+            inputMode={inputMode}
+            {...invalidProps(id, error)}
+            onChange={(e) => {
+              setValues({ ...values, [key]: e.target.value });
+              if (error) setErrors({ ...errors, [key]: undefined });
+            }}
+          />
+        </label>
+        <FieldError inputId={id} error={error} />
+      </>
+    );
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    const minimumOrder = parseWon(values.minimumOrder, 'minimumOrder');
+    const deliveryFee = parseWon(values.deliveryFee, 'deliveryFee');
+    // Nothing is sent until every amount is one the API takes: the form stays open with the
+    // message by the field, rather than closing as if saved.
+    if ('error' in minimumOrder || 'error' in deliveryFee) {
+      setErrors({
+        minimumOrder: 'error' in minimumOrder ? minimumOrder.error : undefined,
+        deliveryFee: 'error' in deliveryFee ? deliveryFee.error : undefined,
+      });
+      setProblem(null);
+      return;
+    }
+    setErrors({});
     setBusy(true);
-    setProblem(await onSubmit(values));
+    setProblem(await onSubmit(values, { minimumOrder: minimumOrder.value, deliveryFee: deliveryFee.value }));
     setBusy(false);
   };
   return (
@@ -109,7 +138,7 @@ export function CreateStoreForm() {
           deliveryFee: '0',
         }}
         submitLabel="Create store"
-        onSubmit={async (v) => {
+        onSubmit={async (v, amounts) => {
           const res = await create(
             {
               input: {
@@ -117,8 +146,7 @@ export function CreateStoreForm() {
                 category: v.category,
                 address: v.address,
                 description: v.description,
-                minimumOrder: wonOf(v.minimumOrder),
-                deliveryFee: wonOf(v.deliveryFee),
+                ...amounts,
               },
             },
             { additionalTypenames: ['Store'] },
@@ -155,7 +183,7 @@ export function StoreEditor({ store }: { store: Store }) {
             deliveryFee: String(store.deliveryFee),
           }}
           submitLabel="Save store"
-          onSubmit={async (v) => {
+          onSubmit={async (v, amounts) => {
             const res = await update({
               storeId: store.id,
               input: {
@@ -163,8 +191,7 @@ export function StoreEditor({ store }: { store: Store }) {
                 category: v.category,
                 address: v.address,
                 description: v.description,
-                minimumOrder: wonOf(v.minimumOrder),
-                deliveryFee: wonOf(v.deliveryFee),
+                ...amounts,
               },
             });
             const problem = problemOf(res.error);
@@ -196,6 +223,7 @@ function MenuEditor({ store }: { store: Store }) {
   const [name, setName] = useState('');
   const [price, setPrice] = useState('');
   const [category, setCategory] = useState('');
+  const [priceError, setPriceError] = useState<string>();
   const [editingItem, setEditingItem] = useState<string | null>(null);
   const ids = store.menu.map((m) => m.id);
   const move = async (index: number, by: -1 | 1) => {
@@ -270,7 +298,15 @@ function MenuEditor({ store }: { store: Store }) {
         aria-label={`Add a dish to ${store.name}`}
         onSubmit={async (e) => {
           e.preventDefault();
-          const res = await add({ storeId: store.id, input: { name, price: wonOf(price), category } });
+          // `price` is an Int! variable: a blank, 12.5 or 99999999999 would be refused before the
+          // store sees it, with graphql-js's wording; say it by the field instead.
+          const parsed = parseWon(price, 'price');
+          setPriceError('error' in parsed ? parsed.error : undefined);
+          if ('error' in parsed) {
+            setProblem(null);
+            return;
+          }
+          const res = await add({ storeId: store.id, input: { name, price: parsed.value, category } });
           const p = problemOf(res.error);
           setProblem(p);
           if (!p) {
@@ -290,9 +326,14 @@ function MenuEditor({ store }: { store: Store }) {
             id={`add-price-${store.id}`}
             inputMode="numeric"
             value={price}
-            onChange={(e) => setPrice(e.target.value)}
+            {...invalidProps(`add-price-${store.id}`, priceError)}
+            onChange={(e) => {
+              setPrice(e.target.value);
+              setPriceError(undefined);
+            }}
           />
         </label>
+        <FieldError inputId={`add-price-${store.id}`} error={priceError} />
         <label className="form-field" htmlFor={`add-category-${store.id}`}>
           <span>Category</span>
           <input
@@ -318,24 +359,36 @@ function PriceEditor({
 }) {
   const [, update] = useMutation(UpdateMenuItemMutation);
   const [value, setValue] = useState(String(item.price));
+  const [error, setError] = useState<string>();
   const changed = value !== String(item.price);
+  const inputId = `price-${item.id}`;
   return (
     <form
       className="price-editor"
       onSubmit={async (e) => {
         e.preventDefault();
-        onProblem(problemOf((await update({ menuItemId: item.id, input: { price: wonOf(value) } })).error));
+        // A blank sent as null would mean "price unchanged": nothing saved and nothing said.
+        const parsed = parseWon(value, 'price');
+        if ('error' in parsed) {
+          setError(parsed.error);
+          return;
+        }
+        onProblem(problemOf((await update({ menuItemId: item.id, input: { price: parsed.value } })).error));
       }}
     >
       <label className="sr-only" htmlFor={`price-${item.id}`}>
         Price of {item.name} (₩)
       </label>
       <input
-        id={`price-${item.id}`}
+        id={inputId}
         className="price-input"
         inputMode="numeric"
         value={value}
-        onChange={(e) => setValue(e.target.value)}
+        {...invalidProps(inputId, error)}
+        onChange={(e) => {
+          setValue(e.target.value);
+          setError(undefined);
+        }}
       />
       <button
         type="submit"
@@ -345,6 +398,7 @@ function PriceEditor({
       >
         Save
       </button>
+      <FieldError inputId={inputId} error={error} />
     </form>
   );
 }

@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../harness/flows.js';
+import { TestSystem } from '../harness/TestSystem.js';
+
+/**
+ * The owner console's forms in a real browser against the whole system (same harness as
+ * webApp.e2e.ts): amounts are checked in the form, with the message by the field, and a request
+ * the API must refuse for its variable types is never sent; the API's own refusals (overlapping
+ * hours, a missing name) are shown in words.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SKIP = process.env.E2E_BROWSER === '0';
+if (SKIP) console.warn('\n*** E2E_BROWSER=0: the browser tests (ownerForms.e2e.ts) are NOT run ***\n');
+else if (!existsSync(CHROMIUM)) {
+  throw new Error(
+    `No chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH, or E2E_BROWSER=0)`,
+  );
+}
+const UI_TIMEOUT = 20_000;
+
+let sys: TestSystem;
+let browser: Browser;
+let context: BrowserContext | undefined;
+let base: string;
+
+beforeAll(async () => {
+  if (SKIP) return;
+  sys = await TestSystem.start();
+  base = `http://127.0.0.1:${sys.ports.router}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close();
+  await sys?.close();
+});
+
+/** What the page sent to /graphql and what went wrong, as the QA pass saw it. */
+interface Traffic {
+  /** Operation names of the mutations sent, in order. */
+  mutations: string[];
+  /** Responses with HTTP 400 (graphql-js refusing the variables). */
+  badRequests: string[];
+  consoleErrors: string[];
+}
+
+async function ownerPage(): Promise<{ page: Page; traffic: Traffic }> {
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  const traffic: Traffic = { mutations: [], badRequests: [], consoleErrors: [] };
+  page.on('request', (r) => {
+    if (!r.url().endsWith('/graphql') || r.method() !== 'POST') return;
+    const body = r.postDataJSON() as { query?: string; operationName?: string } | null;
+    // A fragment may be printed before the operation: look for the mutation anywhere.
+    if (body?.query && /^\s*mutation\b/m.test(body.query)) traffic.mutations.push(body.operationName ?? '?');
+  });
+  page.on('response', (r) => {
+    if (r.url().endsWith('/graphql') && r.status() === 400) traffic.badRequests.push(r.url());
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') traffic.consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => traffic.consoleErrors.push(e.message));
+  await page.goto(`${base}/`);
+  await page.locator(`button[data-sub="${DEMO.owner}"]`).click();
+  await page.waitForURL(`${base}/owner`);
+  await page.locator('[data-connection="online"]').waitFor();
+  return { page, traffic };
+}
+
+describe.skipIf(SKIP)('owner console forms', () => {
+  it('checks amounts before sending, says what to enter by the field, and shows the API’s refusals in words', async () => {
+    const ownerToken = sys.token('owner', DEMO.owner);
+    const NAME = 'Forms Kitchen';
+    const storeId = (
+      await sys.ok<{ createStore: { id: string } }>(
+        'mutation($input: CreateStoreInput!) { createStore(input: $input) { id } }',
+        { input: { name: NAME, category: 'KOREAN', address: '9 Dosan-daero, Seoul', minimumOrder: 12000 } },
+        ownerToken,
+      )
+    ).createStore.id;
+    const dishId = (
+      await sys.ok<{ addMenuItem: { id: string } }>(
+        'mutation($s: ID!) { addMenuItem(storeId: $s, input: { name: "Haemul Pajeon", price: 14000 }) { id } }',
+        { s: storeId },
+        ownerToken,
+      )
+    ).addMenuItem.id;
+    const read = async () =>
+      (
+        await sys.ok<{
+          store: { minimumOrder: number; menu: { id: string; name: string; price: number }[] };
+        }>('query($s: ID!) { store(id: $s) { minimumOrder menu { id name price } } }', { s: storeId })
+      ).store;
+    const { page, traffic } = await ownerPage();
+    const sent = () => traffic.mutations.length;
+
+    // Edit store: "abc" as the minimum order keeps the form open with a message by the field,
+    // and nothing is sent (it used to be sent as null, "unchanged", and the form closed).
+    await page.getByRole('button', { name: `Edit ${NAME}`, exact: true }).click();
+    const minimum = page.locator(`#edit-${storeId}-minimumOrder`);
+    await minimum.fill('abc');
+    const before = sent();
+    await page.getByRole('button', { name: 'Save store' }).click();
+    const minimumError = page.locator(`#edit-${storeId}-minimumOrder-error`);
+    await minimumError.waitFor();
+    expect(await minimumError.textContent()).toBe(
+      'Enter a minimum order in whole won, from ₩0 to ₩1,000,000',
+    );
+    expect(await minimum.getAttribute('aria-invalid')).toBe('true');
+    expect(await minimum.getAttribute('aria-describedby')).toBe(`edit-${storeId}-minimumOrder-error`);
+    expect(await page.getByRole('button', { name: 'Save store' }).isVisible()).toBe(true);
+    await minimum.fill('1000001');
+    await page.getByRole('button', { name: 'Save store' }).click();
+    await minimumError.waitFor();
+    expect(sent()).toBe(before);
+    // Fixed, it saves and the form closes.
+    await minimum.fill('15,000');
+    expect(await minimumError.count()).toBe(0);
+    await page.getByRole('button', { name: 'Save store' }).click();
+    await page.getByRole('button', { name: 'Save store' }).waitFor({ state: 'detached' });
+    expect((await read()).minimumOrder).toBe(15_000);
+
+    // A dish's price cleared and saved: a message, no request, the price as it was.
+    const menu = page.getByRole('region', { name: `Menu of ${NAME}` });
+    const price = menu.getByLabel('Price of Haemul Pajeon (₩)');
+    await price.fill('');
+    const beforePrice = sent();
+    await menu.getByRole('button', { name: 'Save price of Haemul Pajeon' }).click();
+    const priceError = page.locator(`#price-${dishId}-error`);
+    await priceError.waitFor();
+    expect(await priceError.textContent()).toBe('Enter a price in whole won, from ₩0 to ₩10,000,000');
+    expect(sent()).toBe(beforePrice);
+    expect((await read()).menu[0]!.price).toBe(14_000);
+
+    // Add dish: blank, 12.5 and 99999999999 are refused in the form (they used to reach
+    // graphql-js as an HTTP 400 with its wording about Int!), never sent.
+    const addPrice = menu.getByLabel('Price (₩)', { exact: true });
+    const addError = page.locator(`#add-price-${storeId}-error`);
+    const beforeAdd = sent();
+    for (const typed of ['', '12.5', '99999999999', '-1']) {
+      await addPrice.fill(typed);
+      await menu.getByRole('button', { name: 'Add dish' }).click();
+      await addError.waitFor();
+      expect(await addError.textContent()).toBe('Enter a price in whole won, from ₩0 to ₩10,000,000');
+      expect(await menu.locator('.alert').allTextContents()).not.toContainEqual(
+        expect.stringContaining('Int'),
+      );
+    }
+    expect(sent()).toBe(beforeAdd);
+    // A valid price without a name goes to the API, whose refusal reads as words.
+    await addPrice.fill('12000');
+    await menu.getByRole('button', { name: 'Add dish' }).click();
+    await menu.getByRole('alert').filter({ hasText: 'Name is required' }).waitFor();
+    await menu.getByLabel('Dish name').fill('Kimchi Jeon');
+    await menu.getByRole('button', { name: 'Add dish' }).click();
+    await menu.getByLabel('Price of Kimchi Jeon (₩)').waitFor();
+    expect((await read()).menu.map((m) => [m.name, m.price])).toEqual([
+      ['Haemul Pajeon', 14_000],
+      ['Kimchi Jeon', 12_000],
+    ]);
+
+    // The dish editor: a bad price and a bad option price change keep it open with both messages.
+    await menu.getByRole('button', { name: 'Edit details of Haemul Pajeon' }).click();
+    const form = menu.getByRole('form', { name: 'Edit Haemul Pajeon' });
+    await form.getByLabel('Price (₩)', { exact: true }).fill('14000.5');
+    await form.getByRole('button', { name: 'Add option' }).click();
+    await form.getByLabel('Option 1 name').fill('Extra squid');
+    await form.getByLabel('Option 1 price change (₩)').fill('2,000,000');
+    const beforeEdit = sent();
+    await form.getByRole('button', { name: 'Save Haemul Pajeon' }).click();
+    await form.locator(`#item-price-${dishId}-error`).waitFor();
+    expect(await form.locator('.field-error').allTextContents()).toEqual([
+      'Enter a price in whole won, from ₩0 to ₩10,000,000',
+      'Enter the price change in whole won, from −₩1,000,000 to ₩1,000,000',
+    ]);
+    expect(sent()).toBe(beforeEdit);
+    await form.getByLabel('Price (₩)', { exact: true }).fill('14500');
+    await form.getByLabel('Option 1 price change (₩)').fill('−500');
+    await form.getByRole('button', { name: 'Save Haemul Pajeon' }).click();
+    await form.waitFor({ state: 'detached' });
+    expect((await read()).menu[0]!.price).toBe(14_500);
+
+    // Opening hours: Monday 11:00–15:00 and 14:00–22:00 overlap; the API says so in words and
+    // nothing is saved.
+    const hours = page.getByRole('region', { name: `Opening hours of ${NAME}`, exact: true });
+    await hours.getByRole('button', { name: `Edit opening hours of ${NAME}` }).click();
+    await hours.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await hours.getByLabel('Monday closes').fill('15:00');
+    await hours.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await hours.getByLabel('Monday opens').nth(1).fill('14:00');
+    await hours.getByRole('button', { name: 'Save opening hours' }).click();
+    await hours
+      .getByRole('alert')
+      .filter({
+        hasText: 'Opening periods overlap: Monday 11:00–15:00 and Monday 14:00–22:00. Change or merge them.',
+      })
+      .waitFor();
+    const saved = await sys.ok<{ store: { openingHours: unknown[] } }>(
+      'query($s: ID!) { store(id: $s) { openingHours { day } } }',
+      { s: storeId },
+    );
+    expect(saved.store.openingHours).toEqual([]);
+
+    expect(traffic.badRequests).toEqual([]);
+    expect(traffic.consoleErrors).toEqual([]);
+  });
+});
