@@ -85,6 +85,48 @@ describe.skipIf(SKIP)('customer QA', () => {
     await page.context().close();
   });
 
+  it('a dish from a second store asks before replacing the cart: Keep leaves it, Replace starts anew', async () => {
+    const page = await customer();
+    // In-app navigation only: the cart lives in the page, a reload would empty it.
+    const openStore = async (id: string) => {
+      await page.getByRole('link', { name: 'Stores', exact: true }).click();
+      await page.locator(`[data-store="${id}"]`).click();
+      await page.waitForURL(`${base}/customer/stores/${id}`);
+      await page.locator('#store-name').waitFor();
+    };
+    const total = () => page.getByTestId('cart-total').textContent();
+    await openStore('store-1');
+    await page.getByRole('button', { name: 'Add Yangnyeom Chicken to cart' }).click();
+    await page.getByRole('button', { name: 'Add Yangnyeom Chicken to cart' }).click();
+    await expect.poll(total).toBe('₩38,000');
+
+    await openStore('store-3');
+    await page.getByRole('button', { name: 'Add Dolsot Bibimbap to cart' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start a new cart with Dolsot Bibimbap?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(
+      'Your cart has dishes from Gangnam Chicken House. Replace them with this dish?',
+    );
+    await dialog.getByRole('button', { name: 'Keep my cart' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await total()).toBe('₩0');
+    await openStore('store-1');
+    await expect.poll(total).toBe('₩38,000');
+
+    await openStore('store-3');
+    await page.getByRole('button', { name: 'Add Dolsot Bibimbap to cart' }).click();
+    await dialog.getByRole('button', { name: 'Replace' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(total).toBe('₩11,000');
+    // A second dish of the same store goes straight in: the question is only for another store.
+    await page.getByRole('button', { name: 'Add Kimchi Jjigae to cart' }).click();
+    await expect.poll(total).toBe('₩20,000');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await openStore('store-1');
+    await expect.poll(total).toBe('₩0');
+    await page.context().close();
+  });
+
   it('an unknown order id says there is no such order', async () => {
     const page = await customer();
     await page.goto(`${base}/customer/orders/not-a-real-order`);

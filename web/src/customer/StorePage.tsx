@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import { formatWon } from '../format';
 import { type ApiProblem, problemOf } from '../graphqlClient';
@@ -7,7 +7,16 @@ import { navigate } from '../router';
 import { Link } from '../ui/Link';
 import { useCountdown } from '../ui/useCountdown';
 import { useDebounced, usePagedList } from '../ui/usePagedList';
-import { addToCart, type Cart, cartCount, cartTotal, EMPTY_CART, setQuantity } from './cart';
+import {
+  addToCart,
+  type Cart,
+  type CartLine,
+  cartCount,
+  cartTotal,
+  EMPTY_CART,
+  needsReplace,
+  setQuantity,
+} from './cart';
 import { LoadMore } from '../ui/LoadMore';
 
 /** Dishes per page of a store's menu (the API's `first`). */
@@ -66,11 +75,15 @@ export function StorePage({
   const store = data?.store ?? null;
   const ownCart = cart.storeId === storeId ? cart : EMPTY_CART;
   const waitSeconds = useCountdown(problem?.until ?? null);
+  // A dish of this store waiting for the customer's word on replacing another store's cart.
+  const [pendingDish, setPendingDish] = useState<Omit<CartLine, 'quantity'> | null>(null);
 
-  // Switching stores keeps the other store's cart; a message belongs to the store it came from.
+  // Visiting another store leaves the cart alone (there is one cart, of one store; adding a dish
+  // here asks before replacing it); a message or a question belongs to the store it came from.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on store change only
   useEffect(() => {
     setProblem(null);
+    setPendingDish(null);
     setSearch('');
     setCategory('');
     setAvailableOnly(false);
@@ -109,6 +122,11 @@ export function StorePage({
       setCart(EMPTY_CART);
       navigate(`/customer/orders/${encodeURIComponent(res.data.placeOrder.id)}`);
     }
+  };
+
+  const add = (dish: Omit<CartLine, 'quantity'>) => {
+    if (needsReplace(cart, storeId)) setPendingDish(dish);
+    else setCart(addToCart(cart, store, dish));
   };
 
   const count = cartCount(ownCart);
@@ -202,9 +220,7 @@ export function StorePage({
                 <button
                   type="button"
                   className="btn btn-add"
-                  onClick={() =>
-                    setCart(addToCart(cart, storeId, { menuItemId: m.id, name: m.name, price: m.price }))
-                  }
+                  onClick={() => add({ menuItemId: m.id, name: m.name, price: m.price })}
                   aria-label={`Add ${m.name} to cart`}
                 >
                   Add
@@ -234,7 +250,17 @@ export function StorePage({
       <aside className="cart card" id="cart" tabIndex={-1} aria-labelledby="cart-title">
         <h2 id="cart-title">Your cart {count > 0 && <span className="chip chip-mint">{count}</span>}</h2>
         {ownCart.lines.length === 0 ? (
-          <p className="muted">Add dishes from the menu.</p>
+          <p className="muted" data-testid="cart-empty">
+            {cart.lines.length > 0 && cart.storeId ? (
+              <>
+                Your cart has dishes from{' '}
+                <Link href={`/customer/stores/${encodeURIComponent(cart.storeId)}`}>{cart.storeName}</Link>.
+                Adding a dish here asks before replacing them.
+              </>
+            ) : (
+              'Add dishes from the menu.'
+            )}
+          </p>
         ) : (
           <ul className="cart-lines">
             {ownCart.lines.map((l) => (
@@ -285,7 +311,66 @@ export function StorePage({
                 : `Order and pay ${formatWon(cartTotal(ownCart))}`}
         </button>
       </aside>
+      {pendingDish && (
+        <ReplaceCartDialog
+          from={cart.storeName ?? 'another store'}
+          dish={pendingDish.name}
+          onKeep={() => setPendingDish(null)}
+          onReplace={() => {
+            setCart(addToCart(EMPTY_CART, store, pendingDish));
+            setPendingDish(null);
+          }}
+        />
+      )}
     </div>
+  );
+}
+
+/**
+ * Asks before a dish of this store replaces a cart of another (Baemin has one cart). A modal
+ * <dialog>: the browser traps focus and Escape, and Escape counts as "Keep my cart", the answer
+ * that loses nothing, which is also where focus starts.
+ */
+function ReplaceCartDialog({
+  from,
+  dish,
+  onKeep,
+  onReplace,
+}: {
+  from: string;
+  dish: string;
+  onKeep: () => void;
+  onReplace: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="card confirm-dialog"
+      aria-labelledby="replace-cart-title"
+      aria-describedby="replace-cart-text"
+      onCancel={(e) => {
+        e.preventDefault();
+        onKeep();
+      }}
+    >
+      <h2 id="replace-cart-title">Start a new cart with {dish}?</h2>
+      <p id="replace-cart-text">Your cart has dishes from {from}. Replace them with this dish?</p>
+      <div className="confirm-actions">
+        {/* biome-ignore lint/a11y/noAutofocus: in a modal dialog focus belongs on the safe answer */}
+        <button type="button" className="btn btn-ghost" autoFocus onClick={onKeep}>
+          Keep my cart
+        </button>
+        <button type="button" className="btn btn-primary" onClick={onReplace}>
+          Replace
+        </button>
+      </div>
+    </dialog>
   );
 }
 
