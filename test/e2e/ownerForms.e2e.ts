@@ -52,7 +52,8 @@ interface Traffic {
   consoleErrors: string[];
 }
 
-async function ownerPage(): Promise<{ page: Page; traffic: Traffic }> {
+async function signedIn(sub = DEMO.owner, path = '/owner'): Promise<{ page: Page; traffic: Traffic }> {
+  await context?.close();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT);
@@ -71,8 +72,8 @@ async function ownerPage(): Promise<{ page: Page; traffic: Traffic }> {
   });
   page.on('pageerror', (e) => traffic.consoleErrors.push(e.message));
   await page.goto(`${base}/`);
-  await page.locator(`button[data-sub="${DEMO.owner}"]`).click();
-  await page.waitForURL(`${base}/owner`);
+  await page.locator(`button[data-sub="${sub}"]`).click();
+  await page.waitForURL(`${base}${path}`);
   await page.locator('[data-connection="online"]').waitFor();
   return { page, traffic };
 }
@@ -101,7 +102,7 @@ describe.skipIf(SKIP)('owner console forms', () => {
           store: { minimumOrder: number; menu: { id: string; name: string; price: number }[] };
         }>('query($s: ID!) { store(id: $s) { minimumOrder menu { id name price } } }', { s: storeId })
       ).store;
-    const { page, traffic } = await ownerPage();
+    const { page, traffic } = await signedIn();
     const sent = () => traffic.mutations.length;
 
     // Edit store: "abc" as the minimum order keeps the form open with a message by the field,
@@ -211,6 +212,31 @@ describe.skipIf(SKIP)('owner console forms', () => {
     );
     expect(saved.store.openingHours).toEqual([]);
 
+    expect(traffic.badRequests).toEqual([]);
+    expect(traffic.consoleErrors).toEqual([]);
+  });
+
+  it('the admin’s onboarding form checks its amounts too (a blank was created as ₩0)', async () => {
+    const { page, traffic } = await signedIn('admin-1', '/admin');
+    const form = page.getByRole('form', { name: 'Onboard a store' });
+    await form.getByLabel('Owner id (their sign-in id)').fill('owner-forms-1');
+    await form.getByLabel('Store name').fill('Amounts Bar');
+    await form.getByLabel('Category').fill('KOREAN');
+    await form.getByLabel('Address').fill('1 Sejong-daero, Seoul');
+    await form.getByLabel('Minimum order (₩)').fill('');
+    await form.getByLabel('Delivery fee (₩)').fill('3.5');
+    await form.getByRole('button', { name: 'Create store' }).click();
+    await form.locator('#onboard-minimumOrder-error').waitFor();
+    expect(await form.locator('.field-error').allTextContents()).toEqual([
+      'Enter a minimum order in whole won, from ₩0 to ₩1,000,000',
+      'Enter a delivery fee in whole won, from ₩0 to ₩1,000,000',
+    ]);
+    expect(traffic.mutations).toEqual([]);
+    await form.getByLabel('Minimum order (₩)').fill('10000');
+    await form.getByLabel('Delivery fee (₩)').fill('3000');
+    await form.getByRole('button', { name: 'Create store' }).click();
+    await form.locator('[data-created-store]').waitFor();
+    expect(traffic.mutations).toEqual(['CreateStore']);
     expect(traffic.badRequests).toEqual([]);
     expect(traffic.consoleErrors).toEqual([]);
   });

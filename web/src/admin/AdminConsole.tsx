@@ -3,15 +3,13 @@ import { useClient, useMutation } from 'urql';
 import type { ScreenProps } from '../App';
 import { type ApiProblem, problemOf } from '../graphqlClient';
 import { CreateStoreMutation, StoreConnectionQuery } from '../operations';
+import { FieldError, invalidProps, parseWon, type WonKind } from '../owner/wonInput';
 import { AppShell } from '../ui/AppShell';
 import { useDebounced, usePagedList } from '../ui/usePagedList';
 import { LoadMore } from '../ui/LoadMore';
 
 /** Stores per page of the admin's list. */
 const PAGE = 20;
-
-/** Whole won from a text field; NaN for anything else, which the API then refuses by field. */
-const wonOf = (text: string) => (text.trim() === '' ? Number.NaN : Number(text.replace(/[,₩\s]/g, '')));
 
 const EMPTY = {
   ownerId: '',
@@ -37,6 +35,7 @@ export function AdminConsole({ identity, live, onSignOut }: ScreenProps) {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [created, setCreated] = useState<{ id: string; name: string; ownerId: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [amountErrors, setAmountErrors] = useState<Partial<Record<WonKind, string>>>({});
   const [search, setSearch] = useState('');
   const term = useDebounced(search.trim());
   const fetchPage = useCallback(
@@ -54,19 +53,37 @@ export function AdminConsole({ identity, live, onSignOut }: ScreenProps) {
   );
   const stores = usePagedList(term, PAGE, fetchPage);
 
-  const field = (key: keyof Values, label: string, inputMode?: 'numeric') => (
-    <label className="form-field" htmlFor={`onboard-${key}`}>
-      <span>{label}</span>
-      <input
-        id={`onboard-${key}`}
-        value={values[key]}
-        inputMode={inputMode}
-        onChange={(e) => setValues({ ...values, [key]: e.target.value })}
-      />
-    </label>
-  );
+  const field = (key: keyof Values, label: string, inputMode?: 'numeric') => {
+    const error = key === 'minimumOrder' || key === 'deliveryFee' ? amountErrors[key] : undefined;
+    return (
+      <>
+        <label className="form-field" htmlFor={`onboard-${key}`}>
+          <span>{label}</span>
+          <input
+            id={`onboard-${key}`}
+            value={values[key]}
+            inputMode={inputMode}
+            {...invalidProps(`onboard-${key}`, error)}
+            onChange={(e) => setValues({ ...values, [key]: e.target.value })}
+          />
+        </label>
+        <FieldError inputId={`onboard-${key}`} error={error} />
+      </>
+    );
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    // A blank or "abc" used to go out as null, which createStore takes as ₩0.
+    const minimumOrder = parseWon(values.minimumOrder, 'minimumOrder');
+    const deliveryFee = parseWon(values.deliveryFee, 'deliveryFee');
+    setAmountErrors({
+      minimumOrder: 'error' in minimumOrder ? minimumOrder.error : undefined,
+      deliveryFee: 'error' in deliveryFee ? deliveryFee.error : undefined,
+    });
+    if ('error' in minimumOrder || 'error' in deliveryFee) {
+      setProblem(null);
+      return;
+    }
     setBusy(true);
     setCreated(null);
     const res = await create({
@@ -77,8 +94,8 @@ export function AdminConsole({ identity, live, onSignOut }: ScreenProps) {
         address: values.address,
         description: values.description,
         timeZone: values.timeZone.trim(),
-        minimumOrder: wonOf(values.minimumOrder),
-        deliveryFee: wonOf(values.deliveryFee),
+        minimumOrder: minimumOrder.value,
+        deliveryFee: deliveryFee.value,
       },
     });
     const p = problemOf(res.error);
