@@ -127,6 +127,37 @@ describe.skipIf(SKIP)('customer QA', () => {
     await page.context().close();
   });
 
+  it('with 55 orders in progress the Orders list pages them all and the nav says 50+, not 50', async () => {
+    const placed: string[] = [];
+    for (let i = 0; i < 55; i++) {
+      const res = await sys.ok<{ placeOrder: { id: string } }>(
+        'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+        { input: { storeId: 'store-1', items: [{ menuItemId: 'menu-1-1', quantity: 1 }] } },
+        sys.token('customer', 'alice'),
+      );
+      placed.push(res.placeOrder.id);
+    }
+    const page = await customer();
+    const nav = page.locator('.topbar').getByRole('link', { name: /^Orders/ });
+    // The nav holds the newest 50: it must not pass that off as the whole count.
+    await expect.poll(() => nav.textContent()).toBe('Orders (50+ active)');
+    await nav.click();
+    await page.waitForURL(`${base}/customer/orders`);
+    const rows = page.locator('section[aria-label="In progress"] [data-order]');
+    await expect.poll(() => rows.count()).toBe(20);
+    const more = page.getByRole('button', { name: 'Load more orders' });
+    for (const shown of [40, 55]) {
+      await more.click();
+      await expect.poll(() => rows.count()).toBe(shown);
+    }
+    await more.waitFor({ state: 'detached' });
+    const listed = await rows.evaluateAll((els) =>
+      els.map((e) => (e as unknown as { dataset: { order: string } }).dataset.order),
+    );
+    expect(new Set(listed)).toEqual(new Set(placed));
+    await page.context().close();
+  });
+
   it('an unknown order id says there is no such order', async () => {
     const page = await customer();
     await page.goto(`${base}/customer/orders/not-a-real-order`);

@@ -67,6 +67,24 @@ export const MyDashboardsQuery = graphql(`
   }
 `);
 
+/** The customer's orders a page at a time, newest first, each with its dashboard row. */
+export const MyOrderPageQuery = graphql(`
+  query MyOrderPage($first: Int, $after: String) {
+    myOrderConnection(first: $first, after: $after) {
+      nodes {
+        id
+        dashboard {
+          ...DashboardFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
 export const MyStoresQuery = graphql(`
   query MyStores {
     myStores {

@@ -31,7 +31,7 @@ export function CustomerApp({ identity, live, path, onSignOut }: ScreenProps) {
     const id = decodeURIComponent(orderMatch[1]);
     page = <OrderPage orderId={id} row={dashboards.rows[id]} loaded={dashboards.loaded} />;
   } else if (onOrders) {
-    page = <OrderList rows={Object.values(dashboards.rows)} loaded={dashboards.loaded} />;
+    page = <OrderList live={dashboards.rows} />;
   } else {
     page = <StoreList cart={cart} />;
   }
@@ -44,7 +44,9 @@ export function CustomerApp({ identity, live, path, onSignOut }: ScreenProps) {
         { href: '/customer', label: 'Stores', current: !onOrders },
         {
           href: '/customer/orders',
-          label: active ? `Orders (${active} active)` : 'Orders',
+          // The live rows are the newest 50 and what changed since: past a full snapshot older
+          // orders may be in progress too, so the count is a floor and says so.
+          label: active ? `Orders (${active}${dashboards.complete ? '' : '+'} active)` : 'Orders',
           current: onOrders,
         },
       ]}

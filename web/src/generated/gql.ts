@@ -18,6 +18,7 @@ type Documents = {
     "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n": typeof types.MenuItemFieldsFragmentDoc,
     "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": typeof types.StoresDocument,
     "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyDashboardsDocument,
+    "\n  query MyOrderPage($first: Int, $after: String) {\n    myOrderConnection(first: $first, after: $after) {\n      nodes {\n        id\n        dashboard {\n          ...DashboardFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MyOrderPageDocument,
     "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.MyStoresDocument,
     "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": typeof types.AvailableDeliveriesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": typeof types.PlaceOrderDocument,
@@ -50,6 +51,7 @@ const documents: Documents = {
     "\n  fragment MenuItemFields on MenuItem {\n    id\n    name\n    price\n    available\n  }\n": types.MenuItemFieldsFragmentDoc,
     "\n  query Stores {\n    stores {\n      id\n      name\n      description\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n    }\n  }\n": types.StoresDocument,
     "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n": types.MyDashboardsDocument,
+    "\n  query MyOrderPage($first: Int, $after: String) {\n    myOrderConnection(first: $first, after: $after) {\n      nodes {\n        id\n        dashboard {\n          ...DashboardFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MyOrderPageDocument,
     "\n  query MyStores {\n    myStores {\n      id\n      name\n      category\n      open\n      menu {\n        ...MenuItemFields\n      }\n      ...OwnerStoreFields\n    }\n  }\n": types.MyStoresDocument,
     "\n  query AvailableDeliveries {\n    availableDeliveries {\n      id\n      orderId\n      status\n      createdAt\n      store {\n        id\n        name\n      }\n    }\n  }\n": types.AvailableDeliveriesDocument,
     "\n  mutation PlaceOrder($input: PlaceOrderInput!) {\n    placeOrder(input: $input) {\n      id\n      status\n      total\n    }\n  }\n": types.PlaceOrderDocument,
@@ -108,6 +110,10 @@ export function graphql(source: "\n  query Stores {\n    stores {\n      id\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  query MyDashboards($first: Int) {\n    myDashboards(first: $first) {\n      ...DashboardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyOrderPage($first: Int, $after: String) {\n    myOrderConnection(first: $first, after: $after) {\n      nodes {\n        id\n        dashboard {\n          ...DashboardFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyOrderPage($first: Int, $after: String) {\n    myOrderConnection(first: $first, after: $after) {\n      nodes {\n        id\n        dashboard {\n          ...DashboardFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

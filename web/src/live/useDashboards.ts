@@ -5,7 +5,10 @@ import { MyDashboardsQuery } from '../operations';
 import type { ConnectionState, LiveClient } from './LiveClient';
 
 export type Row = DashboardFieldsFragment;
-type Rows = Record<string, Row>;
+export type Rows = Record<string, Row>;
+
+/** Rows the snapshot asks for; a full page means there may be older ones it did not bring. */
+const SNAPSHOT = 50;
 
 /**
  * Keeps the newest version of each order: a row replaces the one held only when its per-order
@@ -35,19 +38,25 @@ export function useDashboards(
   apply: (rows: Row[]) => void;
   reload: () => void;
   loaded: boolean;
+  /** False when the last snapshot was a full page: counts over `rows` are then only "at least". */
+  complete: boolean;
   feedError: string | null;
 } {
   const client = useClient();
   const [rows, apply] = useReducer(rowsReducer, {});
   const [loaded, setLoaded] = useState(false);
+  const [complete, setComplete] = useState(true);
   const [feedError, setFeedError] = useState<string | null>(null);
 
   const reload = useCallback(() => {
     void client
-      .query(MyDashboardsQuery, { first: 50 }, { requestPolicy: 'network-only' })
+      .query(MyDashboardsQuery, { first: SNAPSHOT }, { requestPolicy: 'network-only' })
       .toPromise()
       .then((res) => {
-        if (res.data) apply(res.data.myDashboards);
+        if (res.data) {
+          apply(res.data.myDashboards);
+          setComplete(res.data.myDashboards.length < SNAPSHOT);
+        }
         setLoaded(true);
       });
   }, [client]);
@@ -69,7 +78,7 @@ export function useDashboards(
     };
   }, [live, subscribe, reload]);
 
-  return { rows, apply: useCallback((r: Row[]) => apply(r), []), reload, loaded, feedError };
+  return { rows, apply: useCallback((r: Row[]) => apply(r), []), reload, loaded, complete, feedError };
 }
 
 /** The live connection's state, for the offline banner. */
