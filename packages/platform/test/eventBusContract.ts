@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentEventError } from '../src/bus/deliverWithRetry.js';
 import type { DeliveredRecord, EventBus } from '../src/bus/EventBus.js';
@@ -204,6 +207,42 @@ export function describeEventBusContract(name: string, factory: BusFactory): voi
       expect(first.slice(0, 2)).toEqual([0, 1]);
       expect(second[0]).toBe(2);
       expect(second).toEqual([2, 3]);
+    });
+
+    it('dead-letters a record whose values break a NOT NULL constraint of the store instead of retrying it for ever', async () => {
+      const topic = `contract-notnull-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 1 }]);
+      await producer.publish(
+        [0, 1, 2].map((n) => ({ topic, key: 'k', envelope: envelope('k', n, n === 1 ? 'Missing' : 'Fine') })),
+      );
+      // A real SQLite table behind drizzle, as the consumers write: record 1 carries no value.
+      const sqlite = new BetterSqlite3(':memory:');
+      sqlite.exec('CREATE TABLE t (n INTEGER NOT NULL)');
+      const db = drizzle(sqlite);
+      const handle = await (await newBus()).subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        maxAttempts: 2,
+        handler: async (r) => {
+          const n = r.envelope.type === 'Missing' ? null : (r.envelope.payload as { n: number }).n;
+          db.run(sql`INSERT INTO t (n) VALUES (${n})`);
+        },
+      });
+      const dlq: DeliveredRecord[] = [];
+      const dh = await (await newBus()).subscribe({
+        group: `dlq-${randomUUID()}`,
+        topics: [`${topic}.dlq`],
+        handler: async (r) => void dlq.push(r),
+      });
+      const stored = () =>
+        (sqlite.prepare('SELECT n FROM t ORDER BY n').all() as { n: number }[]).map((r) => r.n);
+      await waitFor(() => stored().length >= 2 && dlq.length >= 1, { timeoutMs: 30_000, what: 'dlq + rest' });
+      await handle.stop();
+      await dh.stop();
+      expect(stored()).toEqual([0, 2]);
+      expect(dlq.map((r) => r.envelope.type)).toEqual(['Missing']);
+      expect(dlq[0]!.headers['dlq-error']).toContain('NOT NULL constraint failed');
+      sqlite.close();
     });
 
     it('dead-letters a record failing permanently after maxAttempts and moves on', async () => {

@@ -23,17 +23,43 @@ export class UnknownEntityError extends Error {
 export type FailureClass = 'permanent' | 'unknown-entity' | 'transient';
 
 /**
+ * SQLite's and PostgreSQL's codes for a NOT NULL or CHECK violation: the values the handler took
+ * from the record break a rule of the table, so the same record fails the same way on every
+ * attempt (a payload missing a field retried for ever, holding its consumer). Unique and
+ * foreign-key violations stay transient: another write can change their outcome.
+ */
+const VALUE_CONSTRAINT_CODES = new Set([
+  'SQLITE_CONSTRAINT_NOTNULL',
+  'SQLITE_CONSTRAINT_CHECK',
+  '23502',
+  '23514',
+]);
+
+/** Whether `err` or an error it wraps (drizzle wraps the driver's in `cause`) is such a violation. */
+function violatesValueConstraint(err: unknown): boolean {
+  let e = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    if (VALUE_CONSTRAINT_CODES.has(String((e as { code?: unknown }).code))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
  * Decides what a retry can fix. Permanent: {@link PermanentEventError}, {@link MalformedEventError},
- * any error with `permanent: true`, and the built-in programming errors a retry repeats exactly
- * (TypeError, RangeError, SyntaxError, ReferenceError). Unknown entity: {@link UnknownEntityError}.
- * Everything else (SQLITE_BUSY, I/O, disk full, network, a downstream that is restarting, and
- * anything not recognised) is transient and retried without limit.
+ * any error with `permanent: true`, the built-in programming errors a retry repeats exactly
+ * (TypeError, RangeError, SyntaxError, ReferenceError), and a NOT NULL or CHECK constraint of the
+ * consumer's own store refusing what the handler wrote (see {@link VALUE_CONSTRAINT_CODES}).
+ * Unknown entity: {@link UnknownEntityError}. Everything else (SQLITE_BUSY, I/O, disk full,
+ * network, a downstream that is restarting, and anything not recognised) is transient and retried
+ * without limit.
  */
 export function classifyFailure(err: unknown): FailureClass {
   if (err instanceof UnknownEntityError) return 'unknown-entity';
   if (err instanceof PermanentEventError || err instanceof MalformedEventError) return 'permanent';
   if (typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true)
     return 'permanent';
+  if (violatesValueConstraint(err)) return 'permanent';
   if (
     err instanceof TypeError ||
     err instanceof RangeError ||
@@ -142,7 +168,7 @@ export async function deliverWithRetry(
         type: record.envelope.type,
         attempt,
         failure: kind,
-        error: (err as Error)?.message ?? String(err),
+        error: errorText(err),
       });
       if (isStopping()) return 'aborted';
       if (give) {
@@ -185,7 +211,7 @@ export async function deadLetter(
   record: Pick<DeliveredRecord, 'topic' | 'partition' | 'offset' | 'key'> & { envelope: EventEnvelope },
   error: unknown,
 ): Promise<void> {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   await bus.publish([
     {
       topic: dlqTopic(record.topic),
@@ -220,6 +246,22 @@ export async function deadLetter(
 /** A record's headers: the envelope's own plus `extra` (dlq-*, replay markers); both buses publish these. */
 export function headersFor(envelope: EventEnvelope, extra?: Record<string, string>): Record<string, string> {
   return { ...envelopeHeaders(envelope), ...(extra ?? {}) };
+}
+
+/**
+ * An error's message with those of the errors it wraps: drizzle reports a failed statement as
+ * "Failed query: …" and keeps the driver's reason ("NOT NULL constraint failed: …") in `cause`,
+ * which an operator reading the log or the dead letter needs.
+ */
+function errorText(err: unknown): string {
+  const parts: string[] = [];
+  let e = err;
+  for (let depth = 0; depth < 5 && e !== undefined && e !== null; depth++) {
+    const text = e instanceof Error ? e.message : String(e);
+    if (text && !parts.includes(text)) parts.push(text);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(': ');
 }
 
 /** Wraps an undecodable message so it can still be dead-lettered with the same machinery. */
