@@ -18,6 +18,7 @@ import { createEventBus } from '../packages/platform/src/bus/createEventBus.js';
 import { type DeliveredRecord, dlqTopic, type EventBus } from '../packages/platform/src/bus/EventBus.js';
 import type { ReadTopicOptions } from '../packages/platform/src/bus/KafkaEventBus.js';
 import { loadServiceConfig, type ServiceConfig } from '../packages/platform/src/config.js';
+import { ALL_TOPICS } from '../packages/platform/src/events/catalog.js';
 import type { EventEnvelope } from '../packages/platform/src/events/EventEnvelope.js';
 import { isMain, UsageError } from './cli.js';
 
@@ -200,6 +201,10 @@ export function parseDlqArgs(argv: string[]): DlqCommand {
   if (command !== 'list' && command !== 'replay') throw new UsageError('the command must be list or replay');
   if (!topic) throw new UsageError('a topic is required, e.g. order.events');
   if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  // A typo must not read as "no dead letters": only the catalogue's topics and their DLQs exist.
+  const source = topic.endsWith('.dlq') ? topic.slice(0, -'.dlq'.length) : topic;
+  if (!(ALL_TOPICS as string[]).includes(source))
+    throw new UsageError(`unknown topic "${topic}": one of ${ALL_TOPICS.join(', ')} (or its .dlq)`);
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);

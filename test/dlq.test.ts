@@ -278,6 +278,8 @@ describe('dlq argument parsing', () => {
     [['list', 'order.events', '--limit', 'x'], '--limit must be a positive integer'],
     [['list', 'order.events', '--bogus'], 'Unknown option'],
     [['list', 'a', 'b'], 'unexpected arguments'],
+    [['list', 'bogus.events'], 'unknown topic "bogus.events"'],
+    [['replay', 'order.events.dlq.dlq'], 'unknown topic "order.events.dlq.dlq"'],
   ])('%j is refused', (argv, message) => {
     expect(() => parseDlqArgs(argv)).toThrow(UsageError);
     expect(() => parseDlqArgs(argv)).toThrow(message);
