@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTime } from '../../packages/platform/src/catalog/openingHours.js';
+import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
 import { TestSystem } from '../harness/TestSystem.js';
 
 /**
@@ -10,10 +10,7 @@ import { TestSystem } from '../harness/TestSystem.js';
  * id shown as an order on its way.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = process.env.E2E_BROWSER === '0';
-if (SKIP) console.warn('\n*** E2E_BROWSER=0: the browser tests (customerQa.e2e.ts) are NOT run ***\n');
-else if (!existsSync(CHROMIUM)) throw new Error(`No chromium at ${CHROMIUM} (or set E2E_BROWSER=0)`);
+const SKIP = !browserTestsEnabled('customerQa.e2e.ts');
 const UI_TIMEOUT = 20_000;
 
 let sys: TestSystem;
@@ -34,11 +31,7 @@ beforeAll(async () => {
   if (SKIP) return;
   sys = await TestSystem.start();
   base = `http://127.0.0.1:${sys.ports.router}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-component-update'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

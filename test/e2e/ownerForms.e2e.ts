@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../harness/flows.js';
+import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
 import { TestSystem } from '../harness/TestSystem.js';
 
 /**
@@ -11,14 +11,7 @@ import { TestSystem } from '../harness/TestSystem.js';
  * hours, a missing name) are shown in words.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SKIP = process.env.E2E_BROWSER === '0';
-if (SKIP) console.warn('\n*** E2E_BROWSER=0: the browser tests (ownerForms.e2e.ts) are NOT run ***\n');
-else if (!existsSync(CHROMIUM)) {
-  throw new Error(
-    `No chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH, or E2E_BROWSER=0)`,
-  );
-}
+const SKIP = !browserTestsEnabled('ownerForms.e2e.ts');
 const UI_TIMEOUT = 20_000;
 
 let sys: TestSystem;
@@ -30,11 +23,7 @@ beforeAll(async () => {
   if (SKIP) return;
   sys = await TestSystem.start();
   base = `http://127.0.0.1:${sys.ports.router}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

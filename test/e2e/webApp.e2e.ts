@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../harness/flows.js';
+import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 
 /**
@@ -11,15 +12,7 @@ import { TestSystem, waitFor } from '../harness/TestSystem.js';
  * and a rider in three browser contexts, plus GraphiQL. Screenshots go to .artifacts/screenshots/.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** E2E_BROWSER=0 skips this file (loudly), e.g. on a machine without chromium; CI installs it. */
-const SKIP = process.env.E2E_BROWSER === '0';
-if (SKIP) console.warn('\n*** E2E_BROWSER=0: the browser tests (webApp.e2e.ts) are NOT run ***\n');
-else if (!existsSync(CHROMIUM)) {
-  throw new Error(
-    `No chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH, or E2E_BROWSER=0)`,
-  );
-}
+const SKIP = !browserTestsEnabled('webApp.e2e.ts');
 const SCREENSHOTS = join(new URL('../..', import.meta.url).pathname, '.artifacts', 'screenshots');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
@@ -126,19 +119,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   sys = await TestSystem.start();
   base = `http://127.0.0.1:${sys.ports.router}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterEach(async () => {
