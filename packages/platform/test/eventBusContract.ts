@@ -175,6 +175,48 @@ export function describeEventBusContract(name: string, factory: BusFactory): voi
       expect(attempts).toEqual([0, 1, 1, 2]);
     });
 
+    it('shows a record it is retrying in its status (where, what failed, since when) until it is handled', async () => {
+      const topic = `contract-retrying-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 1 }]);
+      const stuck = envelope('k', 1);
+      await producer.publish([{ topic, key: 'k', envelope: stuck }]);
+      let downstreamUp = false;
+      let handled = 0;
+      const handle = await (await newBus()).subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        maxRetryDelayMs: 50,
+        handler: async () => {
+          if (!downstreamUp) throw new Error('downstream is restarting');
+          handled++;
+        },
+      });
+      try {
+        await waitFor(async () => ((await handle.status()).retrying[0]?.attempts ?? 0) >= 2, {
+          timeoutMs: 20_000,
+          what: 'the record shown as retrying',
+        });
+        const status = await handle.status();
+        const [retrying, ...others] = status.retrying;
+        expect(others).toEqual([]);
+        expect(retrying).toMatchObject({
+          // The name on the bus, as the status's `topics` (a namespace's prefix included).
+          topic: status.topics[0],
+          partition: 0,
+          offset: '0',
+          eventId: stuck.id,
+          type: 'TestEvent',
+          error: 'downstream is restarting',
+        });
+        expect(Date.parse(retrying!.since)).toBeLessThanOrEqual(Date.now());
+        downstreamUp = true;
+        await waitFor(() => handled === 1, { timeoutMs: 20_000, what: 'handled once the downstream is up' });
+        expect((await handle.status()).retrying).toEqual([]);
+      } finally {
+        await handle.stop();
+      }
+    });
+
     it('redelivers records a consumer handled but never committed (crash before commit)', async () => {
       const topic = `contract-crash-${randomUUID().slice(0, 8)}`;
       await producer.ensureTopics([{ name: topic, partitions: 1 }]);

@@ -9,6 +9,7 @@ import {
   deliverWithRetry,
   headersFor,
   malformedEnvelope,
+  RetryBoard,
   retryPolicyOf,
 } from './deliverWithRetry.js';
 import {
@@ -429,6 +430,8 @@ class EmbeddedConsumer {
   private leaseValidUntil = 0;
   private renewTimer: NodeJS.Timeout | null = null;
   private state: ConsumerStatus['state'] = 'running';
+  /** Records whose handler failed and that wait to be tried again (status). */
+  private readonly retrying = new RetryBoard();
   private restarts = 0;
   private failures = 0;
   private lastError: string | null = null;
@@ -490,6 +493,7 @@ class EmbeddedConsumer {
       restarts: this.restarts,
       deadLettered: this.deadLettered,
       lastError: this.lastError,
+      retrying: this.retrying.list(),
     };
   }
 
@@ -732,7 +736,7 @@ class EmbeddedConsumer {
               record,
               this.options.handler,
               retryPolicyOf(this.options),
-              { isStopping: stillHolding },
+              { isStopping: stillHolding, retrying: this.retrying },
             );
             if (outcome === 'aborted') {
               // Stopping, or the lease was lost mid-record: the next holder redelivers it.

@@ -72,6 +72,27 @@ export interface ConsumerStatus {
   deadLettered: number;
   /** The last failure outside the handler, while not yet recovered. */
   lastError: string | null;
+  /**
+   * Records whose handler failed and that wait to be tried again, oldest first (empty when none).
+   * While one waits, its whole group in this process waits behind it (docs/events.md), so a long
+   * `since` here is a consumer that has stopped moving.
+   */
+  retrying: RetryingRecord[];
+}
+
+/** A record being retried: where it is, what failed last and since when. */
+export interface RetryingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  eventId: string;
+  type: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** When the first attempt failed (ISO-8601). */
+  since: string;
+  /** The last attempt's error. */
+  error: string;
 }
 
 export interface ConsumerHandle {

@@ -6,6 +6,7 @@ import {
   deadLetter,
   deliverWithRetry,
   malformedEnvelope,
+  RetryBoard,
   retryPolicyOf,
 } from './deliverWithRetry.js';
 import type { ConsumerStatus, DeliveredRecord, EventBus, SubscribeOptions } from './EventBus.js';
@@ -22,6 +23,8 @@ export class KafkaSubscription {
   private restartTimer: NodeJS.Timeout | null = null;
   private starting: Promise<void> | null = null;
   private state: ConsumerStatus['state'] = 'running';
+  /** Records whose handler failed and that wait to be tried again (status). */
+  private readonly retrying = new RetryBoard();
   private joined = false;
   private restarts = 0;
   private deadLettered = 0;
@@ -128,6 +131,7 @@ export class KafkaSubscription {
       restarts: this.restarts,
       deadLettered: this.deadLettered,
       lastError: this.lastError,
+      retrying: this.retrying.list(),
     };
   }
 
@@ -314,7 +318,7 @@ export class KafkaSubscription {
       record,
       this.options.handler,
       retryPolicyOf(this.options),
-      hooks,
+      { ...hooks, retrying: this.retrying },
     );
     if (outcome === 'dead-lettered') this.deadLettered++;
     return outcome === 'aborted' ? 'aborted' : 'done';

@@ -1,7 +1,13 @@
 import { type EventEnvelope, envelopeHeaders, MalformedEventError } from '../events/EventEnvelope.js';
 import { logger } from '../logger.js';
 import { metrics } from '../telemetry/metrics.js';
-import { type DeliveredRecord, dlqTopic, type EventBus, type SubscribeOptions } from './EventBus.js';
+import {
+  type DeliveredRecord,
+  dlqTopic,
+  type EventBus,
+  type RetryingRecord,
+  type SubscribeOptions,
+} from './EventBus.js';
 
 /**
  * A handler error that no retry can fix (a payload that fails validation, an event type or
@@ -127,11 +133,43 @@ export interface DeliveryHooks {
   isStopping?: () => boolean;
   /** Called while waiting between attempts (Kafka: heartbeat; embedded: nothing, its lease renews itself). */
   onWait?: () => Promise<void> | void;
+  /** Where the consumer shows the records it is retrying (its status, /health). */
+  retrying?: RetryBoard;
+}
+
+/** The records one consumer is retrying now, by topic and partition, for its status. */
+export class RetryBoard {
+  private readonly records = new Map<string, RetryingRecord>();
+
+  /** Records a failed attempt of `record`. */
+  failed(record: DeliveredRecord, attempts: number, since: number, error: string): void {
+    this.records.set(`${record.topic}/${record.partition}`, {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      eventId: record.envelope.id,
+      type: record.envelope.type,
+      attempts,
+      since: new Date(since).toISOString(),
+      error: error.slice(0, 500),
+    });
+  }
+
+  /** `record` is settled (handled, dead-lettered or left to the next owner). */
+  settled(record: DeliveredRecord): void {
+    const key = `${record.topic}/${record.partition}`;
+    if (this.records.get(key)?.offset === record.offset) this.records.delete(key);
+  }
+
+  /** Oldest first. */
+  list(): RetryingRecord[] {
+    return [...this.records.values()].sort((a, b) => a.since.localeCompare(b.since));
+  }
 }
 
 /**
  * Runs the handler until it succeeds. Transient failures are retried with exponential backoff
- * (capped at `maxDelayMs`) without limit: the partition waits, as in Eventuate Tram, so a
+ * (capped at `maxDelayMs`) without limit: the consumer waits, as in Eventuate Tram, so a
  * restarting downstream or a busy database never sends a record to the DLQ. Only a failure a retry
  * cannot fix goes to `<topic>.dlq` (see {@link classifyFailure}): a permanent error after
  * `maxAttempts`, an unknown entity after `unknownEntityRetryMs`. Dead-letters are logged at error
@@ -150,35 +188,41 @@ export async function deliverWithRetry(
   const isStopping = h.isStopping ?? (() => false);
   const started = Date.now();
   let permanentFailures = 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await handler(record);
-      return 'handled';
-    } catch (err) {
-      const kind = classifyFailure(err);
-      if (kind === 'permanent') permanentFailures++;
-      const give =
-        (kind === 'permanent' && permanentFailures >= policy.maxAttempts) ||
-        (kind === 'unknown-entity' && Date.now() - started >= policy.unknownEntityRetryMs);
-      metrics.eventHandlerFailures.inc({ group, type: record.envelope.type, failure: kind });
-      logger.warn('event handler failed', {
-        group,
-        topic: record.topic,
-        offset: record.offset,
-        type: record.envelope.type,
-        attempt,
-        failure: kind,
-        error: errorText(err),
-      });
-      if (isStopping()) return 'aborted';
-      if (give) {
-        await deadLetter(bus, group, record, err);
-        return 'dead-lettered';
+  // A failed attempt shows the record in the consumer's status (h.retrying) until it is settled.
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(record);
+        return 'handled';
+      } catch (err) {
+        const kind = classifyFailure(err);
+        if (kind === 'permanent') permanentFailures++;
+        const give =
+          (kind === 'permanent' && permanentFailures >= policy.maxAttempts) ||
+          (kind === 'unknown-entity' && Date.now() - started >= policy.unknownEntityRetryMs);
+        metrics.eventHandlerFailures.inc({ group, type: record.envelope.type, failure: kind });
+        logger.warn('event handler failed', {
+          group,
+          topic: record.topic,
+          offset: record.offset,
+          type: record.envelope.type,
+          attempt,
+          failure: kind,
+          error: errorText(err),
+        });
+        if (isStopping()) return 'aborted';
+        if (give) {
+          await deadLetter(bus, group, record, err);
+          return 'dead-lettered';
+        }
+        h.retrying?.failed(record, attempt, started, errorText(err));
+        const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
+        await waitWithHooks(delay, h);
+        if (isStopping()) return 'aborted';
       }
-      const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
-      await waitWithHooks(delay, h);
-      if (isStopping()) return 'aborted';
     }
+  } finally {
+    h.retrying?.settled(record);
   }
 }
 
