@@ -4,6 +4,7 @@ import type { BaseContext } from '@apollo/server';
 import {
   type Caller,
   DEFAULT_JWT_MAX_AGE_SECONDS,
+  tokenTimes,
   type JwtChecks,
   signCallerHeaders,
 } from '@baemin/platform';
@@ -71,21 +72,11 @@ async function authenticateCached(
 
 /** When a just-verified `Bearer <jwt>` stops being acceptable without a new check (0: never remember). */
 function validUntil(authorization: string, checks: JwtChecks | undefined, now: number): number {
-  try {
-    const payload = authorization.trim().split(/\s+/)[1]?.split('.')[1];
-    if (!payload) return 0;
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      exp?: unknown;
-      iat?: unknown;
-      nbf?: unknown;
-    };
-    if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return 0;
-    if (typeof claims.nbf === 'number' && claims.nbf * 1000 > now) return 0;
-    const maxAge = checks?.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS;
-    return Math.min(claims.exp, claims.iat + maxAge) * 1000;
-  } catch {
-    return 0;
-  }
+  const times = tokenTimes(authorization.trim().split(/\s+/)[1] ?? '');
+  if (times?.exp === undefined || times.iat === undefined) return 0;
+  if (times.nbf !== undefined && times.nbf * 1000 > now) return 0;
+  const maxAge = checks?.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS;
+  return Math.min(times.exp, times.iat + maxAge) * 1000;
 }
 
 /** Trace headers passed through unchanged (W3C trace context). */

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import { type Caller, isRole, PERSON_ROLES } from './Caller.js';
 
 /** Development default. Production sets JWT_SECRET (the k8s Secret does). */
@@ -66,25 +66,36 @@ export const DEFAULT_JWT_MAX_AGE_SECONDS = 24 * 3600;
 const LEEWAY_SECONDS = 30;
 
 /**
+ * A token's time claims, read without verifying it (call after {@link verifyJwt} accepted it).
+ * Null when it is no JWT. The one place the router reads them: its token cache and the WebSocket
+ * session expiry.
+ */
+export function tokenTimes(token: string): { exp?: number; iat?: number; nbf?: number } | null {
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return null;
+  }
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  return { exp: num(claims.exp), iat: num(claims.iat), nbf: num(claims.nbf) };
+}
+
+/**
  * When {@link verifyJwt} stops accepting a token it has accepted (epoch milliseconds): its `exp`, or
  * `iat` + maximum age if earlier, plus the same clock-skew leeway, so a session kept open on one
  * token (a WebSocket) ends exactly when a request with that token would start being refused. Null
  * when the token carries no usable `exp` (verifyJwt refuses such tokens anyway).
  */
 export function tokenAcceptedUntil(token: string, checks: JwtChecks = {}): number | null {
-  let claims: { exp?: unknown; iat?: unknown };
-  try {
-    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof claims.exp !== 'number') return null;
+  const times = tokenTimes(token);
+  if (times?.exp === undefined) return null;
   // jose refuses once exp <= now - leeway, and once now - iat - leeway > maximum age (whole seconds).
-  let until = claims.exp + LEEWAY_SECONDS;
-  if (typeof claims.iat === 'number')
+  let until = times.exp + LEEWAY_SECONDS;
+  if (times.iat !== undefined)
     until = Math.min(
       until,
-      claims.iat + (checks.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS) + LEEWAY_SECONDS + 1,
+      times.iat + (checks.maxAgeSeconds ?? DEFAULT_JWT_MAX_AGE_SECONDS) + LEEWAY_SECONDS + 1,
     );
   return until * 1000;
 }
