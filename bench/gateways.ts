@@ -14,6 +14,8 @@
  *                   router-pool* run that bundle too
  *   router-gateway-shaping  (opt-in) the router shaping results with @apollo/gateway's own
  *                   computeResponse instead of router/src/computeResponse.ts
+ *   router-log-context  (opt-in) the router with a log context (AsyncLocalStorage scope) per
+ *                   request, as before ROUTER_REQUEST_LOG_CONTEXT turned it off
  *   router-pool, router-pool-dedup   (opt-in) one optimisation added at a time: the undici pool,
  *                   then in-flight sharing; `router` adds the token cache on top
  *   stock           @apollo/gateway + @apollo/server with default settings
@@ -266,6 +268,15 @@ const starters: Record<string, (port: number) => { child: ChildProcess; ready: s
     child: spawnNode(
       [...profileArgs('router-gateway-shaping'), ...routerArgs],
       routerEnv(port, { ROUTER_FAST_RESULT_SHAPING: 'false' }),
+    ),
+    ready: `http://127.0.0.1:${port}/ready`,
+    graphql: `http://127.0.0.1:${port}/graphql`,
+  }),
+  // Every optimisation but running without a per-request log context (promise hooks on).
+  'router-log-context': (port) => ({
+    child: spawnNode(
+      [...profileArgs('router-log-context'), ...routerArgs],
+      routerEnv(port, { ROUTER_REQUEST_LOG_CONTEXT: 'true' }),
     ),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,

@@ -1,3 +1,4 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { logger } from '@baemin/platform';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
@@ -11,6 +12,27 @@ export interface RouterErrorFormatOptions {
    * schema bit by bit. On whenever introspection is off.
    */
   hideSuggestions: boolean;
+}
+
+/** The request id of each error of an HTTP response, noted by {@link errorRequestIds}. */
+const requestOfError = new WeakMap<object, string>();
+
+/**
+ * Notes which request each error of a response belongs to, so that the masked-error log line of
+ * {@link formatRouterError} names it. Apollo's formatError is handed the error but not its request,
+ * and the router keeps no per-request log context (HttpServiceOptions.requestLogContext): Apollo
+ * calls didEncounterErrors with the same error objects just before it formats them.
+ */
+export function errorRequestIds<C extends { requestId: string }>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) requestOfError.set(error, contextValue.requestId);
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -66,7 +88,9 @@ function formatRouterError(formatted: GraphQLFormattedError, error: unknown): Gr
   const fromSubgraph = typeof extensions.serviceName === 'string';
   const unexpected = original !== undefined && original !== null && !(original instanceof GraphQLError);
   if (!fromSubgraph && !unexpected) return { ...formatted, extensions };
+  const requestId = error && typeof error === 'object' ? requestOfError.get(error) : undefined;
   logger.error(fromSubgraph ? 'subgraph internal error' : 'unexpected router error', {
+    ...(requestId ? { requestId } : {}),
     serviceName: extensions.serviceName,
     error: fromSubgraph ? formatted.message : (original as Error).message,
     stack: fromSubgraph ? undefined : (original as Error).stack,

@@ -85,6 +85,13 @@ export interface RouterConfig extends ServiceConfig {
    */
   fastResultShaping: boolean;
   /**
+   * ROUTER_REQUEST_LOG_CONTEXT (default false): run each HTTP request inside the platform's log
+   * context (an AsyncLocalStorage scope). Off, the router names the request itself on its one
+   * request-time log line (a masked internal error) and Node's promise hooks stay off: about 5 %
+   * more requests/s (BENCHMARKS.md). On only to compare.
+   */
+  requestLogContext: boolean;
+  /**
    * @apollo/gateway's anonymous data collection; off unless APOLLO_TELEMETRY_DISABLED=false. On,
    * the gateway probes cloud metadata addresses (169.254.169.254, 100.100.100.200, Google's
    * metadata server) when it is constructed and reports hourly to
@@ -150,6 +157,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     dedupSubgraphFetches: envBool(env, 'ROUTER_DEDUP', true),
     operationCache: envBool(env, 'ROUTER_OPERATION_CACHE', true),
     fastResultShaping: envBool(env, 'ROUTER_FAST_RESULT_SHAPING', true),
+    requestLogContext: envBool(env, 'ROUTER_REQUEST_LOG_CONTEXT', false),
     apolloTelemetry: !envBool(env, 'APOLLO_TELEMETRY_DISABLED', true),
     adminPort,
     internalRoutesOnApiPort: !production,

@@ -21,7 +21,7 @@ import {
 } from '@baemin/platform';
 import type { GraphQLSchema } from 'graphql';
 import { useFastResultShaping } from './computeResponse.js';
-import { createRouterErrorFormatter } from './formatRouterError.js';
+import { createRouterErrorFormatter, errorRequestIds } from './formatRouterError.js';
 import { loadRouterConfig, type RouterConfig } from './loadRouterConfig.js';
 import { type OperationLimits, operationLimits } from './operationLimits.js';
 import { operationRules } from './operationRules.js';
@@ -176,6 +176,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
       operationRules<RouterContext>(),
       operationLimits<RouterContext>(config.limits),
       requestIdHeader,
+      errorRequestIds<RouterContext>(),
       graphqlMetricsPlugin<RouterContext>(),
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
@@ -246,6 +247,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     name: 'router',
     port: config.port,
     host: config.host,
+    requestLogContext: config.requestLogContext,
     fallback: web.fallback,
     routes: {
       ...web.routes,

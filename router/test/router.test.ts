@@ -1,8 +1,15 @@
-import { CALLER_HEADER, CALLER_SIGNATURE_HEADER, signCallerHeaders, signJwt } from '@baemin/platform';
+import {
+  CALLER_HEADER,
+  CALLER_SIGNATURE_HEADER,
+  currentLogContext,
+  logger,
+  signCallerHeaders,
+  signJwt,
+} from '@baemin/platform';
 import { getIntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { alice as aliceCaller, bearerToken, owner1, waitFor } from '@baemin/platform/testing';
 import type { RunningRouter } from '../src/server.js';
 import {
@@ -95,6 +102,33 @@ describe('federation through the router', () => {
       extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'stores' },
     });
     expect(JSON.stringify(boom.body)).not.toMatch(/kaboom|stacktrace|\.ts:\d+/);
+  });
+
+  it('logs a masked error with the id of the request it belongs to', async () => {
+    // What the line carries: the log context (pino's mixin) overlaid with the call's own fields.
+    const lines: Record<string, unknown>[] = [];
+    const spy = vi.spyOn(logger, 'error').mockImplementation((msg: string, fields?: object) => {
+      lines.push({ ...currentLogContext(), ...fields, msg });
+    });
+    try {
+      const boom = await gql(router.graphqlUrl, '{ boom }', { headers: { 'x-request-id': 'req-boom-1' } });
+      expect(boom.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      await gql(router.graphqlUrl, '{ boom }', { headers: { 'x-request-id': 'req-boom-2' } });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'subgraph internal error',
+        requestId: 'req-boom-1',
+        serviceName: 'stores',
+      }),
+      expect.objectContaining({
+        msg: 'subgraph internal error',
+        requestId: 'req-boom-2',
+        serviceName: 'stores',
+      }),
+    ]);
   });
 
   it('forwards trace context and a request id, and echoes the request id', async () => {

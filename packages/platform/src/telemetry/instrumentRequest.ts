@@ -11,20 +11,23 @@ const SANE_ID = /^[\w.:@/+=-]{1,128}$/;
  * else a fresh one, written back into `req.headers` so the router's context and its subgraph
  * fetches carry the same id), makes that id the log context, and, with tracing on, runs the
  * handler inside a SERVER span continuing the caller's W3C trace context. Off, the cost is one
- * header check and one AsyncLocalStorage scope.
+ * header check and one AsyncLocalStorage scope; with `logContext: false`, only the header check
+ * (the log context then comes from the caller, see HttpServiceOptions.requestLogContext).
  */
 export function instrumentRequest<T>(
   req: IncomingMessage,
   res: ServerResponse,
   route: string,
   handler: () => T,
+  { logContext = true }: { logContext?: boolean } = {},
 ): T {
   let requestId = req.headers['x-request-id'];
   if (typeof requestId !== 'string' || !SANE_ID.test(requestId)) {
     requestId = randomUUID();
     req.headers['x-request-id'] = requestId;
   }
-  if (!tracingEnabled()) return withLogContext({ requestId }, handler);
+  const scoped = logContext ? () => withLogContext({ requestId }, handler) : handler;
+  if (!tracingEnabled()) return scoped();
   const parent = contextFromHeaders(req.headers);
   const span = tracer().startSpan(
     `${req.method ?? 'GET'} ${route}`,
@@ -34,7 +37,8 @@ export function instrumentRequest<T>(
   const end = () => endServerSpan(span, res);
   res.once('finish', end);
   res.once('close', end);
-  return withLogContext({ requestId }, () => context.with(trace.setSpan(parent, span), handler));
+  const traced = () => context.with(trace.setSpan(parent, span), handler);
+  return logContext ? withLogContext({ requestId }, traced) : traced();
 }
 
 function endServerSpan(span: Span, res: ServerResponse): void {
