@@ -411,7 +411,13 @@ export class TestSystem {
           // The process itself (a proxied service's proxy would make fetch retry while it is down).
           const port = this.backendPorts.get(name) ?? this.ports[name];
           const res = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(5000) });
-          return res.status === 200;
+          if (res.status !== 200) return false;
+          // Ready means this service: another one answering on its port (a port handed out twice,
+          // e.g. by another test process) would take its requests while it fails to bind.
+          const { service } = (await res.json()) as { service?: unknown };
+          if (service !== name)
+            throw new Error(`port ${port} is answered by ${String(service)}, not ${name}`);
+          return true;
         },
         { timeoutMs, intervalMs: 100, what: `${name} to be ready` },
       );
