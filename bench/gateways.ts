@@ -225,70 +225,40 @@ if (ROUTER_RUNTIME === 'bundle' && args.targets.split(',').some((t) => lazyBundl
 /** `nodeArgs` running the lazy-re-export bundle instead of router/dist (tsx runs the sources). */
 const lazyReExports = (nodeArgs: string[]) =>
   nodeArgs.map((a) => (a === SERVICE_ENTRIES['router/src/index.ts'] ? LAZY_ROUTER_BUNDLE : a));
-const starters: Record<string, (port: number) => { child: ChildProcess; ready: string; graphql: string }> = {
-  router: (port) => ({
-    child: spawnNode([...profileArgs('router'), ...routerArgs], routerEnv(port)),
+type Started = { child: ChildProcess; ready: string; graphql: string };
+/** A router target: `name`'s profile folder, these node arguments (the bundle) and this env. */
+const routerTarget =
+  (name: string, nodeArgs: string[], env: Record<string, string> = {}) =>
+  (port: number): Started => ({
+    child: spawnNode([...profileArgs(name), ...nodeArgs], routerEnv(port, env)),
     ready: `http://127.0.0.1:${port}/ready`,
     graphql: `http://127.0.0.1:${port}/graphql`,
-  }),
+  });
+const starters: Record<string, (port: number) => Started> = {
+  router: routerTarget('router', routerArgs),
   // One optimisation at a time, for the before/after rows: + keep-alive pool, + in-flight sharing.
-  'router-pool': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-pool'), ...lazyReExports(routerArgsDefaultHeap)],
-      routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool' }),
-    ),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
+  'router-pool': routerTarget('router-pool', lazyReExports(routerArgsDefaultHeap), {
+    ...ROUTER_BEFORE_ENV,
+    ROUTER_SUBGRAPH_CLIENT: 'pool',
   }),
-  'router-pool-dedup': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-pool-dedup'), ...lazyReExports(routerArgsDefaultHeap)],
-      routerEnv(port, { ...ROUTER_BEFORE_ENV, ROUTER_SUBGRAPH_CLIENT: 'pool', ROUTER_DEDUP: 'true' }),
-    ),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
+  'router-pool-dedup': routerTarget('router-pool-dedup', lazyReExports(routerArgsDefaultHeap), {
+    ...ROUTER_BEFORE_ENV,
+    ROUTER_SUBGRAPH_CLIENT: 'pool',
+    ROUTER_DEDUP: 'true',
   }),
   // Every optimisation but the router's young generation (V8's default, 16 MB semi-spaces).
-  'router-young16': (port) => ({
-    child: spawnNode([...profileArgs('router-young16'), ...routerArgsDefaultHeap], routerEnv(port)),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
-  }),
+  'router-young16': routerTarget('router-young16', routerArgsDefaultHeap),
   // Every optimisation but the eager re-exports of @apollo/federation-internals.
-  'router-lazy-reexports': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-lazy-reexports'), ...lazyReExports(routerArgs)],
-      routerEnv(port),
-    ),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
-  }),
+  'router-lazy-reexports': routerTarget('router-lazy-reexports', lazyReExports(routerArgs)),
   // Every optimisation but the router's own result shaping (@apollo/gateway's computeResponse).
-  'router-gateway-shaping': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-gateway-shaping'), ...routerArgs],
-      routerEnv(port, { ROUTER_FAST_RESULT_SHAPING: 'false' }),
-    ),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
+  'router-gateway-shaping': routerTarget('router-gateway-shaping', routerArgs, {
+    ROUTER_FAST_RESULT_SHAPING: 'false',
   }),
   // Every optimisation but running without a per-request log context (promise hooks on).
-  'router-log-context': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-log-context'), ...routerArgs],
-      routerEnv(port, { ROUTER_REQUEST_LOG_CONTEXT: 'true' }),
-    ),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
+  'router-log-context': routerTarget('router-log-context', routerArgs, {
+    ROUTER_REQUEST_LOG_CONTEXT: 'true',
   }),
-  'router-before': (port) => ({
-    child: spawnNode(
-      [...profileArgs('router-before'), ...lazyReExports(routerArgsDefaultHeap)],
-      routerEnv(port, ROUTER_BEFORE_ENV),
-    ),
-    ready: `http://127.0.0.1:${port}/ready`,
-    graphql: `http://127.0.0.1:${port}/graphql`,
-  }),
+  'router-before': routerTarget('router-before', lazyReExports(routerArgsDefaultHeap), ROUTER_BEFORE_ENV),
   stock: (port) => ({
     child: spawnNode([STOCK_GATEWAY_JS, supergraphPath, String(port)]),
     ready: `http://127.0.0.1:${port}/graphql?query=%7B__typename%7D`,
