@@ -87,7 +87,7 @@ export interface RouterConfig extends ServiceConfig {
   /**
    * ROUTER_REQUEST_LOG_CONTEXT (default false): run each HTTP request inside the platform's log
    * context (an AsyncLocalStorage scope). Off, the router names the request itself on its one
-   * request-time log line (a masked internal error) and Node's promise hooks stay off: about 5 %
+   * request-time log line (a masked internal error) and Node's promise hooks stay off: 5–16 %
    * more requests/s (BENCHMARKS.md). On only to compare.
    */
   requestLogContext: boolean;

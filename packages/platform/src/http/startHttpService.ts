@@ -33,7 +33,7 @@ export interface HttpServiceOptions {
    * Run each routed request inside a log context (an AsyncLocalStorage scope) that stamps its
    * request id on every log line it writes. Default true. False for a service that names the
    * request on its few request-time log lines itself (the router): on Node 20 the first scope turns
-   * on promise hooks for the whole process, which cost the router about 5 % of its throughput.
+   * on promise hooks for the whole process, which cost the router 5–16 % of its throughput.
    */
   requestLogContext?: boolean;
 }
