@@ -1,5 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@baemin/platform/testing';
+import { shortId } from '../../web/src/format.js';
 import { DEMO } from '../harness/flows.js';
 import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
 import { TestSystem } from '../harness/TestSystem.js';
@@ -203,6 +205,36 @@ describe.skipIf(SKIP)('owner console forms', () => {
 
     expect(traffic.badRequests).toEqual([]);
     expect(traffic.consoleErrors).toEqual([]);
+  });
+
+  it('a reject reason counts its characters up to the store context’s 500 and reaches the customer whole', async () => {
+    const alice = sys.token('customer', 'alice');
+    const { placeOrder } = await sys.ok<{ placeOrder: { id: string } }>(
+      'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+      { input: { storeId: DEMO.store, items: [{ menuItemId: DEMO.item, quantity: 1 }] } },
+      alice,
+    );
+    const { page } = await signedIn();
+    await page.getByRole('button', { name: `Reject order ${shortId(placeOrder.id)}` }).click();
+    const input = page.getByLabel('Reason shown to the customer');
+    const count = page.locator('[data-reason-count]');
+    expect(await count.textContent()).toBe('18 / 500 characters');
+    await input.fill('x'.repeat(600));
+    expect(await input.inputValue()).toHaveLength(500);
+    expect(await count.textContent()).toBe('500 / 500 characters: the limit');
+    await page.getByRole('button', { name: 'Reject order', exact: true }).click();
+    const rejected = await waitFor(
+      async () => {
+        const r = await sys.ok<{ order: { status: string; statusReason: string | null } }>(
+          'query($id: ID!) { order(id: $id) { status statusReason } }',
+          { id: placeOrder.id },
+          alice,
+        );
+        return r.order.status === 'REJECTED' ? r.order : undefined;
+      },
+      { what: 'the order to be rejected' },
+    );
+    expect(rejected.statusReason).toBe('x'.repeat(500));
   });
 
   it('the admin’s onboarding form checks its amounts too (a blank was created as ₩0)', async () => {

@@ -30,6 +30,9 @@ const COLUMNS: { title: string; statuses: DashboardStatus[]; empty: string }[] =
   { title: 'Ready', statuses: ['READY'], empty: 'Nothing waiting for a rider' },
 ];
 
+/** Longest reject reason the store context takes (StoreService's MAX_REASON_LENGTH). */
+const REASON_MAX = 500;
+
 /** The owner's console: incoming tickets live, the kitchen's actions, stores and menus. */
 export function OwnerConsole({ identity, live, onSignOut }: ScreenProps) {
   const { rows } = useDashboards(live, subscribeTickets);
@@ -163,8 +166,17 @@ function Ticket({ row }: { row: Row }) {
               id={`reason-${orderId}`}
               value={reason}
               onChange={(e) => setReason(e.target.value)}
-              maxLength={200}
+              maxLength={REASON_MAX}
+              aria-describedby={`reason-count-${orderId}`}
             />
+            {/* The input stops at the limit: say so, rather than let typing vanish. */}
+            <small
+              id={`reason-count-${orderId}`}
+              className={`muted small${reason.length >= REASON_MAX ? ' reason-full' : ''}`}
+              data-reason-count
+            >
+              {reason.length} / {REASON_MAX} characters{reason.length >= REASON_MAX ? ': the limit' : ''}
+            </small>
             <div className="ticket-actions">
               <button type="submit" className="btn btn-danger" disabled={busy}>
                 Reject order
