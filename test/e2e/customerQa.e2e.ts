@@ -80,7 +80,6 @@ describe.skipIf(SKIP)('customer QA', () => {
 
   it('a dish from a second store asks before replacing the cart: Keep leaves it, Replace starts anew', async () => {
     const page = await customer();
-    // In-app navigation only: the cart lives in the page, a reload would empty it.
     const openStore = async (id: string) => {
       await page.getByRole('link', { name: 'Stores', exact: true }).click();
       await page.locator(`[data-store="${id}"]`).click();
@@ -117,6 +116,89 @@ describe.skipIf(SKIP)('customer QA', () => {
     expect(await page.getByRole('dialog').count()).toBe(0);
     await openStore('store-1');
     await expect.poll(total).toBe('₩0');
+    await page.context().close();
+  });
+
+  it('the cart survives a reload and is kept per customer: Bob in the same tab starts with his own', async () => {
+    const page = await customer();
+    const total = () => page.getByTestId('cart-total').textContent();
+    await page.goto(`${base}/customer/stores/store-1`);
+    await page.locator('#store-name').waitFor();
+    await page.getByRole('button', { name: 'Add Yangnyeom Chicken to cart' }).click();
+    await page.getByRole('button', { name: 'Add Cheese Balls to cart' }).click();
+    await expect.poll(total).toBe('₩24,000');
+
+    await page.reload();
+    await page.locator('#store-name').waitFor();
+    await expect.poll(total).toBe('₩24,000');
+    // Another store's page knows whose dishes the cart holds after the reload too.
+    await page.goto(`${base}/customer/stores/store-3`);
+    await page.getByRole('button', { name: 'Add Dolsot Bibimbap to cart' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start a new cart with Dolsot Bibimbap?' });
+    expect(await dialog.textContent()).toContain('Your cart has dishes from Gangnam Chicken House.');
+    await dialog.getByRole('button', { name: 'Keep my cart' }).click();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('button[data-sub="bob"]').click();
+    await page.waitForURL(`${base}/customer`);
+    await page.goto(`${base}/customer/stores/store-1`);
+    await page.locator('#store-name').waitFor();
+    expect(await total()).toBe('₩0');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('button[data-sub="alice"]').click();
+    await page.waitForURL(`${base}/customer`);
+    expect(await page.locator('[data-store="store-1"]').textContent()).toContain('2 in cart');
+    await page.context().close();
+  });
+
+  it('a link opened while signed out leads there after signing in; one of another role leads home', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    await page.goto(`${base}/customer/stores/store-3`);
+    await page.locator('button[data-sub="alice"]').click();
+    await page.waitForURL(`${base}/customer/stores/store-3`);
+    await expect.poll(() => page.locator('#store-name').textContent()).toBe('Jongno Bibimbap');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/owner`);
+    await page.locator('button[data-sub="alice"]').click();
+    await page.waitForURL(`${base}/customer`);
+    await context.close();
+  });
+
+  it('after in-app navigation keyboard focus is on the new page, not back at the document start', async () => {
+    const page = await customer();
+    // The focused element's tag (and id) when it is inside <main>, else its tag alone.
+    const focusInMain = () =>
+      page.evaluate(
+        `(() => { const el = document.activeElement; return el && el.closest('main') ? el.tagName + (el.id ? '#' + el.id : '') : el && el.tagName; })()`,
+      );
+    await page.locator('[data-store="store-1"]').click();
+    await page.waitForURL(`${base}/customer/stores/store-1`);
+    await expect.poll(focusInMain).toMatch(/^(MAIN|H1)/);
+    // By keyboard: the Orders link, then Enter.
+    await page.getByRole('link', { name: /^Orders/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/customer/orders`);
+    await expect.poll(focusInMain).toMatch(/^(MAIN|H1)/);
+    await page.context().close();
+  });
+
+  it('store categories read as words, while the filter still sends the code', async () => {
+    const page = await customer();
+    const chip = page.locator('[data-store="store-1"] .store-meta .chip').first();
+    await expect.poll(() => chip.textContent()).toBe('Chicken');
+    expect(await page.locator('[data-store="store-2"] .store-meta .chip').first().textContent()).toBe(
+      'Bunsik',
+    );
+    const option = page.locator('#store-category option[value="CHICKEN"]');
+    expect(await option.textContent()).toBe('Chicken');
+    await page.locator('#store-category').selectOption('CHICKEN');
+    await expect.poll(() => page.locator('[data-store="store-2"]').count()).toBe(0);
+    expect(await page.locator('[data-store="store-1"]').count()).toBe(1);
     await page.context().close();
   });
 

@@ -20,7 +20,11 @@ export function App() {
   const signIn = (id: DevIdentity) => {
     saveSession(id);
     setIdentity(id);
-    navigate(HOME[id.role]);
+    // A link opened while signed out (a store, an order) is where the person was going, when it
+    // is a page of the role they signed in as.
+    const home = HOME[id.role];
+    const wanted = window.location.pathname;
+    navigate(wanted === home || wanted.startsWith(`${home}/`) ? wanted : home);
   };
   const signOut = () => {
     saveSession(null);

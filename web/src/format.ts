@@ -24,3 +24,22 @@ export function formatDateTime(iso: string): string {
 export function shortId(id: string): string {
   return `#${id.replace(/-/g, '').slice(-6).toUpperCase()}`;
 }
+
+/**
+ * A store category as words: the seed's codes ("CHICKEN", "KOREAN_BBQ") become "Chicken" and
+ * "Korean bbq"; a category an owner typed in mixed case ("Korean BBQ") is shown as typed.
+ */
+export function formatCategory(category: string): string {
+  if (category !== category.toUpperCase()) return category;
+  const words = category
+    .toLowerCase()
+    .split(/[_\s]+/)
+    .filter(Boolean)
+    .join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** "1 item", "3 items": `noun` with an s unless there is exactly one. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useState } from 'react';
 import { useClient, useMutation } from 'urql';
 import type { ScreenProps } from '../App';
+import { formatCategory } from '../format';
 import { type ApiProblem, problemOf } from '../graphqlClient';
 import { CreateStoreMutation, StoreConnectionQuery } from '../operations';
 import { FieldError, invalidProps, parseWon, type WonKind } from '../owner/wonInput';
@@ -179,7 +180,7 @@ export function AdminConsole({ identity, live, onSignOut }: ScreenProps) {
                 <tr key={s.id} data-admin-store={s.id}>
                   <td>{s.name}</td>
                   <td data-owner={s.ownerId}>{s.ownerId}</td>
-                  <td>{s.category}</td>
+                  <td>{formatCategory(s.category)}</td>
                   <td>{s.open ? 'Open' : 'Closed'}</td>
                 </tr>
               ))}

@@ -1,10 +1,10 @@
-import { type ReactElement, useState } from 'react';
+import { type ReactElement, useCallback, useState } from 'react';
 import type { ScreenProps } from '../App';
 import type { LiveClient } from '../live/LiveClient';
 import { type Row, useDashboards } from '../live/useDashboards';
 import { MyOrdersChangedSubscription } from '../operations';
 import { AppShell } from '../ui/AppShell';
-import { type Cart, EMPTY_CART } from './cart';
+import { type Cart, saveCart, savedCart } from './cart';
 import { OrderList } from './OrderList';
 import { OrderPage } from './OrderPage';
 import { StoreList } from './StoreList';
@@ -16,7 +16,15 @@ const subscribeMyOrders = (live: LiveClient, onRow: (r: Row) => void, onError: (
 /** The customer's screens: stores, a store's menu with the cart, orders, one order live. */
 export function CustomerApp({ identity, live, path, onSignOut }: ScreenProps) {
   const dashboards = useDashboards(live, subscribeMyOrders);
-  const [cart, setCart] = useState<Cart>(EMPTY_CART);
+  // Kept in the tab, so a reload or a deep link does not empty it.
+  const [cart, setCartState] = useState<Cart>(() => savedCart(identity.sub));
+  const setCart = useCallback(
+    (next: Cart) => {
+      setCartState(next);
+      saveCart(identity.sub, next);
+    },
+    [identity.sub],
+  );
   const storeMatch = /^\/customer\/stores\/([^/]+)$/.exec(path);
   const orderMatch = /^\/customer\/orders\/([^/]+)$/.exec(path);
   const onOrders = path.startsWith('/customer/orders');

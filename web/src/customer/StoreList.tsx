@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { useClient } from 'urql';
-import { formatWon } from '../format';
+import { formatCategory, formatWon } from '../format';
 import { StoreConnectionQuery } from '../operations';
 import { Link } from '../ui/Link';
 import { useDebounced, usePagedList } from '../ui/usePagedList';
@@ -73,7 +73,7 @@ export function StoreList({ cart }: { cart: Cart }) {
             <option value="">All categories</option>
             {categories.map((c) => (
               <option key={c} value={c}>
-                {c}
+                {formatCategory(c)}
               </option>
             ))}
           </select>
@@ -119,7 +119,7 @@ export function StoreList({ cart }: { cart: Cart }) {
                   </div>
                   <p className="muted">{s.description}</p>
                   <p className="store-meta">
-                    <span className="chip">{s.category}</span>
+                    <span className="chip">{formatCategory(s.category)}</span>
                     {prices.length > 0 && (
                       <span>
                         {formatWon(Math.min(...prices))} – {formatWon(Math.max(...prices))}

@@ -57,3 +57,61 @@ export function cartTotal(cart: Cart): number {
 export function cartCount(cart: Cart): number {
   return cart.lines.reduce((sum, l) => sum + l.quantity, 0);
 }
+
+const cartKey = (customer: string) => `baemin.cart.${customer}`;
+
+/**
+ * The cart `customer` left in this tab, so that a reload or a visit to another page keeps it.
+ * Kept in sessionStorage beside the session (each tab may be someone else) and per customer, so
+ * signing in as someone else in the same tab starts with their own cart. Anything unreadable
+ * (another version's shape, a hand-edited value) is an empty cart: the checkout prices and checks
+ * every line again anyway.
+ */
+export function savedCart(customer: string): Cart {
+  try {
+    const raw = sessionStorage.getItem(cartKey(customer));
+    return raw ? (asCart(JSON.parse(raw)) ?? EMPTY_CART) : EMPTY_CART;
+  } catch {
+    return EMPTY_CART;
+  }
+}
+
+/** Keeps `cart` for `customer` in this tab (an empty cart removes the entry). */
+export function saveCart(customer: string, cart: Cart): void {
+  try {
+    if (cart.lines.length === 0) sessionStorage.removeItem(cartKey(customer));
+    else sessionStorage.setItem(cartKey(customer), JSON.stringify(cart));
+  } catch {
+    // Storage full or refused (private mode): the cart still lives in memory for this page.
+  }
+}
+
+function asCart(value: unknown): Cart | null {
+  if (!value || typeof value !== 'object') return null;
+  const { storeId, storeName, lines } = value as Record<string, unknown>;
+  if (typeof storeId !== 'string' || typeof storeName !== 'string' || !Array.isArray(lines)) return null;
+  const valid = lines.every((l: unknown) => {
+    if (!l || typeof l !== 'object') return false;
+    const { menuItemId, name, price, quantity } = l as Record<string, unknown>;
+    return (
+      typeof menuItemId === 'string' &&
+      typeof name === 'string' &&
+      Number.isSafeInteger(price) &&
+      (price as number) >= 0 &&
+      Number.isInteger(quantity) &&
+      (quantity as number) >= 1 &&
+      (quantity as number) <= MAX_QUANTITY
+    );
+  });
+  if (!valid || lines.length === 0) return null;
+  return {
+    storeId,
+    storeName,
+    lines: (lines as CartLine[]).map(({ menuItemId, name, price, quantity }) => ({
+      menuItemId,
+      name,
+      price,
+      quantity,
+    })),
+  };
+}

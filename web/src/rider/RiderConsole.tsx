@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useClient, useMutation } from 'urql';
 import type { ScreenProps } from '../App';
-import { formatTime, formatWon, shortId } from '../format';
+import { formatTime, formatWon, plural, shortId } from '../format';
 import type { AvailableDeliveriesQuery as AvailableData } from '../generated/graphql';
 import { type ApiProblem, problemOf } from '../graphqlClient';
 import type { LiveClient } from '../live/LiveClient';
@@ -164,7 +164,12 @@ export function RiderConsole({ identity, live, onSignOut }: ScreenProps) {
                 </header>
                 <p className="muted small">
                   Order {shortId(d.orderId)}
-                  {r ? ` · ${r.items.reduce((n, i) => n + i.quantity, 0)} items · ${formatWon(r.total)}` : ''}
+                  {r
+                    ? ` · ${plural(
+                        r.items.reduce((n, i) => n + i.quantity, 0),
+                        'item',
+                      )} · ${formatWon(r.total)}`
+                    : ''}
                 </p>
                 <button
                   type="button"

@@ -1,6 +1,7 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import type { LiveClient } from '../live/LiveClient';
 import { useConnection } from '../live/useDashboards';
+import { usePath } from '../router';
 import type { DevIdentity } from '../session';
 import { ConnectionBadge, OfflineBanner } from './ConnectionBadge';
 import { Link } from './Link';
@@ -27,6 +28,20 @@ export function AppShell({
   children: ReactNode;
 }) {
   const state = useConnection(live);
+  const path = usePath();
+  const main = useRef<HTMLElement>(null);
+  const shownPath = useRef(path);
+  useEffect(() => {
+    if (shownPath.current === path) return;
+    shownPath.current = path;
+    // In-app navigation swaps the page without a load, and the link that was used is gone: focus
+    // would fall back to the document's start. It goes to the new page instead, its heading when
+    // it has one, as a screen reader announces a loaded page.
+    const target = main.current?.querySelector<HTMLElement>('h1') ?? main.current;
+    if (!target) return;
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.focus();
+  }, [path]);
   return (
     <div className={`app app-${identity.role}`}>
       <header className="topbar">
@@ -57,7 +72,9 @@ export function AppShell({
         </div>
       </header>
       <OfflineBanner state={state} />
-      <main className="page">{children}</main>
+      <main className="page" ref={main}>
+        {children}
+      </main>
     </div>
   );
 }
