@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { localTime, type OpeningPeriod, WEEKDAYS } from '@baemin/platform';
-import { gql, SECRET, tempDir } from '@baemin/platform/testing';
+import { type OpeningPeriod, WEEKDAYS } from '@baemin/platform';
+import { gql, hoursClosedNow, SECRET, tempDir } from '@baemin/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores } from '../src/db/schema.js';
 import { start } from '../src/server.js';
@@ -17,14 +17,6 @@ let tmp: ReturnType<typeof tempDir>;
 let store: Awaited<ReturnType<typeof start>>;
 const expected: string[] = [];
 
-const hhmm = (minute: number) =>
-  `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
-
-/** One minute twelve hours from now, on `zone`'s clock: closed for the whole test. */
-function elsewhen(zone: string): OpeningPeriod[] {
-  const { day, minute } = localTime(new Date(Date.now() + 12 * 3600_000), zone);
-  return [{ day, opens: hhmm(minute), closes: hhmm(minute + 1) }];
-}
 const allWeek: OpeningPeriod[] = WEEKDAYS.map((day) => ({ day, opens: '00:00', closes: '24:00' }));
 
 beforeAll(async () => {
@@ -48,7 +40,11 @@ beforeAll(async () => {
         sortOrder: i,
         timeZone: kind === 4 ? 'America/New_York' : 'Asia/Seoul',
         openingHours: JSON.stringify(
-          kind === 0 ? [] : kind === 2 ? allWeek : elsewhen(kind === 4 ? 'America/New_York' : 'Asia/Seoul'),
+          kind === 0
+            ? []
+            : kind === 2
+              ? allWeek
+              : hoursClosedNow(kind === 4 ? 'America/New_York' : 'Asia/Seoul'),
         ),
       };
       await db.insert(stores).values(row);

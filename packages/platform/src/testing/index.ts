@@ -24,6 +24,7 @@ export const SECRET = DEV_INTERNAL_SECRET;
 
 export { createEnvelope, EmbeddedEventBus };
 export * from './callers.js';
+export { hoursClosedNow } from './closedHours.js';
 export { freePort } from './freePort.js';
 export * from './pgTestDatabase.js';
 export { DEFAULT_WAIT_TIMEOUT_MS, type WaitForOptions, waitFor } from './waitFor.js';
