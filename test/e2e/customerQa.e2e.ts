@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTime } from '../../packages/platform/src/catalog/openingHours.js';
-import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
-import { TestSystem } from '../harness/TestSystem.js';
+import { hoursClosedNow } from '@baemin/platform/testing';
+import { type BrowserSystem, browserTestsEnabled, startBrowserSystem } from '../harness/browser.js';
+import type { TestSystem } from '../harness/TestSystem.js';
 
 /**
  * Customer screens found wrong in a browser QA pass, against the whole system (same harness and
@@ -16,6 +16,7 @@ const UI_TIMEOUT = 20_000;
 let sys: TestSystem;
 let browser: Browser;
 let base: string;
+let system: BrowserSystem | undefined;
 
 async function customer(): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
@@ -29,27 +30,22 @@ async function customer(): Promise<Page> {
 
 beforeAll(async () => {
   if (SKIP) return;
-  sys = await TestSystem.start();
-  base = `http://127.0.0.1:${sys.ports.router}`;
-  browser = await launchChromium();
+  system = await startBrowserSystem();
+  ({ sys, browser, base } = system);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await sys?.close();
+  await system?.close();
 });
 
 describe.skipIf(SKIP)('customer QA', () => {
   it('a store switched open but outside its opening hours is shown closed and left out of "Open now only"', async () => {
     // One minute twelve hours from now on the store's clock: outside its hours for the whole test.
-    const { day, minute } = localTime(new Date(Date.now() + 12 * 3600_000), 'Asia/Seoul');
-    const hhmm = (m: number) =>
-      `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
     await sys.ok(
       'mutation($s: ID!, $v: UpdateStoreInput!) { updateStore(storeId: $s, input: $v) { id } }',
       {
         s: 'store-2',
-        v: { timeZone: 'Asia/Seoul', openingHours: [{ day, opens: hhmm(minute), closes: hhmm(minute + 1) }] },
+        v: { timeZone: 'Asia/Seoul', openingHours: hoursClosedNow('Asia/Seoul') },
       },
       sys.token('owner', 'owner-1'),
     );

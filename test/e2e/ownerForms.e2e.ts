@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@baemin/platform/testing';
 import { shortId } from '../../web/src/format.js';
 import { DEMO } from '../harness/flows.js';
-import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
-import { TestSystem } from '../harness/TestSystem.js';
+import { type BrowserSystem, browserTestsEnabled, startBrowserSystem } from '../harness/browser.js';
+import type { TestSystem } from '../harness/TestSystem.js';
 
 /**
  * The owner console's forms in a real browser against the whole system (same harness as
@@ -20,18 +20,17 @@ let sys: TestSystem;
 let browser: Browser;
 let context: BrowserContext | undefined;
 let base: string;
+let system: BrowserSystem | undefined;
 
 beforeAll(async () => {
   if (SKIP) return;
-  sys = await TestSystem.start();
-  base = `http://127.0.0.1:${sys.ports.router}`;
-  browser = await launchChromium();
+  system = await startBrowserSystem();
+  ({ sys, browser, base } = system);
 }, 180_000);
 
 afterAll(async () => {
   await context?.close().catch(() => undefined);
-  await browser?.close();
-  await sys?.close();
+  await system?.close();
 });
 
 /** What the page sent to /graphql and what went wrong, as the QA pass saw it. */

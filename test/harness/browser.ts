@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { TestSystem, type TestSystemOptions } from './TestSystem.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); never a downloaded browser. CHROMIUM_PATH overrides. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,4 +37,35 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** The whole system and one headless chromium, for a browser test file. */
+export interface BrowserSystem {
+  sys: TestSystem;
+  browser: Browser;
+  /** The router's address: the web app, /graphql and the WebSocket. */
+  base: string;
+  /** Closes the browser, then the system. */
+  close(): Promise<void>;
+}
+
+/** Starts the whole system ({@link TestSystem}) and {@link launchChromium} for one test file. */
+export async function startBrowserSystem(options: TestSystemOptions = {}): Promise<BrowserSystem> {
+  const sys = await TestSystem.start(options);
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    await sys.close();
+    throw err;
+  }
+  return {
+    sys,
+    browser,
+    base: `http://127.0.0.1:${sys.ports.router}`,
+    close: async () => {
+      await browser.close();
+      await sys.close();
+    },
+  };
 }
