@@ -49,7 +49,9 @@ export function cacheStatements(
     const stmt = cached(source, () => {
       const bound = compile(source);
       const limit = literalLimit ? trailingLimit(source) : null;
-      return limit && bound.reader ? (new LiteralLimitStatement(bound, limit, compile) as never) : bound;
+      if (!limit || !bound.reader) return bound;
+      // It has what drizzle and this codebase call on a statement (run/get/all/iterate, the modes).
+      return new LiteralLimitStatement(bound, limit, compile) as unknown as Statement;
     });
     if (stmt.reader) stmt.raw(false).pluck(false).expand(false);
     return stmt;
