@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isWithinOpeningHours,
   localTime,
+  openingHoursProblem,
   type OpeningPeriod,
   validateOpeningHours,
   validateTimeZone,
@@ -180,5 +181,27 @@ describe('opening hours', () => {
       field: 'timeZone',
     });
     expect(validateTimeZone(' Asia/Seoul ')).toBe('Asia/Seoul');
+  });
+
+  it('is one rule for the owner console and the API: the problem the API throws, or null', () => {
+    const overlapping: OpeningPeriod[] = [
+      { day: 'MON', opens: '11:00', closes: '15:00' },
+      { day: 'MON', opens: '14:00', closes: '22:00' },
+    ];
+    const problem = openingHoursProblem(overlapping);
+    expect(problem).toEqual({
+      message: 'Opening periods overlap: Monday 11:00–15:00 and Monday 14:00–22:00. Change or merge them.',
+      field: 'openingHours[1].opens',
+    });
+    let thrown: { message?: string; extensions?: { code?: string; field?: string } } = {};
+    try {
+      validateOpeningHours(overlapping);
+    } catch (err) {
+      thrown = err as typeof thrown;
+    }
+    expect(thrown.message).toBe(problem!.message);
+    expect(thrown.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: problem!.field });
+    expect(openingHoursProblem([{ day: 'MON', opens: '11:00', closes: '15:00' }])).toBeNull();
+    expect(openingHoursProblem([])).toBeNull();
   });
 });
