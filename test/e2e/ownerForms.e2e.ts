@@ -8,9 +8,9 @@ import type { TestSystem } from '../harness/TestSystem.js';
 
 /**
  * The owner console's forms in a real browser against the whole system (same harness as
- * webApp.e2e.ts): amounts are checked in the form, with the message by the field, and a request
- * the API must refuse for its variable types is never sent; the API's own refusals (overlapping
- * hours, a missing name) are shown in words.
+ * webApp.e2e.ts): amounts and opening hours are checked in the form, with the message by the
+ * field, and a request the API must refuse is never sent (the hours with the store context's own
+ * rule); the API's own refusals (a time zone, a missing name) are shown in words.
  */
 
 const SKIP = !browserTestsEnabled('ownerForms.e2e.ts');
@@ -181,26 +181,71 @@ describe.skipIf(SKIP)('owner console forms', () => {
     await form.waitFor({ state: 'detached' });
     expect((await read()).menu[0]!.price).toBe(14_500);
 
-    // Opening hours: Monday 11:00–15:00 and 14:00–22:00 overlap; the API says so in words and
-    // nothing is saved.
+    // Opening hours: the store context's own rule runs in the form, so hours it would refuse are
+    // not sent. Monday 11:00–15:00 and 14:00–22:00 overlap: said in the API's words, by the second
+    // period, which takes the focus.
     const hours = page.getByRole('region', { name: `Opening hours of ${NAME}`, exact: true });
     await hours.getByRole('button', { name: `Edit opening hours of ${NAME}` }).click();
     await hours.getByRole('button', { name: 'Add hours on Monday' }).click();
     await hours.getByLabel('Monday closes').fill('15:00');
     await hours.getByRole('button', { name: 'Add hours on Monday' }).click();
-    await hours.getByLabel('Monday opens').nth(1).fill('14:00');
+    const secondOpens = hours.getByLabel('Monday opens').nth(1);
+    const secondCloses = hours.getByLabel('Monday closes').nth(1);
+    await secondOpens.fill('14:00');
+    const beforeHours = sent();
     await hours.getByRole('button', { name: 'Save opening hours' }).click();
-    await hours
-      .getByRole('alert')
+    const hoursAlert = hours.getByRole('alert');
+    await hoursAlert
       .filter({
         hasText: 'Opening periods overlap: Monday 11:00–15:00 and Monday 14:00–22:00. Change or merge them.',
       })
       .waitFor();
-    const saved = await sys.ok<{ store: { openingHours: unknown[] } }>(
-      'query($s: ID!) { store(id: $s) { openingHours { day } } }',
-      { s: storeId },
-    );
-    expect(saved.store.openingHours).toEqual([]);
+    expect(await secondOpens.getAttribute('aria-invalid')).toBe('true');
+    expect(await secondOpens.getAttribute('aria-describedby')).toBe(await hoursAlert.getAttribute('id'));
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Monday opens');
+    expect(await page.evaluate('document.activeElement?.id')).toBe(await secondOpens.getAttribute('id'));
+    // Fixing it takes the message away as it is typed.
+    await secondOpens.fill('15:00');
+    await hoursAlert.waitFor({ state: 'detached' });
+    expect(await secondOpens.getAttribute('aria-invalid')).toBeNull();
+    // A closing time past 24:00: its own words, by its own field.
+    await secondCloses.fill('25:00');
+    await hours.getByRole('button', { name: 'Save opening hours' }).click();
+    await hoursAlert
+      .filter({
+        hasText:
+          'Monday, period 2: enter the closing time as HH:MM from 00:00 to 24:00, e.g. 22:00 (got “25:00”)',
+      })
+      .waitFor();
+    expect(await secondCloses.getAttribute('aria-invalid')).toBe('true');
+    expect(sent()).toBe(beforeHours);
+    const savedHours = async () =>
+      (
+        await sys.ok<{ store: { timeZone: string; openingHours: unknown[] } }>(
+          'query($s: ID!) { store(id: $s) { timeZone openingHours { day opens closes } } }',
+          { s: storeId },
+        )
+      ).store;
+    expect((await savedHours()).openingHours).toEqual([]);
+    // A zone only the API can judge is sent; its refusal marks the zone field.
+    await secondCloses.fill('22:00');
+    const zone = hours.getByLabel('Time zone');
+    await zone.fill('Mars/Olympus');
+    await hours.getByRole('button', { name: 'Save opening hours' }).click();
+    await hoursAlert.filter({ hasText: 'Mars/Olympus is not a known time zone' }).waitFor();
+    expect(await zone.getAttribute('aria-invalid')).toBe('true');
+    expect(sent()).toBe(beforeHours + 1);
+    // Fixed: saved, and the form closes.
+    await zone.fill('Asia/Seoul');
+    await hours.getByRole('button', { name: 'Save opening hours' }).click();
+    await hours.getByRole('button', { name: 'Save opening hours' }).waitFor({ state: 'detached' });
+    expect(await savedHours()).toEqual({
+      timeZone: 'Asia/Seoul',
+      openingHours: [
+        { day: 'MON', opens: '11:00', closes: '15:00' },
+        { day: 'MON', opens: '15:00', closes: '22:00' },
+      ],
+    });
 
     expect(traffic.badRequests).toEqual([]);
     expect(traffic.consoleErrors).toEqual([]);

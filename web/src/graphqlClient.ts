@@ -17,17 +17,20 @@ export interface ApiProblem {
   code: string;
   message: string;
   retryAfterSeconds?: number;
+  /** The input the API's refusal is about (`extensions.field`, e.g. `timeZone`). */
+  field?: string;
 }
 
 export function problemOf(error: CombinedError | undefined): ApiProblem | null {
   if (!error) return null;
   const first = error.graphQLErrors[0];
   if (first) {
-    const ext = first.extensions as { code?: string; retryAfterSeconds?: number };
+    const ext = first.extensions as { code?: string; retryAfterSeconds?: number; field?: unknown };
     return {
       code: ext.code ?? 'ERROR',
       message: first.message,
       ...(typeof ext.retryAfterSeconds === 'number' ? { retryAfterSeconds: ext.retryAfterSeconds } : {}),
+      ...(typeof ext.field === 'string' ? { field: ext.field } : {}),
     };
   }
   return { code: 'NETWORK', message: 'Cannot reach the server. Check your connection and try again.' };

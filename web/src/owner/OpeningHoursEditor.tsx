@@ -1,3 +1,4 @@
+import { openingHoursProblem } from '@baemin/platform/openingHours';
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import type { OwnerStoreFieldsFragment, Weekday } from '../generated/graphql';
@@ -45,21 +46,54 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
   const [zone, setZone] = useState(store.timeZone);
   const [periods, setPeriods] = useState<Period[]>([]);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  /** The input the problem is about (`opens-2`, `closes-0`, `zone`), marked invalid. */
+  const [invalid, setInvalid] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const errorId = `hours-${store.id}-error`;
+  const inputId = (name: string) => `hours-${store.id}-${name}`;
   const start = () => {
     setZone(store.timeZone);
     setPeriods(store.openingHours.map((p) => ({ day: p.day, opens: p.opens, closes: p.closes })));
     setProblem(null);
+    setInvalid(null);
     setEditing(true);
   };
-  const change = (index: number, patch: Partial<Period>) =>
-    setPeriods(periods.map((p, i) => (i === index ? { ...p, ...patch } : p)));
+  /**
+   * Shows the store context's own rule's verdict on `next` (the words the API would send) and
+   * marks the input it is about; returns that input's key, '' for the list as a whole, or null.
+   */
+  const check = (next: Period[]): string | null => {
+    const found = openingHoursProblem(next);
+    setProblem(found && { code: 'BAD_USER_INPUT', message: found.message });
+    const at = found && /\[(\d+)\]\.(opens|closes)$/.exec(found.field);
+    const key = at ? `${at[2]}-${at[1]}` : null;
+    setInvalid(key);
+    return found ? (key ?? '') : null;
+  };
+  const change = (index: number, patch: Partial<Period>) => {
+    const next = periods.map((p, i) => (i === index ? { ...p, ...patch } : p));
+    setPeriods(next);
+    // Once a problem is shown, it follows the edits (and goes when they fix it).
+    if (problem) check(next);
+  };
+  const remove = (index: number) => {
+    const next = periods.filter((_, j) => j !== index);
+    setPeriods(next);
+    if (problem) check(next);
+  };
   const save = async () => {
+    // Hours the API would refuse are not sent: the message and the field are shown at once.
+    const bad = check(periods);
+    if (bad !== null) {
+      if (bad) document.getElementById(inputId(bad))?.focus();
+      return;
+    }
     setBusy(true);
     const res = await update({ storeId: store.id, input: { timeZone: zone.trim(), openingHours: periods } });
     const p = problemOf(res.error);
     setBusy(false);
     setProblem(p);
+    setInvalid(p?.field === 'timeZone' ? 'zone' : null);
     if (!p) setEditing(false);
   };
   const region = `Opening hours of ${store.name}`;
@@ -118,6 +152,8 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
               list={`zones-${store.id}`}
               value={zone}
               onChange={(e) => setZone(e.target.value)}
+              aria-invalid={invalid === 'zone' || undefined}
+              aria-describedby={invalid === 'zone' ? errorId : undefined}
             />
             <datalist id={`zones-${store.id}`}>
               {COMMON_ZONES.map((z) => (
@@ -134,25 +170,31 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
                   // biome-ignore lint/suspicious/noArrayIndexKey: a period has no identity until saved; its times are edited
                   <div key={`${d.day}-${i}`} className="hours-period">
                     <input
+                      id={inputId(`opens-${i}`)}
                       aria-label={`${d.name} opens`}
                       className="time-input"
                       placeholder="HH:MM"
                       value={p.opens}
                       onChange={(e) => change(i, { opens: e.target.value })}
+                      aria-invalid={invalid === `opens-${i}` || undefined}
+                      aria-describedby={invalid === `opens-${i}` ? errorId : undefined}
                     />
                     <span aria-hidden="true">–</span>
                     <input
+                      id={inputId(`closes-${i}`)}
                       aria-label={`${d.name} closes`}
                       className="time-input"
                       placeholder="HH:MM"
                       value={p.closes}
                       onChange={(e) => change(i, { closes: e.target.value })}
+                      aria-invalid={invalid === `closes-${i}` || undefined}
+                      aria-describedby={invalid === `closes-${i}` ? errorId : undefined}
                     />
                     <button
                       type="button"
                       className="btn btn-ghost btn-small"
                       aria-label={`Remove ${d.name} period ${p.opens}–${p.closes}`}
-                      onClick={() => setPeriods(periods.filter((_, j) => j !== i))}
+                      onClick={() => remove(i)}
                     >
                       ✕
                     </button>
@@ -170,7 +212,7 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
             </fieldset>
           ))}
           {problem && (
-            <p className="alert alert-error small" role="alert">
+            <p id={errorId} className="alert alert-error small" role="alert">
               {problem.message}
             </p>
           )}
