@@ -70,20 +70,20 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
     setInvalid(key);
     return found ? (key ?? '') : null;
   };
-  const change = (index: number, patch: Partial<Period>) => {
-    const next = periods.map((p, i) => (i === index ? { ...p, ...patch } : p));
+  /** Whether the problem shown is the rule's (it follows the edits), not a refusal by the API. */
+  const [ruled, setRuled] = useState(false);
+  const edit = (next: Period[]) => {
     setPeriods(next);
-    // Once a problem is shown, it follows the edits (and goes when they fix it).
-    if (problem) check(next);
+    // Once the rule's problem is shown, it follows the edits (and goes when they fix it).
+    if (problem && ruled) check(next);
   };
-  const remove = (index: number) => {
-    const next = periods.filter((_, j) => j !== index);
-    setPeriods(next);
-    if (problem) check(next);
-  };
+  const change = (index: number, patch: Partial<Period>) =>
+    edit(periods.map((p, i) => (i === index ? { ...p, ...patch } : p)));
+  const remove = (index: number) => edit(periods.filter((_, j) => j !== index));
   const save = async () => {
     // Hours the API would refuse are not sent: the message and the field are shown at once.
     const bad = check(periods);
+    setRuled(bad !== null);
     if (bad !== null) {
       if (bad) document.getElementById(inputId(bad))?.focus();
       return;
