@@ -33,27 +33,20 @@ export function cacheStatements(
   if (process.env.SQLITE_STATEMENT_CACHE === '0') return sqlite;
   const compile = sqlite.prepare.bind(sqlite);
   const cache = new Map<string, Statement>();
-  const cached = (source: string, make: () => Statement): Statement => {
+  const prepare = (source: string): Statement => {
     let stmt = cache.get(source);
     if (stmt) {
       // Most recently used goes last, so the first key is the one to drop.
       cache.delete(source);
+      if (stmt.reader) stmt.raw(false).pluck(false).expand(false);
     } else {
-      stmt = make();
+      stmt = compile(source);
+      const limit = literalLimit && stmt.reader ? trailingLimit(source) : null;
+      // It has what drizzle and this codebase call on a statement (run/get/all/iterate, the modes).
+      if (limit) stmt = new LiteralLimitStatement(stmt, limit, compile) as unknown as Statement;
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
     }
     cache.set(source, stmt);
-    return stmt;
-  };
-  const prepare = (source: string): Statement => {
-    const stmt = cached(source, () => {
-      const bound = compile(source);
-      const limit = literalLimit ? trailingLimit(source) : null;
-      if (!limit || !bound.reader) return bound;
-      // It has what drizzle and this codebase call on a statement (run/get/all/iterate, the modes).
-      return new LiteralLimitStatement(bound, limit, compile) as unknown as Statement;
-    });
-    if (stmt.reader) stmt.raw(false).pluck(false).expand(false);
     return stmt;
   };
   (sqlite as { prepare: typeof prepare }).prepare = prepare;
