@@ -32,6 +32,12 @@ const COMMON_ZONES = [
   'UTC',
 ];
 
+/** The period input a rule problem's field is about: `openingHours[2].closes` → `closes-2`. */
+function inputKeyOf(field: string | undefined): string | null {
+  const at = field && /\[(\d+)\]\.(opens|closes)$/.exec(field);
+  return at ? `${at[2]}-${at[1]}` : null;
+}
+
 /** `FRI 18:00–02:00`: a period closing at or before it opens runs past midnight. */
 const periodText = (p: Period) => `${p.opens}–${p.closes}${p.closes <= p.opens ? ' (next day)' : ''}`;
 
@@ -46,46 +52,38 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
   const [zone, setZone] = useState(store.timeZone);
   const [periods, setPeriods] = useState<Period[]>([]);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  /** The input the problem is about (`opens-2`, `closes-0`, `zone`), marked invalid. */
-  const [invalid, setInvalid] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const errorId = `hours-${store.id}-error`;
   const inputId = (name: string) => `hours-${store.id}-${name}`;
+  // The problem's field names the input it is about: `openingHours[2].closes` (the rule's, which
+  // follows the edits) or `timeZone` (the API's refusal, shown until the next save).
+  const ruled = problem?.field?.startsWith('openingHours') ?? false;
+  const invalid = problem?.field === 'timeZone' ? 'zone' : inputKeyOf(problem?.field);
   const start = () => {
     setZone(store.timeZone);
     setPeriods(store.openingHours.map((p) => ({ day: p.day, opens: p.opens, closes: p.closes })));
     setProblem(null);
-    setInvalid(null);
     setEditing(true);
   };
-  /**
-   * Shows the store context's own rule's verdict on `next` (the words the API would send) and
-   * marks the input it is about; returns that input's key, '' for the list as a whole, or null.
-   */
-  const check = (next: Period[]): string | null => {
+  /** Shows the store context's own rule's verdict on `next` (the words the API would send). */
+  const check = (next: Period[]) => {
     const found = openingHoursProblem(next);
-    setProblem(found && { code: 'BAD_USER_INPUT', message: found.message });
-    const at = found && /\[(\d+)\]\.(opens|closes)$/.exec(found.field);
-    const key = at ? `${at[2]}-${at[1]}` : null;
-    setInvalid(key);
-    return found ? (key ?? '') : null;
+    setProblem(found && { code: 'BAD_USER_INPUT', ...found });
+    return found;
   };
-  /** Whether the problem shown is the rule's (it follows the edits), not a refusal by the API. */
-  const [ruled, setRuled] = useState(false);
   const edit = (next: Period[]) => {
     setPeriods(next);
-    // Once the rule's problem is shown, it follows the edits (and goes when they fix it).
-    if (problem && ruled) check(next);
+    if (ruled) check(next);
   };
   const change = (index: number, patch: Partial<Period>) =>
     edit(periods.map((p, i) => (i === index ? { ...p, ...patch } : p)));
   const remove = (index: number) => edit(periods.filter((_, j) => j !== index));
   const save = async () => {
     // Hours the API would refuse are not sent: the message and the field are shown at once.
-    const bad = check(periods);
-    setRuled(bad !== null);
-    if (bad !== null) {
-      if (bad) document.getElementById(inputId(bad))?.focus();
+    const found = check(periods);
+    if (found) {
+      const key = inputKeyOf(found.field);
+      if (key) document.getElementById(inputId(key))?.focus();
       return;
     }
     setBusy(true);
@@ -93,7 +91,6 @@ export function OpeningHoursEditor({ store }: { store: Store }) {
     const p = problemOf(res.error);
     setBusy(false);
     setProblem(p);
-    setInvalid(p?.field === 'timeZone' ? 'zone' : null);
     if (!p) setEditing(false);
   };
   const region = `Opening hours of ${store.name}`;
