@@ -191,6 +191,7 @@ describe('authorization matrix: every root field × every kind of caller', () =>
   const ORDER_WATCH = `subscription($id: ID!, $after: Int) { orderStatusChanged(orderId: $id, afterChangeId: $after) { orderId status customerId total } }`;
   const TICKETS = `subscription($after: Int) { ticketsChanged(afterChangeId: $after) { orderId status customerId total } }`;
   const DELIVERIES = `subscription($after: Int) { deliveryAvailable(afterChangeId: $after) { orderId status customerId total } }`;
+  const OFFERS = `subscription($after: Int) { deliveryOffersChanged(afterChangeId: $after) { orderId available } }`;
   const MINE = `subscription($after: Int) { myOrdersChanged(afterChangeId: $after) { orderId status customerId total } }`;
 
   const rows = (): Row[] => [
@@ -333,6 +334,14 @@ describe('authorization matrix: every root field × every kind of caller', () =>
           fx.delivered,
           fx.pickedUp,
         ]),
+    },
+    {
+      field: 'deliveryOffersChanged',
+      kind: 'subscription',
+      variant: 'replay',
+      expected: cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'ok'),
+      // Every rider hears that a job was taken (only its id), whoever took it.
+      run: (p) => live(p, OFFERS, { after: 0 }, 'deliveryOffersChanged', fx.pickedUp),
     },
     {
       field: 'myOrdersChanged',
@@ -551,6 +560,7 @@ describe('authorization matrix: every root field × every kind of caller', () =>
     const FEEDS = [
       { field: 'ticketsChanged', query: TICKETS },
       { field: 'deliveryAvailable', query: DELIVERIES },
+      { field: 'deliveryOffersChanged', query: OFFERS },
       { field: 'myOrdersChanged', query: MINE },
     ];
     const subs = FEEDS.flatMap((f) =>
@@ -588,6 +598,15 @@ describe('authorization matrix: every root field × every kind of caller', () =>
         'FORBIDDEN',
       ),
       deliveryAvailable: cells(
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'FORBIDDEN',
+        'FORBIDDEN',
+        'FORBIDDEN',
+        'ok',
+        'ok',
+      ),
+      deliveryOffersChanged: cells(
         'UNAUTHENTICATED',
         'FORBIDDEN',
         'FORBIDDEN',

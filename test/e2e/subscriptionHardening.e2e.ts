@@ -168,6 +168,60 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     });
     expect(late.results.map((r) => r.data?.deliveryAvailable.orderId)).not.toContain(order.id);
   });
+
+  it('deliveryOffersChanged tells every rider, live and in a replay, that a job another rider took is gone, and nothing else', async () => {
+    const OFFERS = `subscription($after: Int) { deliveryOffersChanged(afterChangeId: $after) { orderId available changeId } }`;
+    type Offer = { orderId: string; available: boolean; changeId: number };
+    type Offers = { deliveryOffersChanged: Offer };
+    const offersOf = (s: { results: { data?: Offers | null }[] }, id: string) =>
+      s.results.map((r) => r.data?.deliveryOffersChanged).filter((o): o is Offer => o?.orderId === id);
+    const taker = subscribe<Offers>(client(sys.token('rider', 'offer-rider-1')), OFFERS);
+    const other = subscribe<Offers>(client(sys.token('rider', 'offer-rider-2')), OFFERS);
+    const customer = subscribe<Offers>(client(sys.token('customer', 'offer-c')), OFFERS);
+    const refused = await customer.done;
+    const errors = (Array.isArray(refused.error) ? refused.error : customer.results.at(-1)?.errors) as
+      | Code[]
+      | undefined;
+    expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
+          .watchers >= 2,
+      { what: 'rider subscriptions registered' },
+    );
+    const order = await placeOrder(sys, 'offer-c');
+    await waitForTicket(sys, order.id);
+    await ownerDoes(sys, 'acceptOrder', order.id);
+    await ownerDoes(sys, 'startCooking', order.id);
+    await ownerDoes(sys, 'markReady', order.id);
+    for (const s of [taker, other])
+      await waitFor(() => offersOf(s, order.id).some((o) => o.available), {
+        what: 'the offer on both boards',
+      });
+    await waitForDeliveryAvailable(sys, order.id);
+    await sys.ok(
+      `mutation($id: ID!) { pickUp(orderId: $id) { status } }`,
+      { id: order.id },
+      sys.token('rider', 'offer-rider-1'),
+    );
+    for (const s of [taker, other])
+      await waitFor(() => offersOf(s, order.id).at(-1)?.available === false, {
+        what: 'the offer gone on both boards',
+      });
+    // Only the order's id and whether it is free: the rider who took it and the customer stay unsaid.
+    const gone = other.results.find((r) => r.data?.deliveryOffersChanged.available === false)!;
+    expect(Object.keys(gone.data!.deliveryOffersChanged).sort()).toEqual([
+      'available',
+      'changeId',
+      'orderId',
+    ]);
+    expect(JSON.stringify(gone)).not.toContain('offer-rider-1');
+    expect(JSON.stringify(gone)).not.toContain('offer-c');
+    // A rider resuming from before the order was ready never hears it offered, only gone.
+    const replay = subscribe<Offers>(client(sys.token('rider', 'offer-rider-3')), OFFERS, { after: 0 });
+    await waitFor(() => offersOf(replay, order.id).length > 0, { what: 'the order in a replay' });
+    expect(offersOf(replay, order.id).every((o) => !o.available)).toBe(true);
+  });
 });
 
 describe('a quiet upstream that drops twice', () => {

@@ -1,5 +1,6 @@
 import {
   type Caller,
+  canSeeDeliveryOffer,
   canSeeOrder,
   canSeePayment,
   forbidden,
@@ -79,14 +80,18 @@ export const FIELD_RULES: Record<string, (caller: Caller, audience: Audience) =>
 /**
  * Authorization of live fields, enforced by the router per client and per event: the upstream
  * subscription is shared by every client watching the same thing, so the subgraph cannot decide
- * per client. Every feed uses the same order rule as the queries (`canSeeOrder`); what differs is
- * only who may subscribe (role, and `admit` for arguments naming something the caller must own)
- * and which rows a feed carries (decided upstream). A Subscription field missing here is refused
- * (secure by default).
+ * per client. Every feed of orders uses the same order rule as the queries (`canSeeOrder`); what
+ * differs is only who may subscribe (role, and `admit` for arguments naming something the caller
+ * must own) and which rows a feed carries (decided upstream). The riders' offer feed carries no
+ * order, only its id, and has the platform's offer rule (`canSeeDeliveryOffer`). A Subscription
+ * field missing here is refused (secure by default).
  */
 export const SUBSCRIPTION_POLICIES: Record<string, SubscriptionPolicy> = {
   orderStatusChanged: { kind: 'order', roles: ['customer', 'owner', 'rider'], allows: canSeeOrder },
   ticketsChanged: { kind: 'feed', roles: ['owner'], allows: canSeeOrder, admit: admitOwnStore },
   deliveryAvailable: { kind: 'feed', roles: ['rider'], allows: canSeeOrder },
   myOrdersChanged: { kind: 'feed', roles: ['customer'], allows: canSeeOrder },
+  // An offer names only its order and whether it is still free: every rider may hear it, also
+  // once another rider took the order (that is the point: their board drops it).
+  deliveryOffersChanged: { kind: 'feed', roles: ['rider'], allows: (caller) => canSeeDeliveryOffer(caller) },
 };

@@ -11,13 +11,18 @@ import {
 } from '@baemin/platform';
 import type { DashboardRow } from './db/schema.js';
 
+/** Food ready and no rider yet: any rider may pick it up. */
+export function isAwaitingRider(row: DashboardRow): boolean {
+  return row.status === 'READY' && row.riderId === null;
+}
+
 /** The facts of a row that decide who may see it (the platform's order rule). */
 export function dashboardAudience(row: DashboardRow): OrderAudienceFacts {
   return {
     customerId: row.customerId,
     ownerId: row.ownerId,
     riderId: row.riderId,
-    awaitingRider: row.status === 'READY' && row.riderId === null,
+    awaitingRider: isAwaitingRider(row),
   };
 }
 

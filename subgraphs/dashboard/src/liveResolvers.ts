@@ -1,4 +1,4 @@
-import { domainError, ErrorCode } from '@baemin/platform';
+import { canSeeDeliveryOffer, domainError, ErrorCode } from '@baemin/platform';
 import { canSeeDashboard, requireFeedRole } from './auth.js';
 import type { DashboardRow } from './db/schema.js';
 import type { SubscriptionResolvers } from './generated/resolvers-types.js';
@@ -54,6 +54,19 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
           // Replays carry only orders still waiting now (LiveFeed matches the current row too).
           matches: (row) => row.status === 'READY' && row.riderId === null,
           allowed: canSeeDashboard,
+        });
+      },
+      resolve,
+    },
+    deliveryOffersChanged: {
+      subscribe: (_p, { afterChangeId }, { caller }) => {
+        requireFeedRole(caller, 'rider');
+        return feed.stream(caller, {
+          afterChangeId: checkAfter(afterChangeId),
+          // Every change of an order whose food was ready: the one that made it free, the one that
+          // took it away (pickup, cancel), and later ones, which say again that it is gone.
+          matches: (row) => row.readyAt !== null,
+          allowed: (caller) => canSeeDeliveryOffer(caller),
         });
       },
       resolve,

@@ -5,6 +5,7 @@ import {
   canSeeDashboard,
   canSeePaymentStatus,
   dashboardAudience,
+  isAwaitingRider,
   requireDashboardReader,
 } from './auth.js';
 import type { DashboardStore } from './DashboardStore.js';
@@ -37,6 +38,11 @@ export function dashboardResolvers(store: DashboardStore): Resolvers {
       paymentStatus: (row, _args, { caller }) =>
         canSeePaymentStatus(caller, row) ? (row.paymentStatus ?? null) : null,
       // A replayed snapshot is authorized by the order's current facts, not the snapshot's.
+      access: (row) => dashboardAudience(currentRowOf(row)),
+    },
+    DeliveryOffer: {
+      // A replayed READY snapshot of an order a rider has taken since is not an offer any more.
+      available: (row) => isAwaitingRider(row) && isAwaitingRider(currentRowOf(row)),
       access: (row) => dashboardAudience(currentRowOf(row)),
     },
     Order: {

@@ -49,3 +49,13 @@ export function canSeePayment(
     (caller.role === 'owner' && caller.id === order.ownerId)
   );
 }
+
+/**
+ * Who may hear that an order became, or stopped being, up for pickup (`deliveryOffersChanged`):
+ * every rider. Any rider may see an order while it waits for one, and the offer carries nothing
+ * but that order's id and whether it is still free, so riders learn of a job another rider took
+ * without learning who took it or anything else about the order.
+ */
+export function canSeeDeliveryOffer(caller: Caller | null): boolean {
+  return caller?.role === 'rider';
+}

@@ -151,6 +151,27 @@ export type DashboardStatusStep = {
   version: Scalars['Int']['output'];
 };
 
+/**
+ * An order's place on the riders' board: it became free to pick up, or stopped being free (a rider
+ * took it, or it was canceled). It names nothing but the order, so every rider may receive it.
+ */
+export type DeliveryOffer = {
+  __typename?: 'DeliveryOffer';
+  /** The order's current visibility facts (router only, not in the public API). */
+  access: DashboardAccess;
+  /**
+   * True while any rider may pick it up (food ready, no rider yet); false once a rider took it or it
+   * was canceled. A replayed offer says false when that is the order's state now.
+   */
+  available: Scalars['Boolean']['output'];
+  /** Position of that change in the dashboard's change feed (`Dashboard.changeId`). */
+  changeId: Scalars['Int']['output'];
+  /** The order. */
+  orderId: Scalars['ID']['output'];
+  /** Per-order change counter of the change this offer reflects (`Dashboard.sequence`). */
+  sequence: Scalars['Int']['output'];
+};
+
 /** An order, extended by the dashboard context with its live view. */
 export type Order = {
   __typename?: 'Order';
@@ -182,6 +203,12 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Live feed for riders: orders whose food is ready and whose delivery became available. */
   deliveryAvailable: Dashboard;
+  /**
+   * Live feed for riders: every change to what is up for pickup, for orders whose food was ready.
+   * `available: false` tells every rider that a job it may be showing is gone (another rider took
+   * it), without saying who. Riders only.
+   */
+  deliveryOffersChanged: DeliveryOffer;
   /** Live feed for customers: every change of the calling customer's orders (including new ones). */
   myOrdersChanged: Dashboard;
   /**
@@ -199,6 +226,11 @@ export type Subscription = {
 
 
 export type SubscriptionDeliveryAvailableArgs = {
+  afterChangeId?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type SubscriptionDeliveryOffersChangedArgs = {
   afterChangeId?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -327,6 +359,7 @@ export type ResolversTypes = ResolversObject<{
   DashboardItem: ResolverTypeWrapper<DashboardItem>;
   DashboardStatus: DashboardStatus;
   DashboardStatusStep: ResolverTypeWrapper<DashboardStatusStep>;
+  DeliveryOffer: ResolverTypeWrapper<DashboardRow>;
   Order: ResolverTypeWrapper<Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversTypes['Dashboard']> }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -342,6 +375,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   DashboardItem: DashboardItem;
   DashboardStatusStep: DashboardStatusStep;
+  DeliveryOffer: DashboardRow;
   Order: Omit<Order, 'dashboard'> & { dashboard?: Maybe<ResolversParentTypes['Dashboard']> } | FederationReferenceTypes['Order'];
   Query: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
@@ -399,6 +433,14 @@ export type DashboardStatusStepResolvers<ContextType = Context, ParentType exten
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type DeliveryOfferResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeliveryOffer'] = ResolversParentTypes['DeliveryOffer']> = ResolversObject<{
+  access?: Resolver<ResolversTypes['DashboardAccess'], ParentType, ContextType>;
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  changeId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type OrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   dashboard?: Resolver<Maybe<ResolversTypes['Dashboard']>, ParentType, ContextType>;
@@ -412,6 +454,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   deliveryAvailable?: SubscriptionResolver<ResolversTypes['Dashboard'], "deliveryAvailable", ParentType, ContextType, Partial<SubscriptionDeliveryAvailableArgs>>;
+  deliveryOffersChanged?: SubscriptionResolver<ResolversTypes['DeliveryOffer'], "deliveryOffersChanged", ParentType, ContextType, Partial<SubscriptionDeliveryOffersChangedArgs>>;
   myOrdersChanged?: SubscriptionResolver<ResolversTypes['Dashboard'], "myOrdersChanged", ParentType, ContextType, Partial<SubscriptionMyOrdersChangedArgs>>;
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['Dashboard'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'orderId'>>;
   ticketsChanged?: SubscriptionResolver<ResolversTypes['Dashboard'], "ticketsChanged", ParentType, ContextType, Partial<SubscriptionTicketsChangedArgs>>;
@@ -422,6 +465,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DashboardAccess?: DashboardAccessResolvers<ContextType>;
   DashboardItem?: DashboardItemResolvers<ContextType>;
   DashboardStatusStep?: DashboardStatusStepResolvers<ContextType>;
+  DeliveryOffer?: DeliveryOfferResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
