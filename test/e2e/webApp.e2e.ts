@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO } from '../harness/flows.js';
+import { DEMO, ownerDoes, placeOrder, waitForTicket } from '../harness/flows.js';
 import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 
@@ -207,6 +207,33 @@ describe.skipIf(SKIP)('web app in a browser', () => {
       .waitFor();
     await shot(customer.page, 'customer-orders');
     for (const p of [customer, owner, rider]) {
+      expect(await notReloaded(p.page)).toBe(true);
+      expect(p.errors).toEqual([]);
+    }
+  });
+
+  it('two riders see the same ready order; when one picks it up it leaves the other’s list at once, with no reload', async () => {
+    const first = await signIn('rider-1', '/rider');
+    const second = await signIn('rider-2', '/rider');
+    const { id: orderId } = await placeOrder(sys, 'alice');
+    await waitForTicket(sys, orderId);
+    for (const action of ['acceptOrder', 'startCooking', 'markReady'] as const)
+      await ownerDoes(sys, action, orderId);
+    const jobOn = (p: Person) => p.page.locator(`article[data-delivery="${orderId}"]`);
+    for (const p of [first, second])
+      await jobOn(p)
+        .getByRole('button', { name: /^Pick up/ })
+        .waitFor();
+
+    await jobOn(first)
+      .getByRole('button', { name: /^Pick up/ })
+      .click();
+    await jobOn(first)
+      .getByRole('button', { name: /^Complete delivery/ })
+      .waitFor();
+    // Nothing else moves on the second rider's board: only the offers feed can take the job off.
+    await jobOn(second).waitFor({ state: 'detached' });
+    for (const p of [first, second]) {
       expect(await notReloaded(p.page)).toBe(true);
       expect(p.errors).toEqual([]);
     }

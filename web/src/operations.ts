@@ -235,6 +235,17 @@ export const DeliveryAvailableSubscription = graphql(`
   }
 `);
 
+/** Jobs becoming free or taken (by anyone): how a rider's board drops a job another rider took. */
+export const DeliveryOffersChangedSubscription = graphql(`
+  subscription DeliveryOffersChanged($afterChangeId: Int) {
+    deliveryOffersChanged(afterChangeId: $afterChangeId) {
+      orderId
+      available
+      changeId
+    }
+  }
+`);
+
 /** The owner console's store editor: the store's terms and its full menu, in menu order. */
 export const OwnerStoreFieldsFragment = graphql(`
   fragment OwnerStoreFields on Store {

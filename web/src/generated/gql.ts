@@ -34,6 +34,7 @@ type Documents = {
     "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.MyOrdersChangedDocument,
     "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.TicketsChangedDocument,
     "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": typeof types.DeliveryAvailableDocument,
+    "\n  subscription DeliveryOffersChanged($afterChangeId: Int) {\n    deliveryOffersChanged(afterChangeId: $afterChangeId) {\n      orderId\n      available\n      changeId\n    }\n  }\n": typeof types.DeliveryOffersChangedDocument,
     "\n  fragment OwnerStoreFields on Store {\n    id\n    name\n    description\n    category\n    address\n    timeZone\n    minimumOrder\n    deliveryFee\n    open\n    acceptingOrders\n    openingHours {\n      day\n      opens\n      closes\n    }\n    menu {\n      id\n      name\n      description\n      category\n      price\n      available\n      options {\n        name\n        priceDelta\n      }\n    }\n  }\n": typeof types.OwnerStoreFieldsFragmentDoc,
     "\n  mutation CreateStore($input: CreateStoreInput!) {\n    createStore(input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.CreateStoreDocument,
     "\n  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {\n    updateStore(storeId: $storeId, input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": typeof types.UpdateStoreDocument,
@@ -67,6 +68,7 @@ const documents: Documents = {
     "\n  subscription MyOrdersChanged($afterChangeId: Int) {\n    myOrdersChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.MyOrdersChangedDocument,
     "\n  subscription TicketsChanged($afterChangeId: Int) {\n    ticketsChanged(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.TicketsChangedDocument,
     "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n": types.DeliveryAvailableDocument,
+    "\n  subscription DeliveryOffersChanged($afterChangeId: Int) {\n    deliveryOffersChanged(afterChangeId: $afterChangeId) {\n      orderId\n      available\n      changeId\n    }\n  }\n": types.DeliveryOffersChangedDocument,
     "\n  fragment OwnerStoreFields on Store {\n    id\n    name\n    description\n    category\n    address\n    timeZone\n    minimumOrder\n    deliveryFee\n    open\n    acceptingOrders\n    openingHours {\n      day\n      opens\n      closes\n    }\n    menu {\n      id\n      name\n      description\n      category\n      price\n      available\n      options {\n        name\n        priceDelta\n      }\n    }\n  }\n": types.OwnerStoreFieldsFragmentDoc,
     "\n  mutation CreateStore($input: CreateStoreInput!) {\n    createStore(input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": types.CreateStoreDocument,
     "\n  mutation UpdateStore($storeId: ID!, $input: UpdateStoreInput!) {\n    updateStore(storeId: $storeId, input: $input) {\n      ...OwnerStoreFields\n    }\n  }\n": types.UpdateStoreDocument,
@@ -174,6 +176,10 @@ export function graphql(source: "\n  subscription TicketsChanged($afterChangeId:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"): (typeof documents)["\n  subscription DeliveryAvailable($afterChangeId: Int) {\n    deliveryAvailable(afterChangeId: $afterChangeId) {\n      ...DashboardFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DeliveryOffersChanged($afterChangeId: Int) {\n    deliveryOffersChanged(afterChangeId: $afterChangeId) {\n      orderId\n      available\n      changeId\n    }\n  }\n"): (typeof documents)["\n  subscription DeliveryOffersChanged($afterChangeId: Int) {\n    deliveryOffersChanged(afterChangeId: $afterChangeId) {\n      orderId\n      available\n      changeId\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

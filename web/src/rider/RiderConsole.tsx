@@ -10,6 +10,7 @@ import {
   AvailableDeliveriesQuery,
   CompleteDeliveryMutation,
   DeliveryAvailableSubscription,
+  DeliveryOffersChangedSubscription,
   PickUpMutation,
 } from '../operations';
 import { AppShell } from '../ui/AppShell';
@@ -37,6 +38,9 @@ export function RiderConsole({ identity, live, onSignOut }: ScreenProps) {
   // What this rider's own actions did, shown at once (the dashboard row follows via events).
   const [mine, setMine] = useState<Record<string, Progress>>({});
   const [problem, setProblem] = useState<ApiProblem | null>(null);
+  // The offers feed's latest word per order: false hides a job another rider took, at once and
+  // also from a list fetched just before (new jobs arrive with the deliveryAvailable feed).
+  const [offered, setOffered] = useState<Record<string, boolean>>({});
   const [, pickUp] = useMutation(PickUpMutation);
   const [, complete] = useMutation(CompleteDeliveryMutation);
 
@@ -53,6 +57,16 @@ export function RiderConsole({ identity, live, onSignOut }: ScreenProps) {
       });
   }, [client, version]);
   useEffect(() => live.onReconnect(() => setAvailable((a) => (a ? [...a] : a))), [live]);
+  useEffect(
+    () =>
+      live.feed(DeliveryOffersChangedSubscription, (d) => d.deliveryOffersChanged, {
+        row: (offer) =>
+          setOffered((o) =>
+            o[offer.orderId] === offer.available ? o : { ...o, [offer.orderId]: offer.available },
+          ),
+      }),
+    [live],
+  );
 
   // The rider's own deliveries: their dashboard rows, overlaid with what their actions returned.
   const jobs: Record<string, Job> = {};
@@ -76,7 +90,7 @@ export function RiderConsole({ identity, live, onSignOut }: ScreenProps) {
       pickedUpAt: own.pickedUpAt ?? held?.pickedUpAt ?? null,
     };
   }
-  const open = (available ?? []).filter((d) => !jobs[d.orderId]);
+  const open = (available ?? []).filter((d) => !jobs[d.orderId] && offered[d.orderId] !== false);
   const onTheWay = Object.values(jobs).filter((j) => j.status === 'PICKED_UP');
   const delivered = Object.values(jobs)
     .filter((j) => j.status === 'DELIVERED')
