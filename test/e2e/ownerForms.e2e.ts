@@ -285,6 +285,38 @@ describe.skipIf(SKIP)('owner console forms', () => {
     expect(rejected.statusReason).toBe('x'.repeat(500));
   });
 
+  it('a store closed or a dish sold out in one tab shows at once in the owner’s other tab, with no reload', async () => {
+    const { page: first, traffic } = await signedIn();
+    // A second tab of the same browser: its own session, signed in as the same owner.
+    const second = await context!.newPage();
+    second.setDefaultTimeout(UI_TIMEOUT);
+    await second.goto(`${base}/`);
+    await second.locator(`button[data-sub="${DEMO.owner}"]`).click();
+    await second.waitForURL(`${base}/owner`);
+    await second.evaluate('window.__noReload = true');
+    const store = (p: Page) => p.locator(`[data-store="${DEMO.store}"]`);
+    const isOpen = (p: Page) => store(p).getByRole('switch', { name: /is open$/ });
+    const dish = (p: Page) => store(p).getByRole('switch', { name: 'Yangnyeom Chicken available' });
+    const checked = (l: ReturnType<typeof isOpen>) => () => l.getAttribute('aria-checked');
+    for (const p of [first, second]) {
+      await expect.poll(checked(isOpen(p))).toBe('true');
+      await expect.poll(checked(dish(p))).toBe('true');
+    }
+
+    await isOpen(first).click();
+    await expect.poll(checked(isOpen(second))).toBe('false');
+    await dish(first).click();
+    await expect.poll(checked(dish(second))).toBe('false');
+    // And back from the other tab, which leaves the store as the other tests expect it.
+    await isOpen(second).click();
+    await expect.poll(checked(isOpen(first))).toBe('true');
+    await dish(second).click();
+    await expect.poll(checked(dish(first))).toBe('true');
+    expect(await second.evaluate('window.__noReload === true')).toBe(true);
+    expect(traffic.mutations).toEqual(['SetStoreOpen', 'SetMenuItemAvailable']);
+    expect(traffic.consoleErrors).toEqual([]);
+  });
+
   it('the admin’s onboarding form checks its amounts too (a blank was created as ₩0)', async () => {
     const { page, traffic } = await signedIn('admin-1', '/admin');
     const form = page.getByRole('form', { name: 'Onboard a store' });

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Provider } from 'urql';
 import { AdminConsole } from './admin/AdminConsole';
 import { CustomerApp } from './customer/CustomerApp';
 import { createGraphqlClient } from './graphqlClient';
 import { LiveClient, liveUrl } from './live/LiveClient';
+import { TabSync } from './live/TabSync';
 import { OwnerConsole } from './owner/OwnerConsole';
 import { RiderConsole } from './rider/RiderConsole';
 import { navigate, usePath } from './router';
@@ -51,15 +52,25 @@ function SignedIn({
   path: string;
   onSignOut: () => void;
 }) {
-  const client = useMemo(() => createGraphqlClient(identity.token), [identity.token]);
-  const [live, setLive] = useState<LiveClient | null>(null);
+  const syncRef = useRef<TabSync | null>(null);
+  const client = useMemo(
+    () => createGraphqlClient(identity.token, (typenames) => syncRef.current?.announce(typenames)),
+    [identity.token],
+  );
+  const [session, setSession] = useState<{ live: LiveClient; sync: TabSync } | null>(null);
   useEffect(() => {
-    const c = new LiveClient(liveUrl(), identity.token);
-    setLive(c);
-    return () => c.close();
-  }, [identity.token]);
-  if (!live) return null;
-  const props = { identity, live, path, onSignOut };
+    const live = new LiveClient(liveUrl(), identity.token);
+    const sync = new TabSync(identity.sub);
+    syncRef.current = sync;
+    setSession({ live, sync });
+    return () => {
+      live.close();
+      sync.close();
+      if (syncRef.current === sync) syncRef.current = null;
+    };
+  }, [identity.token, identity.sub]);
+  if (!session) return null;
+  const props = { identity, live: session.live, sync: session.sync, path, onSignOut };
   return (
     <Provider value={client}>
       {identity.role === 'customer' && <CustomerApp {...props} />}
@@ -73,6 +84,8 @@ function SignedIn({
 export interface ScreenProps {
   identity: DevIdentity;
   live: LiveClient;
+  /** This person's other tabs in this browser: what they changed, to refresh here. */
+  sync: TabSync;
   path: string;
   onSignOut: () => void;
 }

@@ -1,10 +1,23 @@
-import { Client, type CombinedError, cacheExchange, fetchExchange } from 'urql';
+import { Client, type CombinedError, cacheExchange, fetchExchange, mapExchange } from 'urql';
+import { typenamesIn } from './live/TabSync';
 
-/** urql over HTTP to the router's /graphql, as `token`'s holder. */
-export function createGraphqlClient(token: string): Client {
+/**
+ * urql over HTTP to the router's /graphql, as `token`'s holder. `onMutated` hears the types of
+ * every object a successful mutation returned (to tell the person's other tabs).
+ */
+export function createGraphqlClient(token: string, onMutated?: (typenames: Set<string>) => void): Client {
   return new Client({
     url: '/graphql',
-    exchanges: [cacheExchange, fetchExchange],
+    exchanges: [
+      cacheExchange,
+      mapExchange({
+        onResult(result) {
+          if (result.operation.kind === 'mutation' && result.data && !result.error)
+            onMutated?.(typenamesIn(result.data));
+        },
+      }),
+      fetchExchange,
+    ],
     // POST only: the router's CSRF protection refuses simple GET requests.
     preferGetMethod: false,
     requestPolicy: 'cache-and-network',

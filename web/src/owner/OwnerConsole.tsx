@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import type { ScreenProps } from '../App';
 import { formatTime, formatWon, shortId } from '../format';
 import type { DashboardStatus } from '../generated/graphql';
 import { type ApiProblem, problemOf } from '../graphqlClient';
 import type { LiveClient } from '../live/LiveClient';
+import { type TabSync, useRefreshOnChange } from '../live/TabSync';
 import { type Row, useDashboards } from '../live/useDashboards';
 import {
   AcceptOrderMutation,
@@ -34,7 +35,7 @@ const COLUMNS: { title: string; statuses: DashboardStatus[]; empty: string }[] =
 const REASON_MAX = 500;
 
 /** The owner's console: incoming tickets live, the kitchen's actions, stores and menus. */
-export function OwnerConsole({ identity, live, onSignOut }: ScreenProps) {
+export function OwnerConsole({ identity, live, sync, onSignOut }: ScreenProps) {
   const { rows } = useDashboards(live, subscribeTickets);
   const all = Object.values(rows).sort((a, b) => a.placedAt.localeCompare(b.placedAt));
   const done = all
@@ -83,7 +84,7 @@ export function OwnerConsole({ identity, live, onSignOut }: ScreenProps) {
             </section>
           )}
         </section>
-        <StoresPanel />
+        <StoresPanel sync={sync} />
       </div>
     </AppShell>
   );
@@ -215,9 +216,15 @@ function Ticket({ row }: { row: Row }) {
   );
 }
 
-/** The owner's stores: open or close each, mark dishes sold out or available again, edit stores and menus, create a store. */
-function StoresPanel() {
-  const [{ data, error }] = useQuery({ query: MyStoresQuery });
+/**
+ * The owner's stores: open or close each, mark dishes sold out or available again, edit stores and
+ * menus, create a store. What the owner changes in another tab (or on another device, seen when
+ * this tab comes back into view) is fetched again, so a switch never shows a stale state.
+ */
+function StoresPanel({ sync }: { sync: TabSync }) {
+  const [{ data, error }, reexecute] = useQuery({ query: MyStoresQuery });
+  const refresh = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
+  useRefreshOnChange(sync, ['Store', 'MenuItem'], refresh);
   const [, setOpen] = useMutation(SetStoreOpenMutation);
   const [, setAvailable] = useMutation(SetMenuItemAvailableMutation);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
