@@ -59,6 +59,7 @@ const OWNER_ONLY = cells(
 );
 const PARTIES = cells('UNAUTHENTICATED', 'ok', 'FORBIDDEN', 'ok', 'FORBIDDEN', 'ok', 'FORBIDDEN');
 const PUBLIC = cells('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok');
+const RIDERS = cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'ok');
 
 interface Row {
   field: string;
@@ -327,7 +328,7 @@ describe('authorization matrix: every root field × every kind of caller', () =>
       field: 'deliveryAvailable',
       kind: 'subscription',
       variant: 'replay',
-      expected: cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'ok'),
+      expected: RIDERS,
       // Orders no longer waiting for a rider are never replayed to riders.
       run: (p) =>
         live(p, DELIVERIES, { after: 0 }, 'deliveryAvailable', fx.awaiting, undefined, [
@@ -339,7 +340,7 @@ describe('authorization matrix: every root field × every kind of caller', () =>
       field: 'deliveryOffersChanged',
       kind: 'subscription',
       variant: 'replay',
-      expected: cells('UNAUTHENTICATED', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'ok', 'ok'),
+      expected: RIDERS,
       // Every rider hears that a job was taken (only its id), whoever took it.
       run: (p) => live(p, OFFERS, { after: 0 }, 'deliveryOffersChanged', fx.pickedUp),
     },
@@ -597,24 +598,8 @@ describe('authorization matrix: every root field × every kind of caller', () =>
         'FORBIDDEN',
         'FORBIDDEN',
       ),
-      deliveryAvailable: cells(
-        'UNAUTHENTICATED',
-        'FORBIDDEN',
-        'FORBIDDEN',
-        'FORBIDDEN',
-        'FORBIDDEN',
-        'ok',
-        'ok',
-      ),
-      deliveryOffersChanged: cells(
-        'UNAUTHENTICATED',
-        'FORBIDDEN',
-        'FORBIDDEN',
-        'FORBIDDEN',
-        'FORBIDDEN',
-        'ok',
-        'ok',
-      ),
+      deliveryAvailable: RIDERS,
+      deliveryOffersChanged: RIDERS,
       myOrdersChanged: cells(
         'UNAUTHENTICATED',
         'ok',

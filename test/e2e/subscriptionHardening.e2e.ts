@@ -2,6 +2,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   driveToDelivered,
+  kitchenReady,
   ownerDoes,
   placeOrder,
   waitForDeliveryAvailable,
@@ -48,6 +49,15 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     await sys?.close();
   });
 
+  /** Waits until the router holds at least `n` client subscriptions. */
+  const watchersAtLeast = (n: number) =>
+    waitFor(
+      async () =>
+        ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
+          .watchers >= n,
+      { what: `${n} subscriptions registered` },
+    );
+
   /** What a rider's queries show of an order: null when the order query refuses it. */
   const riderQuery = async (rider: string, orderId: string) =>
     (
@@ -63,10 +73,7 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     const past = await placeOrder(sys, 'leak-a');
     await driveToDelivered(sys, 'leak-a', past.id, 'rider-1');
     const waiting = await placeOrder(sys, 'leak-b');
-    await waitForTicket(sys, waiting.id);
-    await ownerDoes(sys, 'acceptOrder', waiting.id);
-    await ownerDoes(sys, 'startCooking', waiting.id);
-    await ownerDoes(sys, 'markReady', waiting.id);
+    await kitchenReady(sys, waiting.id);
     await waitForDeliveryAvailable(sys, waiting.id, 'rider-2');
 
     const feed = subscribe<Feed>(client(sys.token('rider', 'rider-2')), FEED, { after: 0 });
@@ -125,17 +132,9 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
   it('live deliveryAvailable events: every rider sees a new READY order; nobody sees it again once picked up', async () => {
     const r1 = subscribe<Feed>(client(sys.token('rider', 'rider-1')), FEED);
     const r2 = subscribe<Feed>(client(sys.token('rider', 'rider-2')), FEED);
-    await waitFor(
-      async () =>
-        ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
-          .watchers >= 2,
-      { what: 'subscriptions registered' },
-    );
+    await watchersAtLeast(2);
     const order = await placeOrder(sys, 'live-c');
-    await waitForTicket(sys, order.id);
-    await ownerDoes(sys, 'acceptOrder', order.id);
-    await ownerDoes(sys, 'startCooking', order.id);
-    await ownerDoes(sys, 'markReady', order.id);
+    await kitchenReady(sys, order.id);
     for (const s of [r1, r2])
       await waitFor(() => s.results.some((r) => r.data?.deliveryAvailable.orderId === order.id), {
         what: 'READY order on the feed',
@@ -159,10 +158,7 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     // A later subscriber with a replay from before the READY change does not get it any more.
     const late = subscribe<Feed>(client(sys.token('rider', 'rider-2')), FEED, { after: 0 });
     const marker = await placeOrder(sys, 'live-d');
-    await waitForTicket(sys, marker.id);
-    await ownerDoes(sys, 'acceptOrder', marker.id);
-    await ownerDoes(sys, 'startCooking', marker.id);
-    await ownerDoes(sys, 'markReady', marker.id);
+    await kitchenReady(sys, marker.id);
     await waitFor(() => late.results.some((r) => r.data?.deliveryAvailable.orderId === marker.id), {
       what: 'marker order on the late feed',
     });
@@ -183,17 +179,9 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
       | Code[]
       | undefined;
     expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    await waitFor(
-      async () =>
-        ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
-          .watchers >= 2,
-      { what: 'rider subscriptions registered' },
-    );
+    await watchersAtLeast(2);
     const order = await placeOrder(sys, 'offer-c');
-    await waitForTicket(sys, order.id);
-    await ownerDoes(sys, 'acceptOrder', order.id);
-    await ownerDoes(sys, 'startCooking', order.id);
-    await ownerDoes(sys, 'markReady', order.id);
+    await kitchenReady(sys, order.id);
     for (const s of [taker, other])
       await waitFor(() => offersOf(s, order.id).some((o) => o.available), {
         what: 'the offer on both boards',

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, ownerDoes, placeOrder, waitForTicket } from '../harness/flows.js';
+import { DEMO, kitchenReady, placeOrder } from '../harness/flows.js';
 import { browserTestsEnabled, launchChromium } from '../harness/browser.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 
@@ -216,9 +216,7 @@ describe.skipIf(SKIP)('web app in a browser', () => {
     const first = await signIn('rider-1', '/rider');
     const second = await signIn('rider-2', '/rider');
     const { id: orderId } = await placeOrder(sys, 'alice');
-    await waitForTicket(sys, orderId);
-    for (const action of ['acceptOrder', 'startCooking', 'markReady'] as const)
-      await ownerDoes(sys, action, orderId);
+    await kitchenReady(sys, orderId);
     const jobOn = (p: Person) => p.page.locator(`article[data-delivery="${orderId}"]`);
     for (const p of [first, second])
       await jobOn(p)

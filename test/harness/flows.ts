@@ -191,6 +191,13 @@ export function expectCode(res: { errors?: { extensions?: Record<string, unknown
   expect(res.errors?.map((e) => e.extensions?.code)).toContain(code);
 }
 
+/** The kitchen's part: once the store has the ticket, accept, cook and mark the order ready. */
+export async function kitchenReady(sys: TestSystem, orderId: string, owner = DEMO.owner) {
+  await waitForTicket(sys, orderId);
+  for (const step of ['acceptOrder', 'startCooking', 'markReady'] as const)
+    await ownerDoes(sys, step, orderId, owner);
+}
+
 /** Drives an order from placed to delivered, asserting each step. */
 export async function driveToDelivered(
   sys: TestSystem,
