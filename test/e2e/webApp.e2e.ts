@@ -61,10 +61,12 @@ async function notReloaded(page: Page): Promise<boolean> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
+  // Finished animations: a card that just arrived is shown as it settles, not half faded in.
+  const options = { fullPage: true, animations: 'disabled' } as const;
   await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), ...options });
   await page.setViewportSize(PHONE);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), ...options });
   await page.setViewportSize(DESKTOP);
 }
 
