@@ -92,6 +92,13 @@ export interface RouterConfig extends ServiceConfig {
    */
   requestLogContext: boolean;
   /**
+   * ROUTER_SHARED_EVENT_COMPLETION (default true): a live event whose plan needs no other
+   * subgraph is completed once per client operation and variables, and the result shared by every
+   * caller's group (field rules still apply per caller), instead of once per caller. Off only to
+   * compare: a feed every rider watches otherwise costs one completion per rider per event.
+   */
+  sharedEventCompletion: boolean;
+  /**
    * @apollo/gateway's anonymous data collection; off unless APOLLO_TELEMETRY_DISABLED=false. On,
    * the gateway probes cloud metadata addresses (169.254.169.254, 100.100.100.200, Google's
    * metadata server) when it is constructed and reports hourly to
@@ -158,6 +165,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterCo
     operationCache: envBool(env, 'ROUTER_OPERATION_CACHE', true),
     fastResultShaping: envBool(env, 'ROUTER_FAST_RESULT_SHAPING', true),
     requestLogContext: envBool(env, 'ROUTER_REQUEST_LOG_CONTEXT', false),
+    sharedEventCompletion: envBool(env, 'ROUTER_SHARED_EVENT_COMPLETION', true),
     apolloTelemetry: !envBool(env, 'APOLLO_TELEMETRY_DISABLED', true),
     adminPort,
     internalRoutesOnApiPort: !production,

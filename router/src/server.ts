@@ -197,6 +197,7 @@ export async function start(overrides: RouterOverrides = {}): Promise<RunningRou
     dataSources,
     upstreamGiveUpMs: config.subscriptionGiveUpMs,
     limits: subscriptionLimits,
+    sharedEventCompletion: config.sharedEventCompletion,
   });
   let wsServer: SubscriptionServer | null = null;
   const subscriptionStats = () => ({

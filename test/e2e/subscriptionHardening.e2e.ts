@@ -210,6 +210,39 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     await waitFor(() => offersOf(replay, order.id).length > 0, { what: 'the order in a replay' });
     expect(offersOf(replay, order.id).every((o) => !o.available)).toBe(true);
   });
+
+  it('a feed that needs no other subgraph is completed once per event, however many riders watch it', async () => {
+    type Offers = { deliveryOffersChanged: { orderId: string; available: boolean } };
+    const OFFERS = `subscription { deliveryOffersChanged { orderId available } }`;
+    const stats = async () =>
+      (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+        groups: number;
+        eventsReceived: number;
+        eventsCompleted: number;
+      };
+    const riders = ['share-1', 'share-2', 'share-3'].map((r) =>
+      subscribe<Offers>(client(sys.token('rider', r)), OFFERS),
+    );
+    await watchersAtLeast(3);
+    expect((await stats()).groups).toBeGreaterThanOrEqual(3);
+    const before = await stats();
+    const order = await placeOrder(sys, 'share-c');
+    await kitchenReady(sys, order.id);
+    for (const s of riders)
+      await waitFor(
+        () =>
+          s.results.some(
+            (r) =>
+              r.data?.deliveryOffersChanged.orderId === order.id && r.data.deliveryOffersChanged.available,
+          ),
+        { what: 'the offer on every board' },
+      );
+    const after = await stats();
+    const received = after.eventsReceived - before.eventsReceived;
+    // One completion per event, shared by the three riders' groups (three per event otherwise).
+    expect(received).toBeGreaterThan(0);
+    expect(after.eventsCompleted - before.eventsCompleted).toBeLessThanOrEqual(received);
+  });
 });
 
 describe('a quiet upstream that drops twice', () => {

@@ -47,6 +47,11 @@ export interface SubscriptionEngineOptions {
   upstreamGiveUpMs?: number;
   /** Limits (defaults: {@link loadSubscriptionLimits} with an empty environment). */
   limits?: Partial<SubscriptionLimits>;
+  /**
+   * Complete an event once per client operation and variables for every caller's group when its
+   * plan fetches from no other subgraph (the result cannot depend on the caller then). Default true.
+   */
+  sharedEventCompletion?: boolean;
 }
 
 export interface SubscriptionStats {
@@ -62,6 +67,11 @@ export interface SubscriptionStats {
   upstreamConnections: number;
   /** Events received from upstream since start. */
   eventsReceived: number;
+  /**
+   * Completions of events since start (the gateway's executor run on an event for a group); groups
+   * of different callers share one when the plan needs no other subgraph.
+   */
+  eventsCompleted: number;
   /** Upstream re-subscriptions after a lost connection. */
   resumes: number;
   /** Upstream subscriptions that started from a client-chosen `afterChangeId`. */
@@ -95,7 +105,7 @@ export class SubscriptionEngine {
   private readonly pool: UpstreamPool;
   private readonly upstreams = new Map<string, UpstreamSubscription>();
   private watcherCount = 0;
-  readonly counters = { eventsReceived: 0, resumes: 0 };
+  readonly counters = { eventsReceived: 0, eventsCompleted: 0, resumes: 0 };
   private readonly giveUpMs: number;
   readonly limits: SubscriptionLimits;
   /** Active subscriptions (and those with a client-chosen afterChangeId) per caller. */
@@ -156,6 +166,7 @@ export class SubscriptionEngine {
       upstreamsByField,
       upstreamConnections: this.pool.openConnections,
       eventsReceived: this.counters.eventsReceived,
+      eventsCompleted: this.counters.eventsCompleted,
       resumes: this.counters.resumes,
       replayUpstreams: this.replayUpstreamCount(),
       upstreamDeadPeers: this.pool.deadPeers,
@@ -416,11 +427,13 @@ export class SubscriptionEngine {
       upstream.start();
     }
     const query = print(document);
-    const groupKey = `${query}\n${operationName ?? ''}\n${stableJson(variables)}\n${caller.role}:${caller.id}`;
+    const operationKey = `${query}\n${operationName ?? ''}\n${stableJson(variables)}`;
+    const groupKey = `${operationKey}\n${caller.role}:${caller.id}`;
     let group = upstream.groups.get(groupKey);
     if (!group) {
       group = {
         key: groupKey,
+        operationKey,
         upstream,
         caller,
         query,
@@ -508,7 +521,13 @@ export class SubscriptionEngine {
   }
 
   /** Completes one event for one group: the event as the primary fetch, then the planner's `rest`. */
+  /** Whether groups of different callers may share one completed result of an event. */
+  get sharesEventCompletion(): boolean {
+    return this.options.sharedEventCompletion ?? true;
+  }
+
   async complete(group: WatcherGroup, eventData: Record<string, unknown>): Promise<Result> {
+    this.counters.eventsCompleted++;
     const services: ServiceMap = Object.create(this.services);
     services[EVENT_SOURCE] = {
       process: async () => ({ data: eventData }),

@@ -6,6 +6,9 @@ import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
 import type { Audience, SubscriptionPolicy } from './subscriptionPolicy.js';
 import { deliverToGroup, endWith, type Result, type Watcher, type WatcherGroup } from './WatcherGroup.js';
 
+/** Completes one event for one group (the gateway's executor over the event's plan). */
+type Completer = (group: WatcherGroup, eventData: Record<string, unknown>) => Promise<Result>;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Who may see an upstream event, read from the fields the planner added to it (null: not an event). */
@@ -177,8 +180,9 @@ export class UpstreamSubscription {
     if (this.policy.kind === 'order') this.latest = { audience, data };
     const start = process.hrtime.bigint();
     const queues: Promise<void>[] = [];
+    const complete = this.completerFor();
     for (const group of this.groups.values()) {
-      this.enqueue(group, audience, data);
+      this.enqueue(group, audience, data, complete);
       queues.push(group.queue);
     }
     // Fan-out time: from the upstream event to its results queued for every watcher group.
@@ -186,10 +190,37 @@ export class UpstreamSubscription {
     void Promise.all(queues).then(() => metrics.subscriptionFanout.observe({ field }, secondsSince(start)));
   }
 
+  /**
+   * How one event is completed for its groups. A plan that fetches from no other subgraph gives
+   * the same result whoever asks (the caller only signs entity fetches), so groups with the same
+   * operation and variables share one completion, however many callers watch: a feed every rider
+   * watches costs one completion per event, not one per rider. Field rules still apply per group.
+   */
+  private completerFor(): Completer {
+    const complete: Completer = (g, e) => this.engine.complete(g, e);
+    if (!this.engine.sharesEventCompletion) return complete;
+    const shared = new Map<string, Promise<Result>>();
+    return (g, e) => {
+      // Per group: groups of one upstream may differ in what their operation fetches elsewhere.
+      if (g.plan.fetchServices.length > 0) return complete(g, e);
+      let result = shared.get(g.operationKey);
+      if (!result) {
+        result = complete(g, e);
+        shared.set(g.operationKey, result);
+      }
+      return result;
+    };
+  }
+
   /** Each group completes its events in order, independently of the others (a slow one holds only itself). */
-  private enqueue(group: WatcherGroup, audience: Audience, data: Record<string, unknown>): void {
+  private enqueue(
+    group: WatcherGroup,
+    audience: Audience,
+    data: Record<string, unknown>,
+    complete: Completer = (g, e) => this.engine.complete(g, e),
+  ): void {
     group.queue = group.queue
-      .then(() => deliverToGroup(group, audience, data, this.policy, (g, e) => this.engine.complete(g, e)))
+      .then(() => deliverToGroup(group, audience, data, this.policy, complete))
       .catch((err) => {
         logger.error('delivering a subscription event failed', { error: (err as Error).message });
       });

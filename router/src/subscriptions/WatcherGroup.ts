@@ -44,6 +44,8 @@ export interface Watcher {
 /** Watchers that see the same thing: same upstream, same client operation and variables, same caller. */
 export interface WatcherGroup {
   key: string;
+  /** The client operation and its variables, without the caller (the group key less its caller). */
+  operationKey: string;
   upstream: UpstreamSubscription;
   caller: Caller;
   /** The client's operation, printed once: the group key and each event's request. */
