@@ -520,12 +520,12 @@ export class SubscriptionEngine {
     u.stop();
   }
 
-  /** Completes one event for one group: the event as the primary fetch, then the planner's `rest`. */
   /** Whether groups of different callers may share one completed result of an event. */
   get sharesEventCompletion(): boolean {
     return this.options.sharedEventCompletion ?? true;
   }
 
+  /** Completes one event for one group: the event as the primary fetch, then the planner's `rest`. */
   async complete(group: WatcherGroup, eventData: Record<string, unknown>): Promise<Result> {
     this.counters.eventsCompleted++;
     const services: ServiceMap = Object.create(this.services);
