@@ -49,12 +49,15 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     await sys?.close();
   });
 
-  /** Waits until the router holds at least `n` client subscriptions. */
-  const watchersAtLeast = (n: number) =>
+  /**
+   * Waits until the router holds exactly `n` client subscriptions: this test's, once the previous
+   * test's (disposed, but maybe still on their way out) are gone.
+   */
+  const watchersExactly = (n: number) =>
     waitFor(
       async () =>
         ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
-          .watchers >= n,
+          .watchers === n,
       { what: `${n} subscriptions registered` },
     );
 
@@ -132,7 +135,7 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
   it('live deliveryAvailable events: every rider sees a new READY order; nobody sees it again once picked up', async () => {
     const r1 = subscribe<Feed>(client(sys.token('rider', 'rider-1')), FEED);
     const r2 = subscribe<Feed>(client(sys.token('rider', 'rider-2')), FEED);
-    await watchersAtLeast(2);
+    await watchersExactly(2);
     const order = await placeOrder(sys, 'live-c');
     await kitchenReady(sys, order.id);
     for (const s of [r1, r2])
@@ -179,7 +182,7 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
       | Code[]
       | undefined;
     expect(errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    await watchersAtLeast(2);
+    await watchersExactly(2);
     const order = await placeOrder(sys, 'offer-c');
     await kitchenReady(sys, order.id);
     for (const s of [taker, other])
@@ -216,6 +219,7 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     const OFFERS = `subscription { deliveryOffersChanged { orderId available } }`;
     const stats = async () =>
       (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+        watchers: number;
         groups: number;
         eventsReceived: number;
         eventsCompleted: number;
@@ -223,8 +227,14 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     const riders = ['share-1', 'share-2', 'share-3'].map((r) =>
       subscribe<Offers>(client(sys.token('rider', r)), OFFERS),
     );
-    await watchersAtLeast(3);
-    expect((await stats()).groups).toBeGreaterThanOrEqual(3);
+    // Exactly these three: the previous test's watchers may still be on their way out.
+    await waitFor(
+      async () => {
+        const now = await stats();
+        return now.watchers === 3 && now.groups === 3;
+      },
+      { what: 'the three riders, and only they, subscribed' },
+    );
     const before = await stats();
     const order = await placeOrder(sys, 'share-c');
     await kitchenReady(sys, order.id);
