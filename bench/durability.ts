@@ -20,6 +20,7 @@ import { inbox, outbox } from '../packages/platform/src/db/tables.js';
 import { startEventConsumer } from '../packages/platform/src/outbox/EventConsumer.js';
 import { OUTBOX_INBOX_SQL, writeMigrations } from '../packages/platform/src/testing/writeMigrations.js';
 import { Outbox } from '../packages/platform/src/outbox/Outbox.js';
+import { percentile } from './percentile.js';
 
 process.env.LOG_LEVEL ??= 'error';
 
@@ -48,9 +49,6 @@ CREATE TABLE tickets (id text PRIMARY KEY NOT NULL, status text NOT NULL);`,
     '0000_bench',
   );
 }
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 async function run(mode: Mode) {
   const dir = join(root, mode.toLowerCase());
@@ -121,8 +119,8 @@ async function run(mode: Mode) {
   latencies.sort((a, b) => a - b);
   return {
     mode,
-    commitP50: pct(latencies, 0.5),
-    commitP99: pct(latencies, 0.99),
+    commitP50: percentile(latencies, 50),
+    commitP99: percentile(latencies, 99),
     writesPerSec: writes / (written / 1000),
     endToEndMs: endToEnd,
     appliedPerSec: writes / (endToEnd / 1000),

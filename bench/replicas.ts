@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DEMO } from '../test/harness/flows.js';
 import { STORE_LAYOUTS, TestSystem } from '../test/harness/TestSystem.js';
+import { percentile } from './percentile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,9 +34,6 @@ if (!args.kafka) throw new Error('--kafka host:port is required (replicas need K
 const ORDERS = Number(args.orders);
 const CONCURRENCY = Number(args.concurrency);
 const WARMUP = Number(args.warmup);
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
 async function measure(replicas: number) {
   const sys = await TestSystem.start({

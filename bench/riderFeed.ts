@@ -22,6 +22,7 @@ import {
 } from '../test/harness/flows.js';
 import { TestSystem, waitFor } from '../test/harness/TestSystem.js';
 import { processCpuMs } from './procStats.js';
+import { percentile } from './percentile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,9 +41,6 @@ const MODES = [
 ] as const;
 
 type Offer = { orderId: string; available: boolean };
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
 async function measure(mode: (typeof MODES)[number]) {
   const sys = await TestSystem.start({

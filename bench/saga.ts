@@ -21,6 +21,7 @@ import WebSocket from 'ws';
 import { TestSystem } from '../test/harness/TestSystem.js';
 import { processCpuMs } from './procStats.js';
 import { type HttpPool, poolClient } from '../packages/platform/src/http/poolClient.js';
+import { percentile } from './percentile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,9 +97,6 @@ let wsUrl = '';
 // Interrupted: stop the six services rather than leave them running.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => void (sys?.close() ?? Promise.resolve()).finally(() => process.exit(130)));
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
 /** CPU ms (user + system) so far of each service process and of this load generator. */
 function cpuMs(): Record<string, number> {

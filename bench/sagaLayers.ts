@@ -23,6 +23,7 @@ import { createEnvelope } from '../packages/platform/src/events/EventEnvelope.js
 import { startEventConsumer } from '../packages/platform/src/outbox/EventConsumer.js';
 import { Outbox } from '../packages/platform/src/outbox/Outbox.js';
 import { OUTBOX_INBOX_SQL, writeMigrations } from '../packages/platform/src/testing/writeMigrations.js';
+import { percentile } from './percentile.js';
 
 process.env.LOG_LEVEL ??= 'error';
 const { values } = parseArgs({
@@ -37,8 +38,6 @@ const N = Number(values.events);
 const RATE = Number(values.rate);
 const root = resolve(values.dir);
 const schema = { outbox, inbox };
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 let runNo = 0;
 
 function store(dir: string, name: string, groupCommit: boolean) {
@@ -83,7 +82,7 @@ async function commits(on: boolean) {
   db.close();
   rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
-  return { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), perSecond: N / seconds };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: N / seconds };
 }
 
 async function consume(on: boolean) {

@@ -17,6 +17,7 @@ import { signCallerHeaders } from '@baemin/platform';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { TestSystem, waitFor } from '../test/harness/TestSystem.js';
+import { percentile } from './percentile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,9 +96,6 @@ async function placeOrders(prefix: string): Promise<{ id: string; customer: stri
   );
   return orders;
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
 async function run(target: Target) {
   const orders = await placeOrders(`bench-${target}`);
