@@ -312,6 +312,17 @@ describe.skipIf(SKIP)('owner console forms', () => {
     await expect.poll(checked(isOpen(first))).toBe('true');
     await dish(second).click();
     await expect.poll(checked(dish(first))).toBe('true');
+    // A change made elsewhere (another device: straight through the API) shows when the tab
+    // comes back into view; headless tabs never leave it, so the event is sent by hand.
+    await sys.ok(
+      'mutation($s: ID!) { setStoreOpen(storeId: $s, open: false) { id } }',
+      { s: DEMO.store },
+      sys.token('owner', DEMO.owner),
+    );
+    await second.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
+    await expect.poll(checked(isOpen(second))).toBe('false');
+    await isOpen(second).click();
+    await expect.poll(checked(isOpen(first))).toBe('true');
     expect(await second.evaluate('window.__noReload === true')).toBe(true);
     expect(traffic.mutations).toEqual(['SetStoreOpen', 'SetMenuItemAvailable']);
     expect(traffic.consoleErrors).toEqual([]);
