@@ -74,12 +74,10 @@ async function measure(mode: (typeof MODES)[number]) {
         },
       );
     }
-    await waitFor(
-      async () =>
-        ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
-          .watchers >= RIDERS,
-      { what: `${RIDERS} riders subscribed`, timeoutMs: 60_000 },
-    );
+    await waitFor(async () => ((await sys.routerSubscriptions()).watchers ?? 0) >= RIDERS, {
+      what: `${RIDERS} riders subscribed`,
+      timeoutMs: 60_000,
+    });
     const routerPid = sys.pids().router!;
     const latencies: number[] = [];
     let cpuStart = 0;
@@ -106,7 +104,7 @@ async function measure(mode: (typeof MODES)[number]) {
     }
     const cpu = processCpuMs(routerPid) - cpuStart;
     latencies.sort((a, b) => a - b);
-    const stats = (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+    const stats = (await sys.routerSubscriptions()) as {
       eventsReceived: number;
       eventsCompleted: number;
     };

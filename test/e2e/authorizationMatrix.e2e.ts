@@ -575,7 +575,7 @@ describe('authorization matrix: every root field × every kind of caller', () =>
     for (const s of subs) void s.sub.done.then(() => settled.add(s));
     await waitFor(
       async () => {
-        const stats = (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+        const stats = (await sys.routerSubscriptions()) as {
           watchers: number;
         };
         return stats.watchers + settled.size === subs.length;

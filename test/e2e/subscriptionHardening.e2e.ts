@@ -54,12 +54,9 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
    * test's (disposed, but maybe still on their way out) are gone.
    */
   const watchersExactly = (n: number) =>
-    waitFor(
-      async () =>
-        ((await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as { watchers: number })
-          .watchers === n,
-      { what: `${n} subscriptions registered` },
-    );
+    waitFor(async () => (await sys.routerSubscriptions()).watchers === n, {
+      what: `${n} subscriptions registered`,
+    });
 
   /** What a rider's queries show of an order: null when the order query refuses it. */
   const riderQuery = async (rider: string, orderId: string) =>
@@ -218,7 +215,7 @@ describe('live subscriptions: authorization of events and replays (rider leak)',
     type Offers = { deliveryOffersChanged: { orderId: string; available: boolean } };
     const OFFERS = `subscription { deliveryOffersChanged { orderId available } }`;
     const stats = async () =>
-      (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+      (await sys.routerSubscriptions()) as {
         watchers: number;
         groups: number;
         eventsReceived: number;
@@ -321,8 +318,7 @@ describe('subscription limits, slow clients, token expiry', () => {
     clients.push(c);
     return c;
   };
-  const stats = async () =>
-    (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as RouterStats;
+  const stats = () => sys.routerSubscriptions<RouterStats>();
   /** The subscribe error's code and extensions, once the router refused it. */
   const refusal = async (sub: { done: Promise<{ error?: unknown }> }) => {
     let end: { error?: unknown } | null = null;
@@ -440,8 +436,7 @@ describe('a slow client', () => {
     clients.push(c);
     return c;
   };
-  const stats = async () =>
-    (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as RouterStats;
+  const stats = () => sys.routerSubscriptions<RouterStats>();
   const MINE = `subscription { myOrdersChanged { orderId status } }`;
   beforeAll(async () => {
     sys = await TestSystem.start({ env: { ROUTER_MAX_QUEUED_BYTES_PER_SOCKET: '65536' } });
@@ -529,8 +524,7 @@ describe('a frozen dashboard (SIGSTOP): dead peer detected by the pong timeout',
     if (sys?.isRunning('dashboard')) sys.signal('dashboard', 'SIGCONT');
     await sys?.close();
   });
-  const stats = async () =>
-    (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as RouterStats;
+  const stats = () => sys.routerSubscriptions<RouterStats>();
 
   it('a frozen subgraph holds only the events that need it: other groups of the same upstream keep receiving', async () => {
     const order = await placeOrder(sys, 'two-groups');

@@ -52,15 +52,15 @@ describe('live order status through the router (graphql-ws)', () => {
     clients.push(c);
     return c;
   };
-  const routerStats = async () =>
-    (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+  const routerStats = () =>
+    sys.routerSubscriptions<{
       watchers: number;
       upstreams: number;
       upstreamsByField: Record<string, number>;
       groups: number;
       clientConnections: number;
       resumes: number;
-    };
+    }>();
   const dashboardStats = async () =>
     (await (await fetch(`${sys.url('dashboard')}/internal/live`)).json()) as {
       connections: number;
@@ -300,7 +300,7 @@ describe('a subgraph that stays down', () => {
       const end = await sub.done;
       expect(end.completed).toBe(true);
       expect(sub.results.at(-1)?.errors?.[0]?.extensions?.code).toBe('SUBSCRIPTION_UPSTREAM_UNAVAILABLE');
-      const stats = (await (await fetch(`${sys.url('router')}/internal/subscriptions`)).json()) as {
+      const stats = (await sys.routerSubscriptions()) as {
         upstreams: number;
         watchers: number;
       };

@@ -385,6 +385,14 @@ export class TestSystem {
     }
   }
 
+  /**
+   * The router's live-subscription counters (`GET /internal/subscriptions`: watchers, groups,
+   * upstreams, events received and completed, …), as the tests and benchmarks that watch them read them.
+   */
+  async routerSubscriptions<T = Record<string, number>>(): Promise<T> {
+    return (await (await fetch(`${this.url('router')}/internal/subscriptions`)).json()) as T;
+  }
+
   /** The pid of each running service process (benchmarks read their CPU time from /proc). */
   pids(): Partial<Record<ServiceName, number>> {
     return Object.fromEntries([...this.procs].map(([name, child]) => [name, child.pid]));
