@@ -43,6 +43,8 @@ function audienceOf(data: Record<string, unknown> | null | undefined, responseKe
  */
 export class UpstreamSubscription {
   readonly groups = new Map<string, WatcherGroup>();
+  /** One event for one group, on its own (no sharing). */
+  private readonly completeOne: Completer = (g, e) => this.engine.complete(g, e);
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
   private cancelConnected: (() => void) | null = null;
@@ -197,7 +199,7 @@ export class UpstreamSubscription {
    * watches costs one completion per event, not one per rider. Field rules still apply per group.
    */
   private completerFor(): Completer {
-    const complete: Completer = (g, e) => this.engine.complete(g, e);
+    const complete = this.completeOne;
     if (!this.engine.sharesEventCompletion) return complete;
     const shared = new Map<string, Promise<Result>>();
     return (g, e) => {
@@ -217,7 +219,7 @@ export class UpstreamSubscription {
     group: WatcherGroup,
     audience: Audience,
     data: Record<string, unknown>,
-    complete: Completer = (g, e) => this.engine.complete(g, e),
+    complete: Completer = this.completeOne,
   ): void {
     group.queue = group.queue
       .then(() => deliverToGroup(group, audience, data, this.policy, complete))

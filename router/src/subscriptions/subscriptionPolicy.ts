@@ -93,5 +93,5 @@ export const SUBSCRIPTION_POLICIES: Record<string, SubscriptionPolicy> = {
   myOrdersChanged: { kind: 'feed', roles: ['customer'], allows: canSeeOrder },
   // An offer names only its order and whether it is still free: every rider may hear it, also
   // once another rider took the order (that is the point: their board drops it).
-  deliveryOffersChanged: { kind: 'feed', roles: ['rider'], allows: (caller) => canSeeDeliveryOffer(caller) },
+  deliveryOffersChanged: { kind: 'feed', roles: ['rider'], allows: canSeeDeliveryOffer },
 };

@@ -66,7 +66,7 @@ export function liveResolvers(feed: LiveFeed): SubscriptionResolvers {
           // Every change of an order whose food was ready: the one that made it free, the one that
           // took it away (pickup, cancel), and later ones, which say again that it is gone.
           matches: (row) => row.readyAt !== null,
-          allowed: (caller) => canSeeDeliveryOffer(caller),
+          allowed: canSeeDeliveryOffer,
         });
       },
       resolve,
