@@ -264,6 +264,36 @@ describe.each(variants)('order lifecycle through the router on $name', (transpor
     expect(after.myOrders).toEqual(before.myOrders);
   });
 
+  it('a retried placeOrder with its idempotency key returns the same order; another cart with that key is refused and places nothing', async () => {
+    const t = sys.token('customer', 'iris');
+    const place = (items: { menuItemId: string; quantity: number }[]) =>
+      sys.gql<{ placeOrder: { id: string; total: number; payment: { amount: number } } }>(
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id total payment { amount } } }`,
+        { input: { storeId: DEMO.store, items, idempotencyKey: 'iris-cart-1' } },
+        t,
+      );
+    const cart = [
+      { menuItemId: DEMO.item, quantity: 1 },
+      { menuItemId: DEMO.item2, quantity: 1 },
+    ];
+    const first = await place(cart);
+    expect(first.errors).toBeUndefined();
+    const again = await place([...cart].reverse());
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.placeOrder).toEqual(first.data!.placeOrder);
+    const other = await place([{ menuItemId: DEMO.item, quantity: 2 }]);
+    expectCode(other, 'IDEMPOTENCY_KEY_REUSED');
+    expect(other.errors![0]!.extensions!.orderId).toBe(first.data!.placeOrder.id);
+    const mine = await sys.ok<{ myOrders: { id: string; payment: { amount: number } | null }[] }>(
+      `{ myOrders(first: 100) { id payment { amount } } }`,
+      {},
+      t,
+    );
+    expect(mine.myOrders).toEqual([
+      { id: first.data!.placeOrder.id, payment: first.data!.placeOrder.payment },
+    ]);
+  });
+
   it('bad input gets stable error codes, never a crash', async () => {
     const t = sys.token('customer', 'gina');
     const place = (input: unknown) =>

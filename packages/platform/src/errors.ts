@@ -28,6 +28,12 @@ export const ErrorCode = {
    * without `afterChangeId` and re-read with a query. `extensions.maxReplay`, `oldestChangeId`.
    */
   REPLAY_WINDOW_EXCEEDED: 'REPLAY_WINDOW_EXCEEDED',
+  /**
+   * placeOrder's `idempotencyKey` already placed an order of this customer with another store or
+   * other items; `extensions.orderId` names that order. Nothing is charged: send a new key for a
+   * new cart.
+   */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -27,6 +27,7 @@ import {
 import type { PaymentClient } from './PaymentClient.js';
 import { type PlaceOrderInputRaw, validatePlaceOrderInput } from './placeOrderInput.js';
 import { cancelOrderSaga } from './sagas/cancelOrderSaga.js';
+import { answerForKey } from './idempotencyKey.js';
 import { placeOrderSaga } from './sagas/placeOrderSaga.js';
 
 /**
@@ -47,7 +48,7 @@ export class OrderService {
     const db = this.database.reader;
     if (input.idempotencyKey !== null) {
       const existing = await this.findByIdempotencyKey(caller.id, input.idempotencyKey);
-      if (existing) return existing;
+      if (existing) return answerForKey(db, existing, input);
     }
 
     const ids = input.lines.map((l) => l.menuItemId);

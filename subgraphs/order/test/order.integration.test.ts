@@ -208,18 +208,107 @@ describe('placeOrder', () => {
 
   it('returns the same order for a repeated idempotency key without charging again', async () => {
     const captures = h.stub.captures.length;
-    const a = await place(alice, { idempotencyKey: 'retry-1' });
+    const a = await place(alice, {
+      idempotencyKey: 'retry-1',
+      items: [
+        { menuItemId: 'menu-1-1', quantity: 1 },
+        { menuItemId: 'menu-1-2', quantity: 2 },
+      ],
+    });
+    // The same cart: its lines in another order, one of them split in two.
     const b = await place(alice, {
       idempotencyKey: 'retry-1',
-      items: [{ menuItemId: 'menu-1-2', quantity: 5 }],
+      items: [
+        { menuItemId: 'menu-1-2', quantity: 1 },
+        { menuItemId: 'menu-1-1', quantity: 1 },
+        { menuItemId: 'menu-1-2', quantity: 1 },
+      ],
     });
     expect(a.errors).toBeUndefined();
+    expect(b.errors).toBeUndefined();
     expect(b.data!.placeOrder.id).toBe(a.data!.placeOrder.id);
-    expect(b.data!.placeOrder.total).toBe(19000);
+    expect(b.data!.placeOrder.total).toBe(a.data!.placeOrder.total);
     expect(h.stub.captures).toHaveLength(captures + 1);
     // the key is per customer
     const c = await place(bob, { idempotencyKey: 'retry-1' });
     expect(c.data!.placeOrder.id).not.toBe(a.data!.placeOrder.id);
+  });
+
+  it('refuses a repeated idempotency key with another cart, naming the order it placed, before charging', async () => {
+    const two = [
+      { menuItemId: 'menu-1-1', quantity: 1 },
+      { menuItemId: 'menu-1-2', quantity: 2 },
+    ];
+    const first = await place(alice, { idempotencyKey: 'reused-1', items: two });
+    expect(first.errors).toBeUndefined();
+    const orderId = first.data!.placeOrder.id;
+    const captures = h.stub.captures.length;
+    const before = await orderCount();
+    const others: Record<string, unknown>[] = [
+      { items: [two[0], { menuItemId: 'menu-1-2', quantity: 3 }] },
+      { items: [two[0]] },
+      { items: [...two, { menuItemId: 'menu-1-3', quantity: 1 }] },
+      { storeId: 'store-3', items: [{ menuItemId: 'menu-3-1', quantity: 1 }] },
+    ];
+    for (const other of others) {
+      const r = await place(alice, { idempotencyKey: 'reused-1', ...other });
+      expect(r.data).toBeNull();
+      expect(r.errors![0]!.extensions).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: 'idempotencyKey',
+        orderId,
+      });
+    }
+    expect(h.stub.captures).toHaveLength(captures);
+    expect(await orderCount()).toBe(before);
+  });
+
+  it('two requests racing with one key: one order, and the other capture refunded', async () => {
+    // Both pass the check for the key before either writes: each capture takes 300 ms.
+    h.stub.mode = 'slow';
+    h.stub.slowMs = 300;
+    try {
+      const captures = h.stub.captures.length;
+      const refunds = h.stub.refunds.length;
+      const same = await Promise.all([
+        place(alice, { idempotencyKey: 'race-same' }),
+        place(alice, { idempotencyKey: 'race-same' }),
+      ]);
+      expect(same.map((r) => r.errors)).toEqual([undefined, undefined]);
+      expect(same[1].data!.placeOrder.id).toBe(same[0].data!.placeOrder.id);
+
+      const other = await Promise.all([
+        place(alice, { idempotencyKey: 'race-other' }),
+        place(alice, { idempotencyKey: 'race-other', items: [{ menuItemId: 'menu-1-2', quantity: 2 }] }),
+      ]);
+      const won = other.filter((r) => r.errors === undefined);
+      const lost = other.filter((r) => r.errors !== undefined);
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      const winner = won[0]!.data!.placeOrder.id as string;
+      expect(lost[0]!.errors![0]!.extensions).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        orderId: winner,
+      });
+
+      // Four captures, two orders: each loser's capture (an id no order has) is refunded.
+      const captured = h.stub.captures.slice(captures).map((c) => c.body.orderId as string);
+      expect(captured).toHaveLength(4);
+      const kept = [same[0].data!.placeOrder.id as string, winner];
+      const orphans = captured.filter((id) => !kept.includes(id));
+      expect(orphans).toHaveLength(2);
+      await waitFor(() => h.stub.refunds.length >= refunds + 2);
+      expect(
+        h.stub.refunds
+          .slice(refunds)
+          .map((c) => c.body.orderId)
+          .sort(),
+      ).toEqual([...orphans].sort());
+      const rows = await h.order.database.reader.select({ id: orders.id }).from(orders);
+      expect(rows.filter((r) => orphans.includes(r.id))).toEqual([]);
+    } finally {
+      h.stub.mode = 'capture';
+    }
   });
 
   it('stores nothing when payment declines', async () => {

@@ -121,8 +121,11 @@ export type OrderStatus =
 /** What a customer sends to place an order. Prices are never taken from the client. */
 export type PlaceOrderInput = {
   /**
-   * Optional client-chosen key (up to 100 characters). Retrying placeOrder with the same key returns
-   * the order already placed instead of charging twice.
+   * Optional client-chosen key (up to 100 characters), per customer. Retrying placeOrder with the
+   * same key and the same cart (store, and quantity of each menu item) returns the order already
+   * placed instead of charging twice. The same key with another cart is refused with
+   * IDEMPOTENCY_KEY_REUSED (`orderId`: the order the key placed), before anything is charged: use a
+   * new key for each new cart.
    */
   idempotencyKey?: string | null | undefined;
   /** 1 to 50 lines; the same menu item twice is merged. */

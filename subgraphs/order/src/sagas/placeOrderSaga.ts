@@ -22,6 +22,7 @@ import { applyOrderEvent, type OrderStimulus } from '../orderStateMachine.js';
 import type { PaymentClient } from '../PaymentClient.js';
 import { applyToOrder, type ReplyCause } from './applyToOrder.js';
 import type { SagaStep } from './SagaStep.js';
+import { idempotencyKeyReused, itemsOf, sameCart } from '../idempotencyKey.js';
 
 type Schema = typeof schema;
 
@@ -163,7 +164,7 @@ async function start(deps: PlaceOrderDeps, draft: OrderDraft): Promise<OrderRow>
   });
 
   // Step 2.
-  let result: { row: OrderRow; duplicate: boolean };
+  let result: Awaited<ReturnType<typeof writeOrder>>;
   try {
     result = await deps.database.transaction((tx) => writeOrder(tx, deps.outbox, draft, payment.id));
   } catch (err) {
@@ -185,8 +186,9 @@ async function start(deps: PlaceOrderDeps, draft: OrderDraft): Promise<OrderRow>
     throw domainError(ErrorCode.INTERNAL, 'The order could not be saved; the payment is being refunded');
   }
   if (result.duplicate) {
-    // The other request's order stands; this capture was a second charge for the same order.
+    // The other request's order stands; this capture was a second charge for the same key.
     void deps.payment.refund(orderId, 'duplicate idempotency key');
+    if (!result.sameCart) throw idempotencyKeyReused(result.row.id);
     return result.row;
   }
   deps.outbox.notify();
@@ -198,15 +200,18 @@ async function writeOrder(
   outbox: Outbox,
   draft: OrderDraft,
   paymentId: string,
-): Promise<{ row: OrderRow; duplicate: boolean }> {
+): Promise<{ row: OrderRow; duplicate: boolean; sameCart: boolean }> {
   const { orderId, customerId, store, lines, idempotencyKey } = draft;
   if (idempotencyKey !== null) {
-    // A concurrent retry with the same key may have committed while we were at payment.
+    // A concurrent request with the same key may have committed while we were at payment.
     const [dup] = await tx
       .select()
       .from(orders)
       .where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, idempotencyKey)));
-    if (dup) return { row: dup, duplicate: true };
+    if (dup) {
+      const same = sameCart(dup, await itemsOf(tx, dup.id), { storeId: store.id, lines });
+      return { row: dup, duplicate: true, sameCart: same };
+    }
   }
   // The fence (docs/saga.md, "Orphan captures"): if payment's sweeper gave up on this id
   // while we were paused between capture and here, its capture is (being) refunded and
@@ -263,7 +268,7 @@ async function writeOrder(
     correlationId: orderId,
     payload: orderPlacedPayload(row!, lines),
   });
-  return { row: row!, duplicate: false };
+  return { row: row!, duplicate: false, sameCart: true };
 }
 
 /** Steps 4 to 8: the store's and the delivery's replies move the order along (consumer transaction). */
