@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -45,6 +45,8 @@ describe('SQLite backup and restore (online backup API)', () => {
       clearInterval(writer),
     );
     expect(report.instanceId).toBe('abc');
+    // One self-contained file: nothing beside it to ship or to forget.
+    expect(readdirSync(d).sort()).toEqual(['copy.db', 'live.db', 'live.db-shm', 'live.db-wal']);
     const copy = new SqliteDatabase(join(d, 'copy.db'), { readonly: true });
     const { n } = copy.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number };
     copy.close();
@@ -66,6 +68,8 @@ describe('SQLite backup and restore (online backup API)', () => {
     writeFileSync(join(d, 'live.db-wal'), 'stale');
     await restoreDatabase(join(d, 'copy.db'), join(d, 'live.db'));
     expect(existsSync(join(d, 'live.db-wal'))).toBe(false);
+    // No staging file or side files of the copy left behind.
+    expect(readdirSync(d).sort()).toEqual(['copy.db', 'live.db']);
     const restored = new SqliteDatabase(join(d, 'live.db'), { readonly: true });
     expect(restored.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 5000 });
     restored.close();

@@ -15,7 +15,8 @@ export interface BackupReport {
  * is one consistent state of the whole file (the backup restarts by itself when another
  * connection writes during it). Everything a context keeps is in that one file, so its data, its
  * outbox (events not yet relayed) and its inbox (events already applied) are captured together.
- * The copy is checked (`PRAGMA integrity_check`) before this resolves. `destination` must not exist.
+ * The copy is one file with no `-wal`/`-shm` beside it (rollback-journal mode), checked
+ * (`PRAGMA integrity_check`) before this resolves. `destination` must not exist.
  */
 export async function backupDatabase(source: string, destination: string): Promise<BackupReport> {
   if (!existsSync(source)) throw new Error(`no database at ${source}`);
@@ -28,8 +29,24 @@ export async function backupDatabase(source: string, destination: string): Promi
   } finally {
     db.close();
   }
+  asSingleFile(destination);
   const instanceId = checkBackup(destination);
   return { source, destination, bytes: statSync(destination).size, instanceId };
+}
+
+/**
+ * Turns a fresh copy into one self-contained file: the backup API copies the source's header, so a
+ * copy of a WAL database is in WAL mode, and every later open (even the read-only check) leaves
+ * `-wal` and `-shm` files beside it. In rollback-journal mode it has none; the service switches its
+ * database back to WAL when it opens it after a restore.
+ */
+function asSingleFile(path: string): void {
+  const db = new SqliteDatabase(path, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -70,6 +87,7 @@ export async function restoreDatabase(backup: string, target: string): Promise<B
   } finally {
     src.close();
   }
+  asSingleFile(staging);
   const instanceId = checkBackup(staging);
   for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${target}${suffix}`, { force: true });
   renameSync(staging, target);
