@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentEventError } from '../src/bus/deliverWithRetry.js';
 import type { DeliveredRecord, EventBus } from '../src/bus/EventBus.js';
+import { partitionFor } from '../src/bus/partitionFor.js';
 import { createEnvelope } from '../src/events/EventEnvelope.js';
 import { waitFor } from '../src/testing/waitFor.js';
 
@@ -211,6 +212,56 @@ export function describeEventBusContract(name: string, factory: BusFactory): voi
         expect(Date.parse(retrying!.since)).toBeLessThanOrEqual(Date.now());
         downstreamUp = true;
         await waitFor(() => handled === 1, { timeoutMs: 20_000, what: 'handled once the downstream is up' });
+        expect((await handle.status()).retrying).toEqual([]);
+      } finally {
+        await handle.stop();
+      }
+    });
+
+    it('a record being retried holds only its own partition: the others go on, and it follows in order once it succeeds', async () => {
+      const topic = `contract-isolated-${randomUUID().slice(0, 8)}`;
+      await producer.ensureTopics([{ name: topic, partitions: 2 }]);
+      const stuckKey = 'order-stuck';
+      const stuckPartition = partitionFor(stuckKey, 2);
+      const otherKey = Array.from({ length: 20 }, (_, i) => `order-${i}`).find(
+        (k) => partitionFor(k, 2) !== stuckPartition,
+      )!;
+      await producer.publish([0, 1].map((n) => ({ topic, key: stuckKey, envelope: envelope(stuckKey, n) })));
+      let downstreamUp = false;
+      let stuckAttempts = 0;
+      const handled: number[] = [];
+      const handle = await (await newBus()).subscribe({
+        group: `g-${randomUUID()}`,
+        topics: [topic],
+        maxRetryDelayMs: 200,
+        handler: async (r) => {
+          const n = (r.envelope.payload as { n: number }).n;
+          if (n === 0 && !downstreamUp) {
+            stuckAttempts++;
+            throw new Error('downstream is restarting');
+          }
+          handled.push(n);
+        },
+      });
+      try {
+        await waitFor(() => stuckAttempts >= 2, { timeoutMs: 20_000, what: 'the first record retried' });
+        // Published while the first record is being retried, on the other partition.
+        await producer.publish(
+          [10, 11, 12].map((n) => ({ topic, key: otherKey, envelope: envelope(otherKey, n) })),
+        );
+        await waitFor(() => handled.length >= 3, { timeoutMs: 20_000, what: 'the other partition handled' });
+        // Nothing of the waiting partition: record 1 stays behind record 0.
+        expect(handled).toEqual([10, 11, 12]);
+        const status = await handle.status();
+        expect(status.retrying).toMatchObject([{ partition: stuckPartition, offset: '0' }]);
+        const attemptsSoFar = stuckAttempts;
+        await waitFor(() => stuckAttempts > attemptsSoFar, { timeoutMs: 20_000, what: 'still retried' });
+        downstreamUp = true;
+        await waitFor(() => handled.length >= 5, {
+          timeoutMs: 20_000,
+          what: 'the waiting partition handled',
+        });
+        expect(handled).toEqual([10, 11, 12, 0, 1]);
         expect((await handle.status()).retrying).toEqual([]);
       } finally {
         await handle.stop();

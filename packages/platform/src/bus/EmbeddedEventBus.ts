@@ -432,6 +432,8 @@ class EmbeddedConsumer {
   private state: ConsumerStatus['state'] = 'running';
   /** Records whose handler failed and that wait to be tried again (status). */
   private readonly retrying = new RetryBoard();
+  /** The lease generation the records in `retrying` failed under. */
+  private retryingGeneration: number | null = null;
   private restarts = 0;
   private failures = 0;
   private lastError: string | null = null;
@@ -570,6 +572,11 @@ class EmbeddedConsumer {
       return false;
     }
     if (this.generation !== generation) logger.debug('lease acquired', { group: grp, generation });
+    if (this.retryingGeneration !== generation) {
+      // Another member held the group meanwhile and may have handled what this one was retrying.
+      this.retrying.clear();
+      this.retryingGeneration = generation;
+    }
     this.generation = generation;
     this.leaseValidUntil = now + this.timing.leaseMs;
     return true;
@@ -684,8 +691,10 @@ class EmbeddedConsumer {
       // data_version changes only when another connection commits, so an idle poll costs one pragma.
       const version = this.db.pragma('data_version', { simple: true }) as number;
       this.recovered();
-      if (version === this.lastDataVersion) {
-        await this.sleep(this.timing.pollIntervalMs);
+      // A failed record that is due again needs a pass even when nothing new was written.
+      const due = this.retrying.nextDueIn();
+      if (version === this.lastDataVersion && due !== 0) {
+        await this.sleep(Math.min(this.timing.pollIntervalMs, due ?? Number.POSITIVE_INFINITY));
         continue;
       }
       this.lastDataVersion = version;
@@ -714,6 +723,9 @@ class EmbeddedConsumer {
       // order's event is handled before the payment event of the same pass. EVENTLOG_BATCH_COMMITS=0
       // also runs the partitions one at a time (the behaviour before).
       const lane = async (topic: string, partition: number) => {
+        // Its first record failed and is not due yet: only this partition waits (per-key order),
+        // the group's other partitions and topics go on.
+        if (this.retrying.dueIn(topic, partition) > 0) return;
         const row = committed.get(group, topic, partition) as { next_offset: number } | undefined;
         const from = handled.get(`${topic}/${partition}`)?.next ?? row?.next_offset ?? 0;
         const rows = fetch.all(topic, partition, from) as RecordRow[];
@@ -736,8 +748,10 @@ class EmbeddedConsumer {
               record,
               this.options.handler,
               retryPolicyOf(this.options),
-              { isStopping: stillHolding, retrying: this.retrying },
+              { isStopping: stillHolding, retrying: this.retrying, defer: true },
             );
+            // Failed and waits for its next attempt (retrying.dueIn): the rest of the partition waits too.
+            if (outcome === 'deferred') return;
             if (outcome === 'aborted') {
               // Stopping, or the lease was lost mid-record: the next holder redelivers it.
               done = true;

@@ -74,8 +74,8 @@ export interface ConsumerStatus {
   lastError: string | null;
   /**
    * Records whose handler failed and that wait to be tried again, oldest first (empty when none).
-   * While one waits, its whole group in this process waits behind it (docs/events.md), so a long
-   * `since` here is a consumer that has stopped moving.
+   * While one waits, its partition waits behind it (docs/events.md), so a long
+   * `since` here is a partition that has stopped moving.
    */
   retrying: RetryingRecord[];
 }

@@ -43,6 +43,8 @@ export class KafkaSubscription {
   private endedSince = 0;
   /** Batches of this consumer being handled now. */
   private batchesRunning = 0;
+  /** Per partition paused for a failed record: the timer that resumes it when the record is due. */
+  private readonly resumeTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly bus: Pick<EventBus, 'publish'>,
@@ -69,6 +71,9 @@ export class KafkaSubscription {
       // could move its new owner's offset back. Their records are redelivered instead (at least once).
       this.ended.clear();
       this.endedSince = 0;
+      // The records this member was retrying may now be another member's (which starts afresh);
+      // those it keeps are fetched again, as the paused partitions are resumed when they are due.
+      this.retrying.clear();
       this.joined = true;
       this.state = 'running';
       this.lastError = null;
@@ -140,6 +145,8 @@ export class KafkaSubscription {
     this.stopping = true;
     this.joined = false;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    for (const timer of this.resumeTimers.values()) clearTimeout(timer);
+    this.resumeTimers.clear();
     // kafkajs ignores a disconnect that arrives while run() is still joining the group.
     await this.starting?.catch(() => {});
     await this.consumer?.disconnect().catch((err) => {
@@ -162,6 +169,7 @@ export class KafkaSubscription {
     commitOffsetsIfNecessary,
     isRunning,
     isStale,
+    pause,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const lagKey = `${topic}/${partition}`;
@@ -199,6 +207,13 @@ export class KafkaSubscription {
           this.handle(topic, partition, message, { isStopping: gone, onWait }),
         );
         if (outcome === 'aborted') break;
+        if (outcome === 'deferred') {
+          // Failed, and due again later: pause only this partition until then. Its offset stays
+          // unresolved, so kafkajs fetches the record again once resumed; the group's other
+          // partitions go on meanwhile (kafkajs fetches again once every batch of this fetch ended).
+          this.resumeWhenDue(topic, partition, pause());
+          break;
+        }
         // Only now is the record done.
         const next = BigInt(message.offset) + 1n;
         pending = { offset: message.offset, next, since: pending?.since ?? Date.now() };
@@ -289,12 +304,27 @@ export class KafkaSubscription {
     }
   }
 
+  /** Resumes a partition paused for its failed record once that record is due (retrying.dueIn). */
+  private resumeWhenDue(topic: string, partition: number, resume: () => void) {
+    const key = `${topic}/${partition}`;
+    clearTimeout(this.resumeTimers.get(key));
+    const timer = setTimeout(
+      () => {
+        this.resumeTimers.delete(key);
+        // Also after a rebalance: resuming a partition this member no longer has changes nothing.
+        resume();
+      },
+      this.retrying.dueIn(topic, partition),
+    );
+    this.resumeTimers.set(key, timer);
+  }
+
   private async handle(
     topic: string,
     partition: number,
     message: KafkaMessage,
     hooks: DeliveryHooks,
-  ): Promise<'done' | 'aborted'> {
+  ): Promise<'done' | 'aborted' | 'deferred'> {
     const { group } = this.options;
     let record: DeliveredRecord;
     try {
@@ -318,10 +348,10 @@ export class KafkaSubscription {
       record,
       this.options.handler,
       retryPolicyOf(this.options),
-      { ...hooks, retrying: this.retrying },
+      { ...hooks, retrying: this.retrying, defer: true },
     );
     if (outcome === 'dead-lettered') this.deadLettered++;
-    return outcome === 'aborted' ? 'aborted' : 'done';
+    return outcome === 'aborted' || outcome === 'deferred' ? outcome : 'done';
   }
 }
 

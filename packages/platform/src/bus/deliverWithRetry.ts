@@ -133,48 +133,114 @@ export interface DeliveryHooks {
   isStopping?: () => boolean;
   /** Called while waiting between attempts (Kafka: heartbeat; embedded: nothing, its lease renews itself). */
   onWait?: () => Promise<void> | void;
-  /** Where the consumer shows the records it is retrying (its status, /health). */
+  /**
+   * Where the consumer shows the records it is retrying (its status, /health) and, with `defer`,
+   * where a failed record's retry state waits for its next delivery.
+   */
   retrying?: RetryBoard;
+  /**
+   * true: after a failed attempt, return 'deferred' instead of waiting out the backoff in place.
+   * The transport then leaves the record's partition alone until {@link RetryBoard.dueIn} says the
+   * record is due, and delivers it again; the attempts and the first failure carry over, so the
+   * limits count from the first attempt as before. Needs `retrying`.
+   */
+  defer?: boolean;
 }
 
-/** The records one consumer is retrying now, by topic and partition, for its status. */
-export class RetryBoard {
-  private readonly records = new Map<string, RetryingRecord>();
+interface RetryState {
+  /** What status() shows. */
+  view: RetryingRecord;
+  /** When the first attempt failed (ms). */
+  firstFailedAt: number;
+  permanentFailures: number;
+  /** When the next attempt is due (ms). */
+  dueAt: number;
+}
 
-  /** Records a failed attempt of `record`. */
-  failed(record: DeliveredRecord, attempts: number, since: number, error: string): void {
+/**
+ * The records one consumer is retrying now, one per partition at most (a partition's later records
+ * wait behind its failing one): for its status and, when deliveries are deferred, their retry state.
+ */
+export class RetryBoard {
+  private readonly records = new Map<string, RetryState>();
+
+  /** Records a failed attempt of `record`; its next one is due at `dueAt`. */
+  failed(
+    record: DeliveredRecord,
+    attempts: number,
+    firstFailedAt: number,
+    error: string,
+    retry: { permanentFailures: number; dueAt: number } = { permanentFailures: 0, dueAt: 0 },
+  ): void {
     this.records.set(`${record.topic}/${record.partition}`, {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      eventId: record.envelope.id,
-      type: record.envelope.type,
-      attempts,
-      since: new Date(since).toISOString(),
-      error: error.slice(0, 500),
+      view: {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        eventId: record.envelope.id,
+        type: record.envelope.type,
+        attempts,
+        since: new Date(firstFailedAt).toISOString(),
+        error: error.slice(0, 500),
+      },
+      firstFailedAt,
+      ...retry,
     });
   }
 
   /** `record` is settled (handled, dead-lettered or left to the next owner). */
   settled(record: DeliveredRecord): void {
     const key = `${record.topic}/${record.partition}`;
-    if (this.records.get(key)?.offset === record.offset) this.records.delete(key);
+    if (this.records.get(key)?.view.offset === record.offset) this.records.delete(key);
+  }
+
+  /** The retry state of this very record (same partition and offset), if an attempt failed before. */
+  priorOf(
+    record: DeliveredRecord,
+  ): { attempts: number; firstFailedAt: number; permanentFailures: number } | undefined {
+    const state = this.records.get(`${record.topic}/${record.partition}`);
+    if (state?.view.offset !== record.offset) return undefined;
+    return {
+      attempts: state.view.attempts,
+      firstFailedAt: state.firstFailedAt,
+      permanentFailures: state.permanentFailures,
+    };
+  }
+
+  /** Ms until the record waiting in this partition is due; 0 when none waits or it is due now. */
+  dueIn(topic: string, partition: number, now = Date.now()): number {
+    const state = this.records.get(`${topic}/${partition}`);
+    return state ? Math.max(0, state.dueAt - now) : 0;
+  }
+
+  /** Ms until the earliest waiting record is due (0: one is due now); null when none waits. */
+  nextDueIn(now = Date.now()): number | null {
+    let next: number | null = null;
+    for (const s of this.records.values())
+      next = Math.min(next ?? Number.POSITIVE_INFINITY, Math.max(0, s.dueAt - now));
+    return next;
+  }
+
+  /** Forgets every record: their partitions may have moved to another member, which starts afresh. */
+  clear(): void {
+    this.records.clear();
   }
 
   /** Oldest first. */
   list(): RetryingRecord[] {
-    return [...this.records.values()].sort((a, b) => a.since.localeCompare(b.since));
+    return [...this.records.values()].map((s) => s.view).sort((a, b) => a.since.localeCompare(b.since));
   }
 }
 
 /**
  * Runs the handler until it succeeds. Transient failures are retried with exponential backoff
- * (capped at `maxDelayMs`) without limit: the consumer waits, as in Eventuate Tram, so a
- * restarting downstream or a busy database never sends a record to the DLQ. Only a failure a retry
- * cannot fix goes to `<topic>.dlq` (see {@link classifyFailure}): a permanent error after
+ * (capped at `maxDelayMs`) without limit: the record's partition waits, as in Eventuate Tram, so
+ * a restarting downstream or a busy database never sends a record to the DLQ. Only a failure a
+ * retry cannot fix goes to `<topic>.dlq` (see {@link classifyFailure}): a permanent error after
  * `maxAttempts`, an unknown entity after `unknownEntityRetryMs`. Dead-letters are logged at error
  * level and counted ({@link deadLetterCount}). Shared by both transports so they fail the same way.
- * `policy`: the subscription's, from {@link retryPolicyOf}. Returns when the record may be committed.
+ * `policy`: the subscription's, from {@link retryPolicyOf}. Returns when the record may be
+ * committed, or 'deferred' (hooks.defer) when it is to be delivered again once due.
  */
 export async function deliverWithRetry(
   bus: Pick<EventBus, 'publish'>,
@@ -183,14 +249,16 @@ export async function deliverWithRetry(
   handler: (record: DeliveredRecord) => Promise<void>,
   policy: RetryPolicy,
   hooks: DeliveryHooks | (() => boolean) = {},
-): Promise<'handled' | 'dead-lettered' | 'aborted'> {
+): Promise<'handled' | 'dead-lettered' | 'aborted' | 'deferred'> {
   const h: DeliveryHooks = typeof hooks === 'function' ? { isStopping: hooks } : hooks;
   const isStopping = h.isStopping ?? (() => false);
-  const started = Date.now();
-  let permanentFailures = 0;
+  const prior = h.retrying?.priorOf(record);
+  const started = prior?.firstFailedAt ?? Date.now();
+  let permanentFailures = prior?.permanentFailures ?? 0;
+  let deferred = false;
   // A failed attempt shows the record in the consumer's status (h.retrying) until it is settled.
   try {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = (prior?.attempts ?? 0) + 1; ; attempt++) {
       try {
         await handler(record);
         return 'handled';
@@ -215,14 +283,21 @@ export async function deliverWithRetry(
           await deadLetter(bus, group, record, err);
           return 'dead-lettered';
         }
-        h.retrying?.failed(record, attempt, started, errorText(err));
         const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
+        h.retrying?.failed(record, attempt, started, errorText(err), {
+          permanentFailures,
+          dueAt: Date.now() + delay,
+        });
+        if (h.defer && h.retrying) {
+          deferred = true;
+          return 'deferred';
+        }
         await waitWithHooks(delay, h);
         if (isStopping()) return 'aborted';
       }
     }
   } finally {
-    h.retrying?.settled(record);
+    if (!deferred) h.retrying?.settled(record);
   }
 }
 
