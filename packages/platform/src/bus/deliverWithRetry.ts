@@ -198,6 +198,8 @@ export class RetryBoard {
   priorOf(
     record: DeliveredRecord,
   ): { attempts: number; firstFailedAt: number; permanentFailures: number } | undefined {
+    // Asked for every record: no key to build while nothing is being retried.
+    if (this.records.size === 0) return undefined;
     const state = this.records.get(`${record.topic}/${record.partition}`);
     if (state?.view.offset !== record.offset) return undefined;
     return {
