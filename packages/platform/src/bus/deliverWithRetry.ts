@@ -139,13 +139,22 @@ export interface DeliveryHooks {
    */
   retrying?: RetryBoard;
   /**
-   * true: after a failed attempt, return 'deferred' instead of waiting out the backoff in place.
-   * The transport then leaves the record's partition alone until {@link RetryBoard.dueIn} says the
-   * record is due, and delivers it again; the attempts and the first failure carry over, so the
-   * limits count from the first attempt as before. Needs `retrying`.
+   * true: once a record has been retried in place for {@link RETRY_IN_PLACE_MS}, a failed attempt
+   * returns 'deferred' instead of waiting out the backoff. The transport then leaves the record's
+   * partition alone until {@link RetryBoard.dueIn} says the record is due, and delivers it again;
+   * the attempts and the first failure carry over, so the limits count from the first attempt as
+   * before. Needs `retrying`.
    */
   defer?: boolean;
 }
+
+/**
+ * How long a record's first delivery retries it in place before deferring it (hooks.defer): a
+ * blip (SQLITE_BUSY, a downstream's restart) is retried at 100 and 300 ms as before, holding the
+ * consumer that long at most; a longer failure waits in its partition alone. Deferring costs a
+ * refetch, and on Kafka up to the fetch wait (1 s) before the record comes back.
+ */
+export const RETRY_IN_PLACE_MS = 350;
 
 interface RetryState {
   /** What status() shows. */
@@ -256,6 +265,8 @@ export async function deliverWithRetry(
   const isStopping = h.isStopping ?? (() => false);
   const prior = h.retrying?.priorOf(record);
   const started = prior?.firstFailedAt ?? Date.now();
+  // A record deferred once is deferred at every later failure: no in-place waits on redelivery.
+  const inPlaceUntil = prior ? 0 : started + RETRY_IN_PLACE_MS;
   let permanentFailures = prior?.permanentFailures ?? 0;
   let deferred = false;
   // A failed attempt shows the record in the consumer's status (h.retrying) until it is settled.
@@ -290,7 +301,7 @@ export async function deliverWithRetry(
           permanentFailures,
           dueAt: Date.now() + delay,
         });
-        if (h.defer && h.retrying) {
+        if (h.defer && h.retrying && Date.now() + delay > inPlaceUntil) {
           deferred = true;
           return 'deferred';
         }
