@@ -234,11 +234,20 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     },
   });
   const metricsServer = metricsPort === null ? null : await startMetricsServer(metricsPort, config.host);
+  const statuses = () => Promise.all(consumers.map((c) => c.status()));
   const unregisterMetrics = [
     metrics.consumerLag.register(async () =>
-      (await Promise.all(consumers.map((c) => c.status()))).map((s) => ({
+      (await statuses()).map((s) => ({ labels: { group: s.group }, value: s.lag ?? 0 })),
+    ),
+    // A record being retried holds only its partition, so the group's lag can stay small while one
+    // partition stands still: these two say so directly (alert on the age).
+    metrics.consumerRetrying.register(async () =>
+      (await statuses()).map((s) => ({ labels: { group: s.group }, value: s.retrying.length })),
+    ),
+    metrics.consumerRetryingOldest.register(async () =>
+      (await statuses()).map((s) => ({
         labels: { group: s.group },
-        value: s.lag ?? 0,
+        value: s.retrying.length ? (Date.now() - Date.parse(s.retrying[0]!.since)) / 1000 : 0,
       })),
     ),
     ...(options.topic && bus.topicSize

@@ -159,6 +159,16 @@ export const metrics = {
     'Records not yet committed by a consumer group (Kafka: as of the last fetch).',
     ['group'],
   ),
+  consumerRetrying: collectedGauge(
+    'consumer_retrying_events',
+    'Records whose handler failed and that wait to be tried again; each holds its partition.',
+    ['group'],
+  ),
+  consumerRetryingOldest: collectedGauge(
+    'consumer_retrying_oldest_seconds',
+    'How long the oldest record being retried has been failing (0: none): a partition that stopped moving.',
+    ['group'],
+  ),
   deadLettered: counter('events_dead_lettered_total', 'Events this process moved to a dead-letter topic.', [
     'group',
     'topic',
