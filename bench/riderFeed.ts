@@ -5,10 +5,13 @@
  * each rider receiving the offer, with each event completed once for all riders (the default) and
  * once per rider (ROUTER_SHARED_EVENT_COMPLETION=false), each on a fresh system, alternating.
  *
- *   npx tsx bench/riderFeed.ts [--riders 300] [--orders 30] [--rounds 2]
+ *   npx tsx bench/riderFeed.ts [--riders 300] [--orders 30] [--rounds 2] [--modes shared]
+ *     [--cpu-prof <dir>]   V8 CPU profiles of every service, <dir>/<mode>/<service>-<pid>.cpuprofile
  *
  * Everything shares this machine: compare the two modes of one run.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { type Client, createClient } from 'graphql-ws';
@@ -29,22 +32,38 @@ const { values: args } = parseArgs({
     riders: { type: 'string', default: '300' },
     orders: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '2' },
+    /** Comma-separated: shared, per-rider. Default both. */
+    modes: { type: 'string', default: 'shared,per-rider' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const RIDERS = Number(args.riders);
 const ORDERS = Number(args.orders);
 const ROUNDS = Number(args.rounds);
 const OFFERS = 'subscription { deliveryOffersChanged { orderId available } }';
-const MODES = [
+const ALL_MODES: { name: string; env: Record<string, string> }[] = [
   { name: 'shared', env: {} },
   { name: 'per rider', env: { ROUTER_SHARED_EVENT_COMPLETION: 'false' } },
-] as const;
+];
+const MODES = ALL_MODES.filter((m) => args.modes.split(',').includes(m.name.replace(' ', '-')));
 
 type Offer = { orderId: string; available: boolean };
 
 async function measure(mode: (typeof MODES)[number]) {
+  const profileDir = args['cpu-prof'] ? join(args['cpu-prof'], mode.name.replace(' ', '-')) : null;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const sys = await TestSystem.start({
-    env: { LOG_LEVEL: 'error', ROUTER_RATE_LIMIT_PER_SECOND: '1000000', ...mode.env },
+    env: {
+      LOG_LEVEL: 'error',
+      ROUTER_RATE_LIMIT_PER_SECOND: '1000000',
+      ...mode.env,
+      ...(profileDir
+        ? {
+            NODE_OPTIONS: `--import=${new URL('./cpuProfile.mjs', import.meta.url).pathname}`,
+            CPU_PROF_DIR: profileDir,
+          }
+        : {}),
+    },
   });
   const clients: Client[] = [];
   try {

@@ -97,6 +97,8 @@ export class PaymentClient {
   private openedAt = 0;
   /** Keep-alive connections to payment (see {@link PaymentClient.post}). */
   private readonly pool: HttpPool;
+  /** Captures and refunds on their way (refunds are mostly fired without waiting): see shutdown. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Path of `baseUrl` (without a trailing slash), before each payment path. */
   private readonly basePath: string;
   /** A POST through {@link pool} in the platform's fetch hook: a CLIENT span and traceparent (tracing on). */
@@ -154,7 +156,11 @@ export class PaymentClient {
    * (with `retryAfterSeconds`), or INTERNAL_SERVER_ERROR when payment captured another order or
    * amount than asked (refunded at once).
    */
-  async capture(req: PaymentCaptureRequest): Promise<CapturedPayment> {
+  capture(req: PaymentCaptureRequest): Promise<CapturedPayment> {
+    return this.tracked(this.captureOnce(req));
+  }
+
+  private async captureOnce(req: PaymentCaptureRequest): Promise<CapturedPayment> {
     try {
       return await this.breaker.fire(req);
     } catch (err) {
@@ -201,7 +207,19 @@ export class PaymentClient {
   }
 
   /** Best-effort refund of an order's payment (compensation); never throws. Returns true when payment confirmed it. */
-  async refund(orderId: string, reason: string): Promise<boolean> {
+  refund(orderId: string, reason: string): Promise<boolean> {
+    return this.tracked(this.sendRefund(orderId, reason));
+  }
+
+  /** Counts `call` among the calls on their way until it settles (see shutdown). */
+  private tracked<T>(call: Promise<T>): Promise<T> {
+    this.inFlight.add(call);
+    const untrack = () => this.inFlight.delete(call);
+    call.then(untrack, untrack);
+    return call;
+  }
+
+  private async sendRefund(orderId: string, reason: string): Promise<boolean> {
     try {
       const body: PaymentRefundRequest = { orderId, reason };
       const res = await this.post(PaymentCapture.refundPath, body, this.refundTimeoutMs);
@@ -238,11 +256,19 @@ export class PaymentClient {
     };
   }
 
-  /** Stops the breaker's timers and drops the connections to payment (shutdown). */
-  shutdown(): void {
+  /**
+   * Shutdown, once the HTTP server has stopped taking requests: waits for the calls still on their
+   * way (captures of requests the server gave up waiting for, refunds fired without waiting; each
+   * bounded by its own timeout, and a failed capture's refund joins them before the capture
+   * settles), then stops the breaker's timers and drops the connections to payment. Dropping them
+   * first aborted a capture payment had already taken, and its refund could not be sent: the
+   * money waited for the orphan sweeper (5 minutes) while the customer was told to try again.
+   */
+  async shutdown(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.unregisterMetrics();
     this.breaker.shutdown();
-    void this.pool.close();
+    await this.pool.close();
   }
 
   /**

@@ -71,10 +71,10 @@ export async function start(overrides: OrderStartOptions = {}): Promise<RunningO
         // created by owners, demo data only by an explicit `npm run seed`), and an order for a
         // store not replicated yet gets NOT_FOUND. Payment is no readiness dependency either:
         // while it is down, orders fail fast and the rest keeps working.
-        onClose: async () => {
-          await timeouts.stop();
-          payment.shutdown();
-        },
+        onClose: () => timeouts.stop(),
+        // Not before: a placeOrder caught by the shutdown still needs payment for its capture and,
+        // if that fails, its refund (closing first left captured payments to the orphan sweeper).
+        afterRequests: () => payment.shutdown(),
       };
     },
   });

@@ -54,6 +54,35 @@ describe('payment failures', () => {
     expect((await breaker()).stats.timeouts).toBe(1);
   });
 
+  it('a shutdown while a capture is on its way lets it finish: the order is placed and answered', async () => {
+    h = await startHarness();
+    h.stub.mode = 'slow';
+    h.stub.slowMs = 600;
+    const pending = place();
+    await waitFor(() => h!.stub.captures.length === 1, { what: 'the capture sent' });
+    const closing = h.order.close();
+    const r = await pending;
+    await closing;
+    expect(r.errors).toBeUndefined();
+    expect(r.data).toMatchObject({ placeOrder: { status: 'PLACED' } });
+    expect(h.stub.captures[0]!.body.orderId).toBe((r.data as { placeOrder: { id: string } }).placeOrder.id);
+    expect(h.stub.refunds).toEqual([]);
+  });
+
+  it('a capture that times out during a shutdown is still refunded before the process lets go of payment', async () => {
+    h = await startHarness({ timeoutMs: 300 });
+    h.stub.mode = 'slow';
+    h.stub.slowMs = 1000;
+    const pending = place();
+    await waitFor(() => h!.stub.captures.length === 1, { what: 'the capture sent' });
+    const closing = h.order.close();
+    const r = await pending;
+    await closing;
+    expect(codeOf(r)).toBe('PAYMENT_UNAVAILABLE');
+    // Payment may have taken it (it did, later): the compensation went out before the pool closed.
+    expect(h.stub.refunds.map((c) => c.body.orderId)).toEqual([h.stub.captures[0]!.body.orderId]);
+  });
+
   it.each(['conflict', 'badRequest'] as const)(
     'payment refusing the request (%s) is a stable PAYMENT_DECLINED, not an outage nor an internal error, and stores nothing',
     async (mode) => {

@@ -73,8 +73,14 @@ export interface SubgraphParts<S extends Record<string, unknown>, C extends Subg
   beforeListen?: () => Promise<void>;
   /** Runs after the server listens (e.g. attaching a WebSocket server). */
   afterListen?: (http: HttpService, schema: GraphQLSchema) => Promise<void> | void;
-  /** Runs first at shutdown. */
+  /** Runs first at shutdown (stop starting work: timers, live sockets). */
   onClose?: () => Promise<void> | void;
+  /**
+   * Runs at shutdown once the HTTP server has finished its in-flight requests, before the
+   * consumers stop: close the clients those requests use (order's payment client), so a request
+   * caught by the shutdown still completes its calls and their compensations.
+   */
+  afterRequests?: () => Promise<void> | void;
 }
 
 export interface StartSubgraphOptions<S extends Record<string, unknown>, C extends SubgraphContext> {
@@ -169,6 +175,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
     await outbox?.stop();
     await apollo.stop();
     await parts.onClose?.();
+    await parts.afterRequests?.();
     if (ownsBus) await bus.close();
     await database.close();
     throw err;
@@ -268,6 +275,7 @@ export async function startSubgraph<S extends Record<string, unknown>, C extends
       await parts.onClose?.();
       for (const unregister of unregisterMetrics) unregister();
       await http.close();
+      await parts.afterRequests?.();
       await metricsServer?.close();
       for (const c of consumers) await c.stop();
       await outbox?.stop();
