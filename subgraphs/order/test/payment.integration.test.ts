@@ -17,6 +17,19 @@ const orderCount = async () => (await h!.order.database.reader.select({ id: orde
 const breaker = async () =>
   (await (await fetch(`${h!.order.url}/internal/payment-breaker`)).json()) as BreakerStatus;
 
+/** placeOrder with payment answering its capture after `slowMs`, and the service closed while it waits. */
+async function placeWhileShuttingDown(slowMs: number, payment: Parameters<typeof startHarness>[0] = {}) {
+  h = await startHarness(payment);
+  h.stub.mode = 'slow';
+  h.stub.slowMs = slowMs;
+  const pending = place();
+  await waitFor(() => h!.stub.captures.length === 1, { what: 'the capture sent' });
+  const closing = h.order.close();
+  const result = await pending;
+  await closing;
+  return { result, stub: h.stub };
+}
+
 describe('payment failures', () => {
   it('payment answering 5xx gives PAYMENT_UNAVAILABLE with a retry hint and stores nothing', async () => {
     h = await startHarness();
@@ -55,32 +68,18 @@ describe('payment failures', () => {
   });
 
   it('a shutdown while a capture is on its way lets it finish: the order is placed and answered', async () => {
-    h = await startHarness();
-    h.stub.mode = 'slow';
-    h.stub.slowMs = 600;
-    const pending = place();
-    await waitFor(() => h!.stub.captures.length === 1, { what: 'the capture sent' });
-    const closing = h.order.close();
-    const r = await pending;
-    await closing;
+    const { result: r, stub } = await placeWhileShuttingDown(600);
     expect(r.errors).toBeUndefined();
     expect(r.data).toMatchObject({ placeOrder: { status: 'PLACED' } });
-    expect(h.stub.captures[0]!.body.orderId).toBe((r.data as { placeOrder: { id: string } }).placeOrder.id);
-    expect(h.stub.refunds).toEqual([]);
+    expect(stub.captures[0]!.body.orderId).toBe((r.data as { placeOrder: { id: string } }).placeOrder.id);
+    expect(stub.refunds).toEqual([]);
   });
 
   it('a capture that times out during a shutdown is still refunded before the process lets go of payment', async () => {
-    h = await startHarness({ timeoutMs: 300 });
-    h.stub.mode = 'slow';
-    h.stub.slowMs = 1000;
-    const pending = place();
-    await waitFor(() => h!.stub.captures.length === 1, { what: 'the capture sent' });
-    const closing = h.order.close();
-    const r = await pending;
-    await closing;
-    expect(codeOf(r)).toBe('PAYMENT_UNAVAILABLE');
+    const { result, stub } = await placeWhileShuttingDown(1000, { timeoutMs: 300 });
+    expect(codeOf(result)).toBe('PAYMENT_UNAVAILABLE');
     // Payment may have taken it (it did, later): the compensation went out before the pool closed.
-    expect(h.stub.refunds.map((c) => c.body.orderId)).toEqual([h.stub.captures[0]!.body.orderId]);
+    expect(stub.refunds.map((c) => c.body.orderId)).toEqual([stub.captures[0]!.body.orderId]);
   });
 
   it.each(['conflict', 'badRequest'] as const)(
