@@ -54,3 +54,30 @@ describe('startHttpService while the process drains (SIGTERM, closeOnSignals)', 
     expect((await get(`${http.url}/health`)).status).toBe(200);
   });
 });
+
+describe('startHttpService.close()', () => {
+  it('resolves only once a handler whose connection it cut (after 2 s) has finished', async () => {
+    let finished = false;
+    const http = await startHttpService({
+      name: 'probe',
+      port: 0,
+      routes: {
+        // A request still waiting on a slow call when the service closes (placeOrder and payment).
+        '/slow': async (_req, res) => {
+          await new Promise((r) => setTimeout(r, 2600));
+          finished = true;
+          res.end('too late for the client');
+        },
+      },
+    });
+    const answer = new Promise<string>((resolve) => {
+      request(`${http.url}/slow`, { agent: false }, () => resolve('answered'))
+        .on('error', () => resolve('connection cut'))
+        .end();
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await http.close();
+    expect(finished).toBe(true);
+    expect(await answer).toBe('connection cut');
+  });
+});

@@ -20,6 +20,8 @@ export interface Harness {
   stub: PaymentStub;
   bus: EmbeddedEventBus;
   eventLogPath: string;
+  /** Where the order context keeps its database (order.db). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startHarness(
     stub,
     bus,
     eventLogPath,
+    dataDir: tmp.dir,
     close: async () => {
       await order.close();
       await bus.close();

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { orders } from '../src/db/schema.js';
 import type { BreakerStatus } from '../src/PaymentClient.js';
@@ -80,6 +82,30 @@ describe('payment failures', () => {
     expect(codeOf(result)).toBe('PAYMENT_UNAVAILABLE');
     // Payment may have taken it (it did, later): the compensation went out before the pool closed.
     expect(stub.refunds.map((c) => c.body.orderId)).toEqual([stub.captures[0]!.body.orderId]);
+  });
+
+  it('a placeOrder whose connection the shutdown cut (after 2 s) still finishes before the database closes', async () => {
+    h = await startHarness({ timeoutMs: 5000 });
+    h.stub.mode = 'slow';
+    h.stub.slowMs = 2600;
+    const pending = place().catch((err: Error) => err);
+    await waitFor(() => h!.stub.captures.length === 1, { what: 'the capture sent' });
+    await h.order.close();
+    // The client lost its connection; the order it paid for exists, with its event for the saga.
+    expect(await pending).toBeInstanceOf(Error);
+    const orderId = h.stub.captures[0]!.body.orderId as string;
+    const file = new Database(join(h.dataDir, 'order.db'), { readonly: true });
+    try {
+      expect(file.prepare('SELECT status FROM orders WHERE id = ?').get(orderId)).toEqual({
+        status: 'PLACED',
+      });
+      expect(
+        file.prepare("SELECT type FROM outbox WHERE key = ? AND type = 'OrderPlaced'").get(orderId),
+      ).toBeTruthy();
+    } finally {
+      file.close();
+    }
+    expect(h.stub.refunds).toEqual([]);
   });
 
   it.each(['conflict', 'badRequest'] as const)(

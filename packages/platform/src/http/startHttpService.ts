@@ -42,6 +42,10 @@ export interface HttpService {
   server: Server;
   port: number;
   url: string;
+  /**
+   * Stops taking connections, cuts the remaining ones after 2 s, and resolves once every routed
+   * request's handler has finished (also those whose connection was cut).
+   */
   close(): Promise<void>;
 }
 
@@ -101,12 +105,16 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
       instrumentRequest(req, res, routes[path] ? path : '*', () => route(req, res), {
         logContext: options.requestLogContext ?? true,
       });
-    Promise.resolve(run()).catch((err: unknown) => {
+    const handled = Promise.resolve(run()).catch((err: unknown) => {
       logger.error('request failed', { path, error: (err as Error).message, stack: (err as Error).stack });
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
     });
+    running.add(handled);
+    void handled.finally(() => running.delete(handled));
   });
+  /** Routed requests whose handler has not finished (see close). */
+  const running = new Set<Promise<void>>();
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
@@ -122,13 +130,18 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Htt
     server,
     port,
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
         // Give in-flight requests a moment, then cut the rest (WebSockets, slow clients).
         setTimeout(() => server.closeAllConnections(), 2000).unref();
-      }),
+      });
+      // A handler whose connection was cut still runs: its writes and calls (a placeOrder waiting
+      // for payment) finish before the service closes what they use (database, payment client).
+      // Handlers are bounded by their own timeouts; the process's exit timer bounds the rest.
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
   };
 }
