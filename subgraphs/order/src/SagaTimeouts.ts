@@ -1,7 +1,8 @@
 import { type Database, envInt, logger, OrderEvents, type Outbox, PeriodicTask } from '@baemin/platform';
 import { and, asc, eq, inArray, lt } from 'drizzle-orm';
 import type * as schema from './db/schema.js';
-import { orderItems, orders, sagaNudges } from './db/schema.js';
+import { itemsOf } from './db/itemsOf.js';
+import { orders, sagaNudges } from './db/schema.js';
 import { orderPlacedPayload } from './orderEvents.js';
 import { placeOrderSaga } from './sagas/placeOrderSaga.js';
 
@@ -135,12 +136,7 @@ export class SagaTimeouts {
       if (order?.status !== 'PLACED') return false;
       const [nudge] = await tx.select().from(sagaNudges).where(eq(sagaNudges.orderId, orderId));
       if (nudge && Date.parse(nudge.republishedAt) > now - this.settings.timeoutMs) return false;
-      const items = await tx
-        .select()
-        .from(orderItems)
-        .where(eq(orderItems.orderId, orderId))
-        .orderBy(asc(orderItems.lineNo));
-      const payload = orderPlacedPayload(order, items);
+      const payload = orderPlacedPayload(order, await itemsOf(tx, orderId));
       await this.outbox.add(tx, { type: OrderEvents.OrderPlaced, correlationId: orderId, payload });
       const republishedAt = new Date(now).toISOString();
       await tx

@@ -1,8 +1,8 @@
 import { domainError, ErrorCode, type Tx } from '@baemin/platform';
-import { asc, eq } from 'drizzle-orm';
 import type { GraphQLError } from 'graphql';
+import { itemsOf } from './db/itemsOf.js';
 import type * as schema from './db/schema.js';
-import { type OrderRow, orderItems } from './db/schema.js';
+import type { OrderRow } from './db/schema.js';
 
 /** What placeOrder was asked for, lines merged by menu item (as `validatePlaceOrderInput` returns them). */
 export interface RequestedCart {
@@ -38,18 +38,6 @@ export async function answerForKey(
 ): Promise<OrderRow> {
   if (sameCart(order, await itemsOf(db, order.id), requested)) return order;
   throw idempotencyKeyReused(order.id);
-}
-
-/** The menu items and quantities of an order, in line order. */
-export function itemsOf(
-  db: Tx<typeof schema>,
-  orderId: string,
-): Promise<{ menuItemId: string; quantity: number }[]> {
-  return db
-    .select({ menuItemId: orderItems.menuItemId, quantity: orderItems.quantity })
-    .from(orderItems)
-    .where(eq(orderItems.orderId, orderId))
-    .orderBy(asc(orderItems.lineNo));
 }
 
 export function idempotencyKeyReused(orderId: string): GraphQLError {

@@ -22,7 +22,8 @@ import { applyOrderEvent, type OrderStimulus } from '../orderStateMachine.js';
 import type { PaymentClient } from '../PaymentClient.js';
 import { applyToOrder, type ReplyCause } from './applyToOrder.js';
 import type { SagaStep } from './SagaStep.js';
-import { idempotencyKeyReused, itemsOf, sameCart } from '../idempotencyKey.js';
+import { itemsOf } from '../db/itemsOf.js';
+import { idempotencyKeyReused, sameCart } from '../idempotencyKey.js';
 
 type Schema = typeof schema;
 
