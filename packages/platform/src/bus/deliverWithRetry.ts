@@ -179,7 +179,7 @@ export class RetryBoard {
     attempts: number,
     firstFailedAt: number,
     error: string,
-    retry: { permanentFailures: number; dueAt: number } = { permanentFailures: 0, dueAt: 0 },
+    retry: { permanentFailures: number; dueAt: number },
   ): void {
     this.records.set(`${record.topic}/${record.partition}`, {
       view: {
