@@ -20,6 +20,7 @@ import {
   waitForTicket,
   waitForRefund,
 } from '../harness/flows.js';
+import { liveClient, subscribe } from '../harness/LiveClient.js';
 import { TestSystem, waitFor } from '../harness/TestSystem.js';
 import { queryServiceDb, readKafkaTopics, readSystemTopics } from '../harness/topics.js';
 import { freePort } from '../../packages/platform/src/testing/freePort.js';
@@ -57,7 +58,11 @@ describe.runIf(brokers)('whole system on Kafka', () => {
   let sys: TestSystem;
 
   beforeAll(async () => {
-    sys = await TestSystem.start({ kafkaBrokers: brokers });
+    sys = await TestSystem.start({
+      kafkaBrokers: brokers,
+      // The rebuild test keeps a watcher open while the dashboard is stopped, rebuilt and started.
+      env: { ROUTER_SUBSCRIPTION_GIVE_UP_MS: '120000' },
+    });
   });
   afterAll(async () => {
     await sys?.close();
@@ -248,6 +253,16 @@ describe.runIf(brokers)('whole system on Kafka', () => {
     const before: Record<string, Record<string, unknown>> = {};
     for (const [id, done] of Object.entries(settled))
       before[id] = await waitForDashboard(sys, 'uma', id, done, 'settled');
+    // The customer watches an order through the router, across the rebuild.
+    const watcher = liveClient(sys.routerUrl, sys.token('customer', 'uma'));
+    const watched = subscribe<{ orderStatusChanged: { status: string; sequence: number } }>(
+      watcher,
+      `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status sequence } }`,
+      { id: accepted.id },
+    );
+    await waitFor(() => watched.results.length > 0, { what: 'the watched order now' });
+    const seenBefore = watched.results.map((r) => r.data?.orderStatusChanged);
+    expect(seenBefore.at(-1)?.status).toBe('ACCEPTED');
 
     await sys.stopService('dashboard');
     const env = { ...sys.env('dashboard') };
@@ -282,6 +297,17 @@ describe.runIf(brokers)('whole system on Kafka', () => {
       (d) => d.status === 'COOKING' && d.version === 3,
       'after rebuild',
     );
+    // The watcher was sent none of the replay's changes (it had seen them all), and then the new
+    // one, numbered above what it saw.
+    await waitFor(() => watched.results.some((r) => r.data?.orderStatusChanged.status === 'COOKING'), {
+      what: 'the watcher to see COOKING',
+    });
+    watched.unsubscribe();
+    await watcher.dispose();
+    expect(watched.results.filter((r) => r.errors)).toEqual([]);
+    expect(watched.results.slice(seenBefore.length).map((r) => r.data?.orderStatusChanged)).toEqual([
+      { status: 'COOKING', sequence: seenBefore.at(-1)!.sequence + 1 },
+    ]);
 
     // While the dashboard runs, the command refuses (it would race the live consumer).
     const refused = await rebuild().catch((err: { code: number; stderr: string }) => err);

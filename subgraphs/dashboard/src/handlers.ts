@@ -20,11 +20,13 @@ import {
 } from '@baemin/platform';
 import { eq, sql } from 'drizzle-orm';
 import {
+  type DashboardRebuildFloorRow,
   type DashboardRow,
   dashboardChanges,
   dashboardDeliveries,
   dashboardEvents,
   dashboardPayments,
+  dashboardRebuildFloors,
   dashboards,
 } from './db/schema.js';
 import type * as schema from './db/schema.js';
@@ -94,35 +96,54 @@ export interface DashboardHandlerDeps {
 }
 
 /**
+ * What an event did to its order's row: the facts it adds to the row's `facts`, and whether a
+ * column changed (a change for watchers). Null: nothing to count (no row yet, or a stale event).
+ */
+type Applied = { facts: number; visible: boolean } | null;
+
+/** One more fact on the row, shown to watchers as a change. */
+const CHANGED: Applied = { facts: 1, visible: true };
+
+/**
  * The projection: every handler runs in the consumer's transaction (with the inbox row), so a
  * redelivered event is ignored before it gets here.
+ *
+ * Besides `sequence` (+1 per change shown), each row counts its order's facts (`facts`): an early
+ * payment fact merged into the row at OrderPlaced counts as it would have after it, and a rider
+ * fact that changes no column (the status event brought the rider first) still counts. Each topic
+ * is read in order per order, so which facts apply is fixed; only how the topics interleave
+ * differs between a live run and a replay, and the count does not depend on that. A rebuild uses
+ * it to tell when its replay of an order has caught up with what watchers saw
+ * (dashboardRebuildFloors).
  */
 export function eventHandlers({ notify }: DashboardHandlerDeps): EventHandlers<Schema> {
-  const onChanged = async (tx: Tx<Schema>, eventId: string, orderId: string) => {
-    const row = await recordChange(tx, orderId);
-    if (row) notify(eventId, row);
+  const onApplied = async (tx: Tx<Schema>, envelope: EventEnvelope, orderId: string, applied: Applied) => {
+    if (!applied) return;
+    if (!applied.visible) {
+      await countFacts(tx, orderId, applied.facts, envelope.occurredAt);
+      return;
+    }
+    const row = await recordChange(tx, orderId, applied.facts, envelope.occurredAt);
+    if (row) notify(envelope.id, row);
   };
   const statusHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<OrderStatusPayload>) => {
-    if (await applyStatus(tx, envelope)) await onChanged(tx, envelope.id, envelope.payload.orderId);
+    await onApplied(tx, envelope, envelope.payload.orderId, await applyStatus(tx, envelope));
+  };
+  const paymentHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<PaymentPayload>) => {
+    await onApplied(tx, envelope, envelope.payload.orderId, await applyPayment(tx, envelope.payload));
   };
   const handlers: EventHandlers<Schema> = {
     [OrderEvents.OrderPlaced]: async (tx, envelope: EventEnvelope<OrderPlacedPayload>) => {
-      if (await applyPlaced(tx, envelope.payload)) await onChanged(tx, envelope.id, envelope.payload.orderId);
+      await onApplied(tx, envelope, envelope.payload.orderId, await applyPlaced(tx, envelope.payload));
     },
-    [PaymentEvents.PaymentCaptured]: async (tx, envelope: EventEnvelope<PaymentPayload>) => {
-      if (await applyPayment(tx, envelope.payload))
-        await onChanged(tx, envelope.id, envelope.payload.orderId);
-    },
-    [PaymentEvents.PaymentRefunded]: async (tx, envelope: EventEnvelope<PaymentPayload>) => {
-      if (await applyPayment(tx, envelope.payload))
-        await onChanged(tx, envelope.id, envelope.payload.orderId);
-    },
+    [PaymentEvents.PaymentCaptured]: paymentHandler,
+    [PaymentEvents.PaymentRefunded]: paymentHandler,
   };
   for (const type of Object.values(OrderEvents)) {
     if (type !== OrderEvents.OrderPlaced) handlers[type] = statusHandler;
   }
   const riderHandler: EventHandler<Schema> = async (tx, envelope: EventEnvelope<DeliveryPayload>) => {
-    if (await applyRider(tx, envelope.payload)) await onChanged(tx, envelope.id, envelope.payload.orderId);
+    await onApplied(tx, envelope, envelope.payload.orderId, await applyRider(tx, envelope.payload));
   };
   handlers[DeliveryEvents.DeliveryPickedUp] = riderHandler;
   handlers[DeliveryEvents.DeliveryCompleted] = riderHandler;
@@ -132,23 +153,83 @@ export function eventHandlers({ notify }: DashboardHandlerDeps): EventHandlers<S
 /** NOTIFY channel (and advisory lock name) of the dashboard change feed on PostgreSQL. */
 export const CHANGE_FEED_CHANNEL = 'dashboard_changes';
 
+/** Where a rebuild left the order's counters, while its replay has not caught up. */
+async function floorOf(tx: Tx<Schema>, orderId: string): Promise<DashboardRebuildFloorRow | undefined> {
+  const [floor] = await preparedIn<DashboardRebuildFloorRow[]>(
+    tx,
+    'dashboard:floor',
+    (p) =>
+      tx
+        .select()
+        .from(dashboardRebuildFloors)
+        .where(eq(dashboardRebuildFloors.orderId, p('orderId'))),
+    { orderId },
+  );
+  return floor;
+}
+
+/** The replay has caught up with the floor: the row goes on from `sequence`. */
+async function leaveFloor(tx: Tx<Schema>, orderId: string, sequence: number): Promise<void> {
+  await tx.update(dashboards).set({ sequence }).where(eq(dashboards.orderId, orderId));
+  await tx.delete(dashboardRebuildFloors).where(eq(dashboardRebuildFloors.orderId, orderId));
+}
+
+/** Counts facts that changed no column: nothing for watchers. */
+async function countFacts(tx: Tx<Schema>, orderId: string, facts: number, occurredAt: string): Promise<void> {
+  const [row] = await preparedIn<{ facts: number }[]>(
+    tx,
+    'dashboard:count',
+    (p) =>
+      tx
+        .update(dashboards)
+        .set({ facts: sql`${dashboards.facts} + ${p('facts')}` })
+        .where(eq(dashboards.orderId, p('orderId')))
+        .returning({ facts: dashboards.facts }),
+    { facts, orderId },
+  );
+  if (!row) return;
+  const floor = await floorOf(tx, orderId);
+  // The replay shows what the watchers saw last: it takes that number, and sends nothing.
+  if (floor && row.facts === floor.facts && occurredAt <= floor.rebuiltAt)
+    await leaveFloor(tx, orderId, floor.sequence);
+}
+
 /**
- * Bumps the row's change counter and appends its new snapshot to the change feed, in the same
- * transaction as the change itself.
+ * Counts the change and its facts and appends the row's new snapshot to the change feed, in the
+ * same transaction as the change itself. Undefined: no row, or a replayed change the order's
+ * watchers have seen (behind its rebuild floor), which stays out of the feed.
  */
-async function recordChange(tx: Tx<Schema>, orderId: string): Promise<DashboardRow | undefined> {
-  const [row] = await preparedIn<DashboardRow[]>(
+async function recordChange(
+  tx: Tx<Schema>,
+  orderId: string,
+  facts: number,
+  occurredAt: string,
+): Promise<DashboardRow | undefined> {
+  let [row] = await preparedIn<DashboardRow[]>(
     tx,
     'dashboard:bump',
     (p) =>
       tx
         .update(dashboards)
-        .set({ sequence: sql`${dashboards.sequence} + 1` })
+        .set({ sequence: sql`${dashboards.sequence} + 1`, facts: sql`${dashboards.facts} + ${p('facts')}` })
         .where(eq(dashboards.orderId, p('orderId')))
         .returning(),
-    { orderId },
+    { facts, orderId },
   );
   if (!row) return undefined;
+  const floor = await floorOf(tx, orderId);
+  if (floor) {
+    // An event from after the rebuild is news whatever the count: a fact the replay no longer
+    // applies must not hold back the order's feed.
+    const replayed = occurredAt <= floor.rebuiltAt;
+    // Behind: its watchers saw this state or a later one.
+    if (replayed && row.facts < floor.facts) return undefined;
+    // The same facts: the state its watchers saw last, under its number (they drop it).
+    const same = replayed && row.facts === floor.facts;
+    const sequence = floor.sequence + (same ? 0 : 1);
+    await leaveFloor(tx, orderId, sequence);
+    row = { ...row, sequence };
+  }
   // The snapshot leaves out its own position: readers take changeId from the feed's `position`.
   const { changeId: _position, ...snapshot } = row;
   const onPostgres = isPostgresHandle(tx);
@@ -235,8 +316,11 @@ function checkStatusPayload(p: OrderStatusPayload, type: string): void {
   }
 }
 
-/** OrderPlaced creates the row (once), merging payment and delivery facts that came first. */
-async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boolean> {
+/**
+ * OrderPlaced creates the row (once), merging payment and delivery facts that came first; they are
+ * counted with it.
+ */
+async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<Applied> {
   checkStatusPayload(p, OrderEvents.OrderPlaced);
   // A copy of OrderPlaced (new event id) changes nothing, however it looks.
   const [existing] = await preparedIn<unknown[]>(
@@ -249,7 +333,7 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
         .where(eq(dashboards.orderId, param('orderId'))),
     { orderId: p.orderId },
   );
-  if (existing) return false;
+  if (existing) return null;
   const [payment] = await paymentFactOf(tx, p.orderId);
   const [delivery] = await preparedIn<(typeof dashboardDeliveries.$inferSelect)[]>(
     tx,
@@ -291,9 +375,9 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
       updatedAt,
     },
   );
-  if (inserted.length === 0) return false;
+  if (inserted.length === 0) return null;
   await recordEvent(tx, p);
-  return true;
+  return { facts: 1 + (payment?.facts ?? 0) + (delivery?.facts ?? 0), visible: true };
 }
 
 /**
@@ -302,7 +386,7 @@ async function applyPlaced(tx: Tx<Schema>, p: OrderPlacedPayload): Promise<boole
  * window, then the DLQ): both travel on order.events with the order id as key, so OrderPlaced is
  * ahead of it and this cannot last.
  */
-async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPayload>): Promise<boolean> {
+async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPayload>): Promise<Applied> {
   const p = envelope.payload;
   checkStatusPayload(p, envelope.type);
   const [row] = await dashboardRowOf(tx, p.orderId);
@@ -311,7 +395,7 @@ async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPa
       `no dashboard row for order ${p.orderId} yet (${envelope.type} v${p.version} before OrderPlaced)`,
     );
   }
-  if (p.version <= row.version) return false;
+  if (p.version <= row.version) return null;
   const set: Partial<DashboardRow> = {
     status: p.status,
     version: p.version,
@@ -328,23 +412,24 @@ async function applyStatus(tx: Tx<Schema>, envelope: EventEnvelope<OrderStatusPa
   if (p.riderId) set.riderId = p.riderId;
   await tx.update(dashboards).set(set).where(eq(dashboards.orderId, p.orderId));
   await recordEvent(tx, p);
-  return true;
+  return CHANGED;
 }
 
 /** Payment facts are kept by order id; REFUNDED is final (a late CAPTURED copy cannot undo it). */
-async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean> {
+async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<Applied> {
   if (typeof p?.orderId !== 'string' || (p.status !== 'CAPTURED' && p.status !== 'REFUNDED')) {
     throw new PermanentEventError('malformed payment payload');
   }
   const [known] = await paymentFactOf(tx, p.orderId);
-  if (known?.status === 'REFUNDED') return false;
-  if (known?.status === p.status) return false;
+  if (known?.status === 'REFUNDED') return null;
+  if (known?.status === p.status) return null;
   const fact = {
     orderId: p.orderId,
     status: p.status,
     capturedAt: p.status === 'CAPTURED' ? p.at : (known?.capturedAt ?? null),
     refundedAt: p.status === 'REFUNDED' ? p.at : null,
     updatedAt: known ? later(known.updatedAt, p.at) : p.at,
+    facts: (known?.facts ?? 0) + 1,
   };
   await preparedIn(
     tx,
@@ -360,12 +445,14 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
             capturedAt: param('capturedAt'),
             refundedAt: param('refundedAt'),
             updatedAt: param('updatedAt'),
+            facts: param('facts'),
           },
         }),
     fact,
   );
   const [row] = await dashboardRowOf(tx, p.orderId);
-  if (!row) return false;
+  // Counted when OrderPlaced creates the row.
+  if (!row) return null;
   await preparedIn(
     tx,
     'dashboard:payment',
@@ -385,28 +472,35 @@ async function applyPayment(tx: Tx<Schema>, p: PaymentPayload): Promise<boolean>
       orderId: p.orderId,
     },
   );
-  return true;
+  return CHANGED;
 }
 
 /** The rider from the delivery context (kept by order id, copied to the row when it exists). */
-async function applyRider(tx: Tx<Schema>, p: DeliveryPayload): Promise<boolean> {
+async function applyRider(tx: Tx<Schema>, p: DeliveryPayload): Promise<Applied> {
   if (typeof p?.orderId !== 'string') throw new PermanentEventError('malformed delivery payload');
-  if (!p.riderId) return false;
+  if (!p.riderId) return null;
   const [known] = await tx
     .select()
     .from(dashboardDeliveries)
     .where(eq(dashboardDeliveries.orderId, p.orderId));
-  if (known?.riderId === p.riderId) return false;
+  if (known?.riderId === p.riderId) return null;
   const updatedAt = known ? later(known.updatedAt, p.at) : p.at;
+  const facts = (known?.facts ?? 0) + 1;
   await tx
     .insert(dashboardDeliveries)
-    .values({ orderId: p.orderId, riderId: p.riderId, updatedAt })
-    .onConflictDoUpdate({ target: dashboardDeliveries.orderId, set: { riderId: p.riderId, updatedAt } });
+    .values({ orderId: p.orderId, riderId: p.riderId, updatedAt, facts })
+    .onConflictDoUpdate({
+      target: dashboardDeliveries.orderId,
+      set: { riderId: p.riderId, updatedAt, facts },
+    });
   const [row] = await tx.select().from(dashboards).where(eq(dashboards.orderId, p.orderId));
-  if (!row || row.riderId === p.riderId) return false;
+  // Counted when OrderPlaced creates the row.
+  if (!row) return null;
+  // The order's status event named the rider first: a fact, but nothing new to show.
+  if (row.riderId === p.riderId) return { facts: 1, visible: false };
   await tx
     .update(dashboards)
     .set({ riderId: p.riderId, updatedAt: later(row.updatedAt, p.at) })
     .where(eq(dashboards.orderId, p.orderId));
-  return true;
+  return CHANGED;
 }

@@ -10,6 +10,10 @@
  * service replays every event and builds the same rows again. Uses the same configuration as the
  * service (DATA_DIR, EVENTLOG_PATH or KAFKA_BROKERS).
  *
+ * Before deleting a row it keeps where its counters stood (dashboard_rebuild_floors), so that live
+ * watchers kept open across the rebuild are not sent the replay's changes again, and the order's
+ * next change is numbered above what they saw (see that table).
+ *
  * The group is rewound first: if deleting then fails, a start replays into the old rows (the inbox
  * ignores every event), which is stale but consistent; run the command again.
  */
@@ -23,7 +27,7 @@ import {
   loadServiceConfig,
   type ServiceConfig,
 } from '@baemin/platform';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import * as schema from './db/schema.js';
 import { DASHBOARD_GROUP, DASHBOARD_TOPICS } from './server.js';
 
@@ -42,6 +46,8 @@ export interface RebuildReport {
   topics: string[];
   /** Rows deleted per table. */
   deleted: { dashboards: number; history: number; payments: number; deliveries: number; inbox: number };
+  /** Orders whose counters were kept for the replay (those of an unfinished replay stay as they were). */
+  floors: number;
 }
 
 /**
@@ -78,7 +84,27 @@ export async function rebuildDashboard(options: RebuildOptions = {}): Promise<Re
     log(
       `reset consumer group '${DASHBOARD_GROUP}' to the beginning of ${DASHBOARD_TOPICS.join(', ')} (${bus.kind} bus)`,
     );
-    const deleted = await database.transaction(async (tx) => ({
+    const rebuiltAt = new Date().toISOString();
+    const { floors, ...deleted } = await database.transaction(async (tx) => ({
+      // An order still behind the floor of an unfinished rebuild keeps that floor: its row's
+      // counters are the replay's so far, not what its watchers saw.
+      floors: changedRows(
+        await tx
+          .insert(schema.dashboardRebuildFloors)
+          .select(
+            tx
+              .select({
+                orderId: schema.dashboards.orderId,
+                sequence: schema.dashboards.sequence,
+                facts: schema.dashboards.facts,
+                rebuiltAt: sql<string>`${rebuiltAt}`.as('rebuilt_at'),
+              })
+              .from(schema.dashboards)
+              // SQLite parses `INSERT … SELECT … ON CONFLICT` only with a WHERE clause.
+              .where(sql`true`),
+          )
+          .onConflictDoNothing(),
+      ),
       dashboards: changedRows(await tx.delete(schema.dashboards)),
       history: changedRows(await tx.delete(schema.dashboardEvents)),
       changes: changedRows(await tx.delete(schema.dashboardChanges)),
@@ -91,8 +117,9 @@ export async function rebuildDashboard(options: RebuildOptions = {}): Promise<Re
         `${deleted.payments} payment facts, ${deleted.deliveries} delivery facts and ${deleted.inbox} inbox rows ` +
         `from ${join(config.dataDir, `${config.name}.db`)}`,
     );
+    log(`kept the change counters of ${floors} orders, for their live watchers`);
     log('start the dashboard service: it replays every event and rebuilds the read model');
-    return { transport: bus.kind, group: DASHBOARD_GROUP, topics: DASHBOARD_TOPICS, deleted };
+    return { transport: bus.kind, group: DASHBOARD_GROUP, topics: DASHBOARD_TOPICS, deleted, floors };
   } finally {
     await database.close();
     if (!options.bus) await bus.close();

@@ -139,8 +139,9 @@ describe('projection', () => {
       ...before,
       status: 'READY',
       version: 4,
-      // Exactly one more change: the stale and duplicate events changed nothing.
+      // Exactly one more change and fact: the stale and duplicate events changed nothing.
       sequence: before!.sequence + 1,
+      facts: before!.facts + 1,
       changeId: expect.any(Number),
       readyAt: o.at(3),
       updatedAt: o.at(3),
@@ -184,6 +185,9 @@ describe('projection', () => {
         refundedAt: o.at(3),
         riderId: 'rider-2',
         updatedAt: o.at(3),
+        // One change, four facts: placed, captured, refunded, the rider.
+        sequence: 1,
+        facts: 4,
       }),
     );
     // A late copy of the capture (new event id) cannot undo the refund.
@@ -273,6 +277,44 @@ describe('projection', () => {
     expect(await row(o.orderId)).toEqual(
       expect.objectContaining({ status: 'PLACED', version: 1, acceptedAt: null }),
     );
+  });
+});
+
+describe('after a rebuild (dashboard_rebuild_floors)', () => {
+  it('keeps replayed changes out of the feed until the floor, and sends one from after the rebuild even when the replay came short of it', async () => {
+    const o = new OrderScript(s.bus);
+    const seen: DashboardChange[] = [];
+    const stop = s.changes.subscribe((c) => seen.push(c), o.orderId);
+    try {
+      await o.placed(0);
+      await waitFor(() => seen.length === 1, { what: 'placed' });
+      // As if a rebuild had found the order with 7 changes shown and facts the replay will not reach.
+      const floor = { orderId: o.orderId, sequence: 7, facts: 9, rebuiltAt: '9999-01-01T00:00:00.000Z' };
+      await s.database.db.insert(schema.dashboardRebuildFloors).values(floor);
+      await o.status('OrderAccepted', 'ACCEPTED', 2, 1);
+      await waitRow(o.orderId, (r) => r.version === 2);
+      await waitSettled(s.url);
+      // Applied, but behind the floor: not a change its watchers are sent.
+      expect(seen).toHaveLength(1);
+      await s.database.db
+        .update(schema.dashboardRebuildFloors)
+        .set({ rebuiltAt: '2000-01-01T00:00:00.000Z' })
+        .where(eq(schema.dashboardRebuildFloors.orderId, o.orderId));
+      await o.status('OrderCookingStarted', 'COOKING', 3, 2);
+      await waitFor(() => seen.length === 2, { what: 'the change from after the rebuild' });
+      expect(seen[1]!.row).toEqual(expect.objectContaining({ status: 'COOKING', sequence: 8, facts: 3 }));
+      expect(
+        await s.database.reader
+          .select()
+          .from(schema.dashboardRebuildFloors)
+          .where(eq(schema.dashboardRebuildFloors.orderId, o.orderId)),
+      ).toEqual([]);
+      await o.status('OrderReady', 'READY', 4, 3);
+      await waitFor(() => seen.length === 3, { what: 'the next change' });
+      expect(seen[2]!.row.sequence).toBe(9);
+    } finally {
+      stop();
+    }
   });
 });
 

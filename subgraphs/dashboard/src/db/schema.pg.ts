@@ -13,4 +13,5 @@ export const {
   dashboardChanges,
   dashboardPayments,
   dashboardDeliveries,
+  dashboardRebuildFloors,
 } = pgSchemaOf(schema);

@@ -27,6 +27,13 @@ export const dashboards = sqliteTable(
     version: integer('version').notNull(),
     /** Per-order change counter: 1 at creation, +1 per change of any column (status, payment, rider). */
     sequence: integer('sequence').notNull().default(0),
+    /**
+     * Facts applied to the order: each status event, payment fact and new rider, those that came
+     * before OrderPlaced included. Unlike `sequence`, it does not depend on how the order's three
+     * topics were interleaved when read, so a replay reaches the same count: how a rebuild knows
+     * where its watchers were ({@link dashboardRebuildFloors}).
+     */
+    facts: integer('facts').notNull().default(0),
     /** Position of the row's latest change in {@link dashboardChanges}. */
     changeId: integer('change_id').notNull().default(0),
     placedAt: text('placed_at').notNull(),
@@ -85,6 +92,21 @@ export const dashboardChanges = sqliteTable(
   (t) => [index('dashboard_changes_order').on(t.orderId, t.position)],
 );
 
+/**
+ * Where each order's counters stood when the read model was rebuilt (written by the rebuild, one
+ * row per order it deleted). While the replay is behind (`facts` not reached, and the event is
+ * from before `rebuiltAt`), the order's changes update the row but are not put in the change
+ * feed: its watchers have seen them. The change that reaches it goes on from `sequence` (the
+ * same number when the facts are the same, else one more), so a watcher's next change is never
+ * numbered at or below one it has seen; then the row is deleted.
+ */
+export const dashboardRebuildFloors = sqliteTable('dashboard_rebuild_floors', {
+  orderId: text('order_id').primaryKey(),
+  sequence: integer('sequence').notNull(),
+  facts: integer('facts').notNull(),
+  rebuiltAt: text('rebuilt_at').notNull(),
+});
+
 /** Payment facts by order, kept whether or not the order's row exists yet (cross-topic ordering). */
 export const dashboardPayments = sqliteTable('dashboard_payments', {
   orderId: text('order_id').primaryKey(),
@@ -92,6 +114,8 @@ export const dashboardPayments = sqliteTable('dashboard_payments', {
   capturedAt: text('captured_at'),
   refundedAt: text('refunded_at'),
   updatedAt: text('updated_at').notNull(),
+  /** Payment facts applied (captured, refunded): their share of the row's `sequence`. */
+  facts: integer('facts').notNull().default(1),
 });
 
 /** Delivery facts by order (the rider), kept whether or not the order's row exists yet. */
@@ -99,8 +123,11 @@ export const dashboardDeliveries = sqliteTable('dashboard_deliveries', {
   orderId: text('order_id').primaryKey(),
   riderId: text('rider_id').notNull(),
   updatedAt: text('updated_at').notNull(),
+  /** Rider facts applied (each new rider): their share of the row's `sequence`. */
+  facts: integer('facts').notNull().default(1),
 });
 
 export type DashboardRow = typeof dashboards.$inferSelect;
 export type DashboardEventRow = typeof dashboardEvents.$inferSelect;
 export type DashboardChangeRow = typeof dashboardChanges.$inferSelect;
+export type DashboardRebuildFloorRow = typeof dashboardRebuildFloors.$inferSelect;
