@@ -21,6 +21,9 @@
 #   KAFKA_DATA_DIR         config, logs, pid, data (default <repo>/.cache/kafka-run/$KAFKA_PORT)
 #   KAFKA_RESET=1          on start: stop a running broker and wipe the data dir first
 #   KAFKA_HEAP_OPTS        broker heap (default "-Xms256m -Xmx512m")
+#   KAFKA_GC_OPTS          broker garbage collector (default "-XX:+UseG1GC -XX:MaxGCPauseMillis=20")
+#   KAFKA_EXTRA_PROPERTIES lines appended to server.properties (a later key wins), e.g.
+#                          KAFKA_EXTRA_PROPERTIES=$'num.io.threads=2\nnum.network.threads=1'
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness (default 90)
 # stop/status/topics/run find the broker through KAFKA_PORT / KAFKA_DATA_DIR,
 # so pass the same values as to start.
@@ -47,6 +50,7 @@ CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 CACHE_DIR=${KAFKA_CACHE_DIR:-$ROOT_DIR/.cache/kafka}
 DATA_DIR=${KAFKA_DATA_DIR:-$ROOT_DIR/.cache/kafka-run/$PORT}
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
+GC_OPTS=${KAFKA_GC_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 PID_FILE=$DATA_DIR/kafka.pid
 LOG_FILE=$DATA_DIR/kafka.log
@@ -323,6 +327,9 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 EOF
   fi
+  if [[ -n ${KAFKA_EXTRA_PROPERTIES:-} ]]; then
+    printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$DATA_DIR/server.properties"
+  fi
 }
 
 format_storage() {
@@ -403,9 +410,9 @@ cmd_start() {
     mv -f "$LOG_FILE" "$LOG_FILE.1"
   fi
   printf '\n===== %s: starting Kafka %s =====\n' "$(date -u +%FT%TZ)" "$VERSION" >>"$LOG_FILE"
-  # shellcheck disable=SC2086,SC2016 # HEAP_OPTS is a list of JVM flags; $$ is the launcher's
+  # shellcheck disable=SC2086,SC2016 # HEAP_OPTS and GC_OPTS are a list of JVM flags; $$ is the launcher's
   setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' kafka-launcher "$PID_FILE" \
-    java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    java $HEAP_OPTS $GC_OPTS -Djava.awt.headless=true \
     "$(log_opt '')" -cp "$LIBS/*" kafka.Kafka "$DATA_DIR/server.properties" \
     >>"$LOG_FILE" 2>&1 </dev/null 8>&- 9>&- &
   # The launcher writes its own pid (== the java pid after exec).
