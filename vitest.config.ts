@@ -9,10 +9,12 @@ const resolve = {
 };
 
 /**
- * Two projects: `unit` (each package's test/*.test.ts: real SQLite, real HTTP, in-process) and
- * `e2e` (test/e2e/*.e2e.ts: the whole system as real processes, started from the esbuild bundles
- * production runs; E2E_RUNTIME=tsx for the sources). E2E files run one at a time: each starts six
- * processes, and the machine has two cores.
+ * Three projects: `unit` (each package's test/*.test.ts: real SQLite, real HTTP, in-process),
+ * `unit-postgres` (the subgraphs' tests again, each context's store on a throw-away PostgreSQL
+ * database of TEST_PG_URL: TEST_STORE_ENGINE=postgres, see tempDir) and `e2e` (test/e2e/*.e2e.ts:
+ * the whole system as real processes, started from the esbuild bundles production runs;
+ * E2E_RUNTIME=tsx for the sources). E2E files run one at a time: each starts six processes, and the
+ * machine has two cores.
  */
 export default defineConfig({
   test: {
@@ -32,6 +34,16 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 120_000,
           globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'unit-postgres',
+          include: ['subgraphs/*/test/**/*.test.ts'],
+          env: { TEST_STORE_ENGINE: 'postgres' },
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -32,6 +32,7 @@ import {
   rider2,
   SECRET,
   tempDir,
+  testStoreEngine,
   waitFor,
   waitSettled,
 } from '@baemin/platform/testing';
@@ -138,6 +139,10 @@ describe('catalogue replica and readiness', () => {
 });
 
 describe('placeOrder', () => {
+  it('runs on the store engine the test project names (the unit-postgres project: PostgreSQL)', () => {
+    expect(h.order.database.dialect).toBe(testStoreEngine());
+  });
+
   it('prices server-side, merges lines, captures payment, then stores the order and OrderPlaced', async () => {
     const captures = h.stub.captures.length;
     const r = await place(alice, {

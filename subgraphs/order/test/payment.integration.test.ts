@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { fileURLToPath } from 'node:url';
+import { Database } from '@baemin/platform';
+import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { orders } from '../src/db/schema.js';
+import * as schema from '../src/db/schema.js';
+import { orders, outbox } from '../src/db/schema.js';
 import type { BreakerStatus } from '../src/PaymentClient.js';
 import { alice, codeOf, gql, waitFor } from '@baemin/platform/testing';
 import { type Harness, startHarness } from './orderHarness.js';
@@ -94,16 +97,25 @@ describe('payment failures', () => {
     // The client lost its connection; the order it paid for exists, with its event for the saga.
     expect(await pending).toBeInstanceOf(Error);
     const orderId = h.stub.captures[0]!.body.orderId as string;
-    const file = new Database(join(h.dataDir, 'order.db'), { readonly: true });
+    // Opened again as the service opens it (its SQLite file, or TEST_STORE_ENGINE=postgres's database).
+    const store = await Database.open({
+      path: join(h.dataDir, 'order.db'),
+      url: process.env.DATABASE_URL,
+      schema,
+      migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
+    });
     try {
-      expect(file.prepare('SELECT status FROM orders WHERE id = ?').get(orderId)).toEqual({
-        status: 'PLACED',
-      });
       expect(
-        file.prepare("SELECT type FROM outbox WHERE key = ? AND type = 'OrderPlaced'").get(orderId),
-      ).toBeTruthy();
+        await store.reader.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)),
+      ).toEqual([{ status: 'PLACED' }]);
+      expect(
+        await store.reader
+          .select({ type: outbox.type })
+          .from(outbox)
+          .where(and(eq(outbox.key, orderId), eq(outbox.type, 'OrderPlaced'))),
+      ).toHaveLength(1);
     } finally {
-      file.close();
+      await store.close();
     }
     expect(h.stub.refunds).toEqual([]);
   });

@@ -7,7 +7,7 @@ import {
   type StoreUpsertedPayload,
   Topics,
 } from '@baemin/platform';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stores, tickets } from '../src/db/schema.js';
 import { SEED_STORES, seedStores } from '../src/seed.js';
@@ -169,10 +169,10 @@ describe('seeding', () => {
     await waitFor(() => storeUpserts().length >= SEED_STORES.length, { timeoutMs: 4000, what: 'snapshots' });
     const before = storeUpserts().length;
     expect(await seedStores(store.database, store.outbox!)).toEqual([]);
-    const [pending] = store.database.sqlite
-      .prepare('SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL')
-      .all() as { n: number }[];
-    expect(pending!.n).toBe(0);
+    const [pending] = await store.database.selectRaw<{ n: number | string }>(
+      sql`SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL`,
+    );
+    expect(Number(pending!.n)).toBe(0);
     expect(storeUpserts().length).toBe(before);
   });
 
