@@ -41,6 +41,13 @@ export default defineConfig({
         test: {
           name: 'unit-postgres',
           include: ['subgraphs/*/test/**/*.test.ts'],
+          // No store in these (pure rules), or on PostgreSQL in both projects.
+          exclude: [
+            '**/*StateMachine.test.ts',
+            '**/sagas.test.ts',
+            '**/catalogInput.test.ts',
+            '**/*.pg.test.ts',
+          ],
           env: { TEST_STORE_ENGINE: 'postgres' },
           testTimeout: 30_000,
           hookTimeout: 120_000,
