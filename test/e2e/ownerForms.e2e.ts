@@ -328,6 +328,40 @@ describe.skipIf(SKIP)('owner console forms', () => {
     expect(traffic.consoleErrors).toEqual([]);
   });
 
+  it('each dish of the menu editor keeps its price and its five buttons together, inside the store panel', async () => {
+    const { page, traffic } = await signedIn();
+    const panel = page.getByRole('region', { name: /^Menu of / }).first();
+    const rows = panel.locator('[data-menu-editor-item]');
+    await rows.first().waitFor();
+    const box = async (l: ReturnType<Page['locator']>) => (await l.boundingBox())!;
+    const within = await box(panel);
+    expect(await rows.count()).toBeGreaterThan(1);
+    for (const row of await rows.all()) {
+      const controls = [row.locator('.price-input'), ...(await row.getByRole('button').all())];
+      const boxes = await Promise.all(controls.map(box));
+      // The price, Save, Edit, up, down and Remove: one line (the old layout put the down arrow,
+      // or Remove, on a line of its own), none sticking out of the panel.
+      expect(boxes).toHaveLength(6);
+      const middles = boxes.map((b) => b.y + b.height / 2);
+      expect(Math.max(...middles) - Math.min(...middles)).toBeLessThan(4);
+      for (const b of boxes) {
+        expect(b.x).toBeGreaterThanOrEqual(within.x);
+        expect(b.x + b.width).toBeLessThanOrEqual(within.x + within.width + 0.5);
+      }
+    }
+    // A refused price keeps its message inside the panel too, under the price.
+    const first = rows.first();
+    await first.locator('.price-input').fill('12.5');
+    await first.getByRole('button', { name: /^Save price of / }).click();
+    const message = first.getByRole('alert');
+    await expect.poll(() => message.textContent()).toContain('whole won');
+    const m = await box(message);
+    expect(m.x + m.width).toBeLessThanOrEqual(within.x + within.width + 0.5);
+    expect(m.y).toBeGreaterThan((await box(first.locator('.price-input'))).y);
+    expect(traffic.mutations).toEqual([]);
+    expect(traffic.consoleErrors).toEqual([]);
+  });
+
   it('the admin’s onboarding form checks its amounts too (a blank was created as ₩0)', async () => {
     const { page, traffic } = await signedIn('admin-1', '/admin');
     const form = page.getByRole('form', { name: 'Onboard a store' });

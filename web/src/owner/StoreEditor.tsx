@@ -202,7 +202,7 @@ export function StoreEditor({ store }: { store: Store }) {
       ) : (
         <button
           type="button"
-          className="btn btn-ghost"
+          className="btn btn-ghost btn-small"
           onClick={() => setEditing(true)}
           aria-label={`Edit ${store.name}`}
         >
@@ -253,42 +253,46 @@ function MenuEditor({ store }: { store: Store }) {
                 </small>
               )}
             </span>
-            <PriceEditor key={`${m.id}-${m.price}`} item={m} onProblem={setProblem} />
-            <button
-              type="button"
-              className="btn btn-ghost btn-small"
-              aria-expanded={editingItem === m.id}
-              onClick={() => setEditingItem(editingItem === m.id ? null : m.id)}
-              aria-label={`Edit details of ${m.name}`}
-            >
-              Edit
-            </button>
-            <button
-              type="button"
-              className="btn btn-ghost btn-small"
-              disabled={i === 0}
-              onClick={() => move(i, -1)}
-              aria-label={`Move ${m.name} up`}
-            >
-              ↑
-            </button>
-            <button
-              type="button"
-              className="btn btn-ghost btn-small"
-              disabled={i === store.menu.length - 1}
-              onClick={() => move(i, 1)}
-              aria-label={`Move ${m.name} down`}
-            >
-              ↓
-            </button>
-            <button
-              type="button"
-              className="btn btn-ghost btn-small"
-              onClick={async () => setProblem(problemOf((await remove({ menuItemId: m.id })).error))}
-              aria-label={`Remove ${m.name}`}
-            >
-              Remove
-            </button>
+            <span className="menu-editor-controls">
+              <PriceEditor key={`${m.id}-${m.price}`} item={m} onProblem={setProblem} />
+              <span className="menu-editor-actions">
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  aria-expanded={editingItem === m.id}
+                  onClick={() => setEditingItem(editingItem === m.id ? null : m.id)}
+                  aria-label={`Edit details of ${m.name}`}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  disabled={i === 0}
+                  onClick={() => move(i, -1)}
+                  aria-label={`Move ${m.name} up`}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  disabled={i === store.menu.length - 1}
+                  onClick={() => move(i, 1)}
+                  aria-label={`Move ${m.name} down`}
+                >
+                  ↓
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  onClick={async () => setProblem(problemOf((await remove({ menuItemId: m.id })).error))}
+                  aria-label={`Remove ${m.name}`}
+                >
+                  Remove
+                </button>
+              </span>
+            </span>
             {editingItem === m.id && <MenuItemEditor item={m} onDone={() => setEditingItem(null)} />}
           </li>
         ))}
