@@ -114,7 +114,7 @@ export const dashboardPayments = sqliteTable('dashboard_payments', {
   capturedAt: text('captured_at'),
   refundedAt: text('refunded_at'),
   updatedAt: text('updated_at').notNull(),
-  /** Payment facts applied (captured, refunded): their share of the row's `sequence`. */
+  /** Payment facts applied (captured, refunded): their share of the row's `facts`. */
   facts: integer('facts').notNull().default(1),
 });
 
@@ -123,7 +123,7 @@ export const dashboardDeliveries = sqliteTable('dashboard_deliveries', {
   orderId: text('order_id').primaryKey(),
   riderId: text('rider_id').notNull(),
   updatedAt: text('updated_at').notNull(),
-  /** Rider facts applied (each new rider): their share of the row's `sequence`. */
+  /** Rider facts applied (each new rider): their share of the row's `facts`. */
   facts: integer('facts').notNull().default(1),
 });
 
