@@ -51,7 +51,8 @@ const { values: args } = parseArgs({
      * SQLITE_REDOABLE_SYNC=FULL; payment capture still over the keep-alive pool, which has no
      * switch); `before` (every optimisation
      * of bench/saga.ts's rows off: also SQLITE_GROUP_COMMIT=0 EVENTLOG_BATCH_COMMITS=0); `normal`
-     * (SQLITE_SYNCHRONOUS=NORMAL, not a setting to run with: what all WAL fsyncs cost).
+     * (SQLITE_SYNCHRONOUS=NORMAL, not a setting to run with: what all WAL fsyncs cost); `kafkajs-loop`
+     * (KAFKAJS_IDLE_TIMER_FIX=0: kafkajs' timer loop on every connection left running).
      */
     variants: { type: 'string', default: 'after' },
   },
@@ -78,6 +79,8 @@ const VARIANT_ENV: Record<string, Record<string, string>> = {
     EVENTLOG_BATCH_COMMITS: '0',
   },
   normal: { SQLITE_SYNCHRONOUS: 'NORMAL' },
+  // kafkajs as released: its connections' 1 ms timer loop (packages/platform/src/bus/kafkajsIdleTimerFix.ts).
+  'kafkajs-loop': { KAFKAJS_IDLE_TIMER_FIX: '0' },
 };
 const VARIANTS = args.variants.split(',');
 for (const v of VARIANTS) if (!VARIANT_ENV[v]) throw new Error(`unknown variant ${v}`);

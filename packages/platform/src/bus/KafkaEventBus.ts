@@ -11,6 +11,7 @@ import {
   type SubscribeOptions,
   type TopicSpec,
 } from './EventBus.js';
+import { fixKafkajsIdleTimer } from './kafkajsIdleTimerFix.js';
 import { KafkaProducer } from './KafkaProducer.js';
 import { KafkaSubscription, toRecordOrMalformed } from './KafkaSubscription.js';
 import { LazyConnection } from './LazyConnection.js';
@@ -101,6 +102,7 @@ export class KafkaEventBus implements EventBus {
 
   constructor(private readonly options: KafkaEventBusOptions) {
     const env = options.env ?? process.env;
+    fixKafkajsIdleTimer(env);
     const level = (options.logLevel ?? env.KAFKA_LOG_LEVEL ?? 'warn').toLowerCase();
     this.kafka = new Kafka({
       brokers: options.brokers,
