@@ -168,6 +168,23 @@ async function floorOf(tx: Tx<Schema>, orderId: string): Promise<DashboardRebuil
   return floor;
 }
 
+/**
+ * Where an order's replay stands against its rebuild floor once an event is applied: `behind`
+ * (fewer facts, from an event of before the rebuild: its watchers saw this state or a later one),
+ * `same` (the facts its watchers saw last) or `past` (news for them).
+ */
+function againstFloor(
+  floor: DashboardRebuildFloorRow,
+  facts: number,
+  occurredAt: string,
+): 'behind' | 'same' | 'past' {
+  // An event from after the rebuild is news whatever the count: a fact the replay no longer
+  // applies must not hold back the order's feed.
+  if (occurredAt > floor.rebuiltAt) return 'past';
+  if (facts < floor.facts) return 'behind';
+  return facts === floor.facts ? 'same' : 'past';
+}
+
 /** The replay has caught up with the floor: the row goes on from `sequence`. */
 async function leaveFloor(tx: Tx<Schema>, orderId: string, sequence: number): Promise<void> {
   await tx.update(dashboards).set({ sequence }).where(eq(dashboards.orderId, orderId));
@@ -190,7 +207,7 @@ async function countFacts(tx: Tx<Schema>, orderId: string, facts: number, occurr
   if (!row) return;
   const floor = await floorOf(tx, orderId);
   // The replay shows what the watchers saw last: it takes that number, and sends nothing.
-  if (floor && row.facts === floor.facts && occurredAt <= floor.rebuiltAt)
+  if (floor && againstFloor(floor, row.facts, occurredAt) === 'same')
     await leaveFloor(tx, orderId, floor.sequence);
 }
 
@@ -219,14 +236,10 @@ async function recordChange(
   if (!row) return undefined;
   const floor = await floorOf(tx, orderId);
   if (floor) {
-    // An event from after the rebuild is news whatever the count: a fact the replay no longer
-    // applies must not hold back the order's feed.
-    const replayed = occurredAt <= floor.rebuiltAt;
-    // Behind: its watchers saw this state or a later one.
-    if (replayed && row.facts < floor.facts) return undefined;
+    const stand = againstFloor(floor, row.facts, occurredAt);
+    if (stand === 'behind') return undefined;
     // The same facts: the state its watchers saw last, under its number (they drop it).
-    const same = replayed && row.facts === floor.facts;
-    const sequence = floor.sequence + (same ? 0 : 1);
+    const sequence = floor.sequence + (stand === 'same' ? 0 : 1);
     await leaveFloor(tx, orderId, sequence);
     row = { ...row, sequence };
   }
