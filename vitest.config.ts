@@ -10,7 +10,7 @@ const resolve = {
 
 /**
  * Three projects: `unit` (each package's test/*.test.ts: real SQLite, real HTTP, in-process),
- * `unit-postgres` (the subgraphs' tests again, each context's store on a throw-away PostgreSQL
+ * `unit-postgres` (the subgraph tests that open a store, again, on a throw-away PostgreSQL
  * database of TEST_PG_URL: TEST_STORE_ENGINE=postgres, see tempDir) and `e2e` (test/e2e/*.e2e.ts:
  * the whole system as real processes, started from the esbuild bundles production runs;
  * E2E_RUNTIME=tsx for the sources). E2E files run one at a time: each starts six processes, and the
