@@ -35,6 +35,12 @@ const { values: args } = parseArgs({
      * Default 5; 0 measures from cold.
      */
     warmup: { type: 'string', default: '5' },
+    /**
+     * Orders/s of that warm-up. Default 30. The first window at a much higher rate then carries
+     * the system's warm-up to that rate (a p99 of 70–170 ms in its first 2–7 s at 200/s on Kafka,
+     * 2026-12-06 15:02); at the measured rate, the windows show the steady state.
+     */
+    'warmup-rate': { type: 'string', default: '30' },
     kafka: { type: 'string' },
     /**
      * With --kafka: the broker's pid (e.g. `pgrep -f kafka.Kafka`), to count its CPU per order as
@@ -43,6 +49,11 @@ const { values: args } = parseArgs({
     'broker-pid': { type: 'string' },
     // Writes a V8 CPU profile of every service process into this folder when the system stops.
     'cpu-prof': { type: 'string' },
+    /**
+     * Also prints each rate's subscriber p99 per second of placing (by when the order was sent):
+     * shows whether a window's tail is a start-up transient or spread over the window.
+     */
+    timeline: { type: 'boolean', default: false },
     /**
      * Comma-separated, each on a fresh system, one after the other in this run: `after` (the
      * defaults); `fsync-in-commit` (the defaults of 2026-12-04: each commit fsyncs inside COMMIT,
@@ -119,6 +130,8 @@ function cpuMs(): Record<string, number> {
 
 async function run(rate: number, runIndex: number, seconds = SECONDS) {
   const placedAt = new Map<string, number>();
+  // Second of the window each placed order was sent in (for --timeline).
+  const sentSecond = new Map<string, number>();
   const placeMs: number[] = [];
   const seenAt = new Map<string, number>();
   const clients: Client[] = [];
@@ -182,8 +195,10 @@ async function run(rate: number, runIndex: number, seconds = SECONDS) {
           const id = res.data?.placeOrder?.id;
           const now = performance.now();
           placeMs.push(now - sent);
-          if (id) placedAt.set(id, now);
-          else failures.push(JSON.stringify(res.errors?.[0]?.extensions?.code ?? res.errors ?? 'no id'));
+          if (id) {
+            placedAt.set(id, now);
+            sentSecond.set(id, Math.floor((sent - start) / 1000));
+          } else failures.push(JSON.stringify(res.errors?.[0]?.extensions?.code ?? res.errors ?? 'no id'));
         })
         .catch((err) => {
           failures.push((err as Error).message);
@@ -207,6 +222,13 @@ async function run(rate: number, runIndex: number, seconds = SECONDS) {
     .filter(([id]) => seenAt.has(id))
     .map(([id, t]) => Math.max(0, seenAt.get(id)! - t));
   lat.sort((a, b) => a - b);
+  const bySecond: number[][] = Array.from({ length: seconds }, () => []);
+  for (const [id, t] of placedAt) {
+    const seen = seenAt.get(id);
+    if (seen !== undefined) bySecond[Math.min(seconds - 1, sentSecond.get(id)!)]!.push(Math.max(0, seen - t));
+  }
+  for (const l of bySecond) l.sort((a, b) => a - b);
+  const p99BySecond = bySecond.map((l) => Math.round(percentile(l, 99)));
   const lastSeen = Math.max(...[...seenAt.values()], start);
   for (const c of clients) await c.dispose();
   placeMs.sort((a, b) => a - b);
@@ -223,6 +245,7 @@ async function run(rate: number, runIndex: number, seconds = SECONDS) {
     placeP50: percentile(placeMs, 50),
     placeP99: percentile(placeMs, 99),
     cpuPerOrder,
+    ...(args.timeline ? { p99BySecond } : {}),
     load: loadavg()
       .map((l) => l.toFixed(1))
       .join(' '),
@@ -262,7 +285,7 @@ for (const variant of VARIANTS) {
   });
   wsUrl = sys.routerUrl.replace(/^http/, 'ws');
   http = poolClient(new URL(sys.routerUrl).origin, { timeoutMs: 60_000, connections: 256 });
-  if (Number(args.warmup) > 0) await run(30, -1, Number(args.warmup));
+  if (Number(args.warmup) > 0) await run(Number(args['warmup-rate']), -1, Number(args.warmup));
   const rows = [];
   for (const [i, rate] of RATES.entries()) {
     const r = await run(rate, i);
@@ -275,7 +298,7 @@ for (const variant of VARIANTS) {
   sys = undefined;
   tables.push(
     [
-      `\n${kind} event log, ${variant}, ${SECONDS} s per rate after ${args.warmup} s of warm-up at 30/s, ${CUSTOMERS} customers each with one myOrdersChanged subscription; load average at start ${loadBefore}\n`,
+      `\n${kind} event log, ${variant}, ${SECONDS} s per rate after ${args.warmup} s of warm-up at ${args['warmup-rate']}/s, ${CUSTOMERS} customers each with one myOrdersChanged subscription; load average at start ${loadBefore}\n`,
       '| offered orders/s | placed | failed | propagated | propagated orders/s | placeOrder p50 / p99 ms | to subscriber p50 ms | p99 ms | load avg 1/5/15 min at end |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       ...rows.map(
