@@ -6,6 +6,7 @@ import { signCallerHeaders } from '../../packages/platform/src/auth/internalIden
 import { type ServiceName, SUBGRAPHS } from '../../packages/platform/src/config.js';
 import type { Role } from '../../packages/platform/src/auth/Caller.js';
 import { ServiceProxy } from './ServiceProxy.js';
+import { dropKafkaNamespace } from './dropKafkaNamespace.js';
 import {
   bearerToken,
   freePort,
@@ -591,6 +592,7 @@ export class TestSystem {
     if (process.env.E2E_KEEP_DATA !== '1') {
       rmSync(this.dataDir, { recursive: true, force: true });
       await Promise.all([...this.pgDatabases.values()].map((d) => d.drop()));
+      if (this.options.kafkaBrokers) await dropKafkaNamespace(this.options.kafkaBrokers, this.namespace);
     }
   }
 }
