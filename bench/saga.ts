@@ -37,8 +37,9 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     /**
      * Orders/s of that warm-up. Default 30. The first window at a much higher rate then carries
-     * the system's warm-up to that rate (a p99 of 70–170 ms in its first 2–7 s at 200/s on Kafka,
-     * 2026-12-06 15:02); at the measured rate, the windows show the steady state.
+     * the system's warm-up to that rate (on Kafka at 200/s, a p99 per second of up to 70–250 ms in
+     * its first 7–10 s: BENCHMARKS.md, 2026-12-06 14:55); warmed up at the measured rate, the
+     * windows show the steady state.
      */
     'warmup-rate': { type: 'string', default: '30' },
     kafka: { type: 'string' },
